@@ -1,0 +1,146 @@
+package layers
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/klauspost/compress/zstd"
+	"github.com/klauspost/pgzip"
+)
+
+// Compression names a layer compression.
+type Compression string
+
+// The supported compressions. Gzip is the default: every runtime reads it.
+const (
+	Gzip Compression = "gzip"
+	Zstd Compression = "zstd"
+)
+
+// Pinned compressor settings. Changing any of them changes every digest, so
+// they are part of the cache key (see Settings).
+const (
+	// GzipLevel is the pgzip level. Level 5 of klauspost's deflate is about
+	// as small as GNU gzip -6 on a GOROOT and much faster.
+	GzipLevel = 5
+	// GzipBlockSize is the pgzip block size: the stream is cut into blocks
+	// of this many bytes, compressed in parallel.
+	GzipBlockSize = 1 << 20
+	// GzipBlocks is how many blocks pgzip compresses at once. The output
+	// does not depend on it, but it is pinned anyway.
+	GzipBlocks = 4
+	// ZstdLevel is the klauspost zstd encoder level ("default", ~ zstd -3).
+	ZstdLevel = zstd.SpeedDefault
+	// ZstdConcurrency is the zstd encoder concurrency, pinned because the
+	// output of some encoder versions depends on it.
+	ZstdConcurrency = 2
+)
+
+// Settings describes the pinned compressor settings of c, for cache keys.
+func (c Compression) Settings() string {
+	switch c {
+	case Gzip:
+		return fmt.Sprintf("pgzip level=%d block=%d blocks=%d", GzipLevel, GzipBlockSize, GzipBlocks)
+	case Zstd:
+		return fmt.Sprintf("zstd level=%d concurrency=%d", ZstdLevel, ZstdConcurrency)
+	}
+	return string(c)
+}
+
+// ParseCompression parses a --compression value.
+func ParseCompression(s string) (Compression, error) {
+	switch c := Compression(s); c {
+	case Gzip, Zstd:
+		return c, nil
+	}
+	return "", fmt.Errorf("compression %q: want gzip or zstd", s)
+}
+
+// MediaType is the OCI layer media type for c.
+func (c Compression) MediaType() types.MediaType {
+	if c == Zstd {
+		return types.OCILayerZStd
+	}
+	return types.OCILayer
+}
+
+func (c Compression) newWriter(w io.Writer) (io.WriteCloser, error) {
+	switch c {
+	case Gzip:
+		z, err := pgzip.NewWriterLevel(w, GzipLevel)
+		if err != nil {
+			return nil, err
+		}
+		if err := z.SetConcurrency(GzipBlockSize, GzipBlocks); err != nil {
+			return nil, err
+		}
+		// pgzip writes ModTime.Unix() into the header; the Unix epoch gives
+		// the "no time" value 0 that stdlib gzip writes.
+		z.ModTime = time.Unix(0, 0)
+		z.OS = 255
+		return z, nil
+	case Zstd:
+		return zstd.NewWriter(w,
+			zstd.WithEncoderLevel(ZstdLevel),
+			zstd.WithEncoderConcurrency(ZstdConcurrency),
+			zstd.WithEncoderCRC(true),
+			zstd.WithZeroFrames(true))
+	}
+	return nil, fmt.Errorf("compression %q: want gzip or zstd", c)
+}
+
+// Option configures Write.
+type Option func(*options) error
+
+type options struct {
+	compression Compression
+	mtime       time.Time
+	readAhead   int
+}
+
+func makeOptions(opts []Option) (*options, error) {
+	o := &options{compression: Gzip, readAhead: 16}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// WithCompression sets the compression (default Gzip).
+func WithCompression(c Compression) Option {
+	return func(o *options) error {
+		if _, err := ParseCompression(string(c)); err != nil {
+			return err
+		}
+		o.compression = c
+		return nil
+	}
+}
+
+// WithMTime sets the modification time of every entry (rounded down to
+// the second). The default is the Unix epoch.
+func WithMTime(t time.Time) Option {
+	return func(o *options) error {
+		if !t.IsZero() && t.Before(time.Unix(0, 0)) {
+			return fmt.Errorf("layer time %v is before 1970", t)
+		}
+		o.mtime = t
+		return nil
+	}
+}
+
+// WithReadAhead sets how many files are read ahead of the tar writer
+// (default 16). It does not change the output.
+func WithReadAhead(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("read-ahead %d: want at least 1", n)
+		}
+		o.readAhead = n
+		return nil
+	}
+}
