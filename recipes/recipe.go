@@ -1,24 +1,315 @@
 package recipes
 
-import "errors"
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 
-// Recipe is a parsed recipe. (Fields are filled in by the recipe engine.)
-type Recipe struct {
-	// Required: Name is the recipe's name ("ci") or the file it came from.
-	Name string `yaml:"name"`
-	// Optional: Description is shown by "gorootimg recipes".
-	Description string `yaml:"description"`
-}
-
-// Digest returns "sha256:..." over the recipe's canonical form (after
-// extends is resolved), for image labels and caches.
-func (r *Recipe) Digest() string { return "" }
+	"go.yaml.in/yaml/v3"
+)
 
 // Default is the recipe used when none is given.
 const Default = "ci"
 
+//go:embed *.yaml
+var builtin embed.FS
+
+// Recipe is a parsed recipe with extends resolved: its rules are the
+// parent's followed by its own.
+type Recipe struct {
+	// Name is the built-in name ("ci") or the file the recipe came from.
+	Name string `yaml:"-"`
+	// Optional: Description is shown by "gorootimg recipes".
+	Description string `yaml:"description"`
+	// Optional: Extends names a built-in recipe (or a file, relative to this
+	// one) whose rules come before this recipe's own.
+	Extends string `yaml:"extends"`
+	// Optional: PlatformPrune drops source files that no combination of
+	// build tags can select for the SDK's GOOS/GOARCH. Inherited unless set.
+	PlatformPrune *bool `yaml:"platform-prune"`
+	// Optional: Strip removes the symbol tables of ELF binaries under bin/
+	// and pkg/tool/. Inherited unless set.
+	Strip *bool `yaml:"strip"`
+	// Optional: Capabilities names what the recipe promises, as probe
+	// capabilities (build, cgo, cross, test, race, ...). Inherited unless set.
+	Capabilities []string `yaml:"capabilities"`
+	// Required: Rules select files; for each file the last rule that
+	// matches it decides. A file no rule matches is dropped.
+	Rules []Rule `yaml:"rules"`
+}
+
+// Rule is one selection step. Exactly one of Include, Exclude, Packages and
+// Tools is set.
+type Rule struct {
+	// Optional: Include keeps the files matching these patterns.
+	Include []Glob `yaml:"include,omitempty" json:"include,omitempty"`
+	// Optional: Exclude drops the files matching these patterns.
+	Exclude []Glob `yaml:"exclude,omitempty" json:"exclude,omitempty"`
+	// Optional: Packages keeps the non-test sources of these packages and
+	// of everything they import, for any build tags (and for the SDK's
+	// platform only when platform-prune is on). "std" is every standard
+	// package, "cmd" every command; "cmd/covdata" one package; a trailing
+	// "/..." takes the packages below a directory.
+	Packages []string `yaml:"packages,omitempty" json:"packages,omitempty"`
+	// Optional: Tools keeps these programs of pkg/tool/<goos>_<goarch>.
+	Tools []string `yaml:"tools,omitempty" json:"tools,omitempty"`
+	// Optional: When restricts the rule to some Go releases (">= 1.25").
+	When Condition `yaml:"when,omitempty" json:"when,omitempty"`
+
+	// Source is "file:line" where the rule was written, for --why.
+	Source string `yaml:"-" json:"-"`
+}
+
+// Kind is "include", "exclude", "packages" or "tools".
+func (r *Rule) Kind() string {
+	switch {
+	case r.Include != nil:
+		return "include"
+	case r.Exclude != nil:
+		return "exclude"
+	case r.Packages != nil:
+		return "packages"
+	case r.Tools != nil:
+		return "tools"
+	}
+	return ""
+}
+
+// String describes the rule for --why: "ci.yaml:12: packages [std]".
+func (r *Rule) String() string {
+	var args any
+	switch r.Kind() {
+	case "include":
+		args = r.Include
+	case "exclude":
+		args = r.Exclude
+	case "packages":
+		args = r.Packages
+	case "tools":
+		args = r.Tools
+	}
+	s := fmt.Sprintf("%s %v", r.Kind(), args)
+	if r.When != "" {
+		s += fmt.Sprintf(" when %q", string(r.When))
+	}
+	if r.Source != "" {
+		s = r.Source + ": " + s
+	}
+	return s
+}
+
+var ruleKeys = []string{"include", "exclude", "packages", "tools", "when"}
+
+// UnmarshalYAML decodes a rule strictly: unknown keys are errors with their
+// line, and the rule remembers its own line.
+func (r *Rule) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: a rule is a mapping such as {include: [bin/go]}", n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !slices.Contains(ruleKeys, k.Value) {
+			return fmt.Errorf("line %d: unknown rule key %q (want one of %s)", k.Line, k.Value, strings.Join(ruleKeys, ", "))
+		}
+	}
+	type plain Rule
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*r = Rule(p)
+	r.Source = fmt.Sprintf("line %d", n.Line)
+	// Keep an empty list distinct from an absent one so Kind works.
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case "include":
+			r.Include = nonNil(r.Include)
+		case "exclude":
+			r.Exclude = nonNil(r.Exclude)
+		case "packages":
+			r.Packages = nonNil(r.Packages)
+		case "tools":
+			r.Tools = nonNil(r.Tools)
+		}
+	}
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// Validate reports the first problem with the recipe. It changes nothing.
+func (r *Recipe) Validate() error {
+	if len(r.Rules) == 0 {
+		return fmt.Errorf("recipe %s: no rules", r.Name)
+	}
+	for i := range r.Rules {
+		rule := &r.Rules[i]
+		n := 0
+		for _, set := range []bool{rule.Include != nil, rule.Exclude != nil, rule.Packages != nil, rule.Tools != nil} {
+			if set {
+				n++
+			}
+		}
+		where := fmt.Sprintf("recipe %s: rule at %s", r.Name, rule.Source)
+		if n != 1 {
+			return fmt.Errorf("%s: want exactly one of include, exclude, packages, tools; found %d", where, n)
+		}
+		if err := rule.When.Validate(); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		for _, g := range slices.Concat(rule.Include, rule.Exclude) {
+			if err := g.Validate(); err != nil {
+				return fmt.Errorf("%s: %w", where, err)
+			}
+		}
+		for _, p := range rule.Packages {
+			if p == "" || strings.HasPrefix(p, "/") || strings.HasPrefix(p, ".") || strings.Contains(p, "\\") {
+				return fmt.Errorf("%s: package pattern %q: want an import path such as std, cmd/covdata or crypto/...", where, p)
+			}
+		}
+		for _, t := range rule.Tools {
+			if t == "" || strings.ContainsAny(t, "/\\*?[") {
+				return fmt.Errorf("%s: tool %q: want a program name such as compile or vet", where, t)
+			}
+		}
+	}
+	for _, c := range r.Capabilities {
+		if c == "" || strings.ContainsAny(c, " /") {
+			return fmt.Errorf("recipe %s: capability %q: want a word such as build or race", r.Name, c)
+		}
+	}
+	return nil
+}
+
+// canonical is the resolved, name-independent form that Digest hashes.
+type canonical struct {
+	PlatformPrune bool     `json:"platform-prune"`
+	Strip         bool     `json:"strip"`
+	Capabilities  []string `json:"capabilities"`
+	Rules         []Rule   `json:"rules"`
+}
+
+// Digest returns "sha256:..." over the recipe's canonical form: the
+// resolved rules and switches after extends, in JSON. The name, the
+// description and the rules' source lines do not count, so a renamed copy
+// of a recipe has the same digest.
+func (r *Recipe) Digest() string {
+	c := canonical{PlatformPrune: r.PrunesPlatform(), Strip: r.Strips(), Capabilities: nonNil(r.Capabilities), Rules: nonNil(r.Rules)}
+	b, err := json.Marshal(c)
+	if err != nil { // cannot happen: strings and slices only
+		panic(err)
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// PrunesPlatform reports whether platform pruning is on.
+func (r *Recipe) PrunesPlatform() bool { return r.PlatformPrune != nil && *r.PlatformPrune }
+
+// Strips reports whether ELF symbol tables are stripped.
+func (r *Recipe) Strips() bool { return r.Strip != nil && *r.Strip }
+
+// Names lists the built-in recipes in order of size, largest first.
+func Names() []string { return []string{"full", "slim", "ci", "build", "minimal"} }
+
 // Lookup returns a built-in recipe by name, or loads a user recipe file when
 // nameOrPath contains a path separator or ends in .yaml/.yml.
 func Lookup(nameOrPath string) (*Recipe, error) {
-	return nil, errors.New("recipes.Lookup: not implemented yet")
+	return lookup(nameOrPath, "", nil)
+}
+
+func isPath(s string) bool {
+	return strings.ContainsAny(s, `/\`) || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml")
+}
+
+// lookup loads a recipe; dir is the directory of the recipe that extends it
+// (for relative paths) and seen guards against cycles.
+func lookup(nameOrPath, dir string, seen []string) (*Recipe, error) {
+	var data []byte
+	var name string
+	if isPath(nameOrPath) {
+		p := nameOrPath
+		if dir != "" && !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading recipe %q: %w", nameOrPath, err)
+		}
+		data, name, dir = b, p, filepath.Dir(p)
+	} else {
+		b, err := builtin.ReadFile(nameOrPath + ".yaml")
+		if err != nil {
+			return nil, fmt.Errorf("recipe %q: no such built-in recipe (have %s); a file name needs a / or a .yaml suffix", nameOrPath, strings.Join(Names(), ", "))
+		}
+		data, name, dir = b, nameOrPath, ""
+	}
+	if slices.Contains(seen, name) {
+		return nil, fmt.Errorf("recipe %q: extends cycle %s -> %s", name, strings.Join(seen, " -> "), name)
+	}
+	r, err := Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if r.Extends != "" {
+		parent, err := lookup(r.Extends, dir, append(seen, name))
+		if err != nil {
+			return nil, fmt.Errorf("recipe %s: extends: %w", name, err)
+		}
+		r.Rules = append(slices.Clone(parent.Rules), r.Rules...)
+		if r.PlatformPrune == nil {
+			r.PlatformPrune = parent.PlatformPrune
+		}
+		if r.Strip == nil {
+			r.Strip = parent.Strip
+		}
+		if r.Capabilities == nil {
+			r.Capabilities = parent.Capabilities
+		}
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Parse decodes one recipe file strictly, without resolving extends or
+// validating. name is used in messages and rule sources.
+func Parse(name string, data []byte) (*Recipe, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var r Recipe
+	if err := dec.Decode(&r); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("parsing recipe %s: empty file", name)
+		}
+		return nil, fmt.Errorf("parsing recipe %s: %w", name, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("parsing recipe %s: more than one YAML document", name)
+	}
+	r.Name = name
+	base := filepath.Base(name)
+	if !isPath(name) {
+		base = name + ".yaml"
+	}
+	for i := range r.Rules {
+		r.Rules[i].Source = base + ":" + strings.TrimPrefix(r.Rules[i].Source, "line ")
+	}
+	return &r, nil
 }
