@@ -1,0 +1,60 @@
+package llbgen
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// ExporterConfigKey is the exporter attribute through which BuildKit's image
+// and oci exporters take the image config of a build that has no frontend
+// (a raw LLB definition): buildctl build --output type=oci,...,containerimage.config=JSON.
+const ExporterConfigKey = "containerimage.config"
+
+// ExporterAttr returns the containerimage.config=JSON attribute for cfg,
+// quoted as one CSV field so it can be appended to buildctl's --output value
+// (which buildctl splits as CSV): --output "type=oci,dest=out.tar,$(ATTR)".
+// Only the fields BuildKit reads are kept: os, architecture, variant and
+// config; BuildKit writes rootfs and history itself.
+func ExporterAttr(cfg *v1.ConfigFile) (string, error) {
+	b, err := ExporterConfig(cfg)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	if err := w.Write([]string{ExporterConfigKey + "=" + string(b)}); err != nil {
+		return "", fmt.Errorf("quoting image config: %w", err)
+	}
+	w.Flush()
+	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+// ExporterConfig returns the image config JSON BuildKit's exporter is given:
+// cfg without rootfs and history, which BuildKit fills in from the layers it
+// exports, and without the created time, which it sets from the build's
+// SOURCE_DATE_EPOCH when one is given.
+func ExporterConfig(cfg *v1.ConfigFile) ([]byte, error) {
+	if cfg == nil {
+		return nil, fmt.Errorf("encoding image config: nil config")
+	}
+	if cfg.OS == "" || cfg.Architecture == "" {
+		return nil, fmt.Errorf("encoding image config: os and architecture must both be set (have %q/%q)", cfg.OS, cfg.Architecture)
+	}
+	c := struct {
+		Architecture string    `json:"architecture"`
+		OS           string    `json:"os"`
+		Variant      string    `json:"variant,omitempty"`
+		OSVersion    string    `json:"os.version,omitempty"`
+		Config       v1.Config `json:"config"`
+	}{cfg.Architecture, cfg.OS, cfg.Variant, cfg.OSVersion, cfg.Config}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encoding image config: %w", err)
+	}
+	return b, nil
+}
