@@ -1,0 +1,199 @@
+package diff
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/prune"
+	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/sdk"
+)
+
+// SDKPrefix starts a side that is an SDK with a recipe applied rather than
+// an image: "sdk:" + any --go value + an optional "?recipe=NAME".
+const SDKPrefix = "sdk:"
+
+// DefaultSDKRecipe is the recipe of an "sdk:" side that names none.
+const DefaultSDKRecipe = "full"
+
+// LoadOptions says how LoadSide reaches images and SDKs.
+type LoadOptions struct {
+	// Platforms restricts an image side to these platforms and gives the
+	// platforms of an sdk: side. Empty means every platform of an image
+	// and, for an sdk: side, Fallback.
+	Platforms []sdk.Platform
+	// Fallback is the platform list of an sdk: side when Platforms is
+	// empty (the CLI passes the other side's platforms).
+	Fallback []sdk.Platform
+	// Image configures registry access.
+	Image []imageref.Option
+	// SDK configures the SDK download cache and proxy.
+	SDK sdk.Options
+	// WorkDir receives the files a recipe transforms (stripped binaries).
+	// It must outlive the Compare call; the caller removes it.
+	WorkDir string
+}
+
+// IsSDK reports whether spec names an sdk: side.
+func IsSDK(spec string) bool { return strings.HasPrefix(spec, SDKPrefix) }
+
+// LoadSide opens one side of a comparison: an image reference in any form
+// imageref.Load accepts, or "sdk:GO?recipe=NAME".
+func LoadSide(ctx context.Context, spec string, o LoadOptions) (*Side, error) {
+	if IsSDK(spec) {
+		return loadSDKSide(ctx, spec, o)
+	}
+	ref, err := imageref.Load(ctx, spec, o.Image...)
+	if err != nil {
+		return nil, err
+	}
+	s := NewSide(ref.String())
+	platforms := ref.Platforms()
+	switch {
+	case len(platforms) == 0:
+		// Scratch, or an image whose config names no platform: it serves
+		// whatever platform is asked for.
+		for _, p := range firstNonEmpty(o.Platforms, o.Fallback, []sdk.Platform{sdk.HostPlatform()}) {
+			platforms = append(platforms, v1.Platform{OS: p.OS, Architecture: p.Arch})
+		}
+	case len(o.Platforms) > 0:
+		var keep []v1.Platform
+		for _, want := range o.Platforms {
+			for _, p := range platforms {
+				if p.OS == want.OS && p.Architecture == want.Arch {
+					keep = append(keep, p)
+					break
+				}
+			}
+		}
+		if len(keep) == 0 {
+			return nil, fmt.Errorf("%s has no image for %s; it has %s", ref, sdkList(o.Platforms), v1List(platforms))
+		}
+		platforms = keep
+	}
+	for _, p := range platforms {
+		img, err := ref.Image(p)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.AddImage(v1.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}, img); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// ParseSDKSpec splits "sdk:GO?recipe=NAME" into the --go value and the
+// recipe (DefaultSDKRecipe when absent).
+func ParseSDKSpec(spec string) (goSpec, recipe string, err error) {
+	rest, ok := strings.CutPrefix(spec, SDKPrefix)
+	if !ok {
+		return "", "", fmt.Errorf("%q is not an sdk: side", spec)
+	}
+	goSpec, query, _ := strings.Cut(rest, "?")
+	if goSpec == "" {
+		return "", "", fmt.Errorf("%q: want sdk:GO?recipe=NAME, such as sdk:1.22.12?recipe=full", spec)
+	}
+	recipe = DefaultSDKRecipe
+	if query != "" {
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return "", "", fmt.Errorf("parsing %q: %w", spec, err)
+		}
+		for k := range q {
+			if k != "recipe" {
+				return "", "", fmt.Errorf("%q: unknown parameter %q; only recipe= is understood", spec, k)
+			}
+		}
+		if r := q.Get("recipe"); r != "" {
+			recipe = r
+		}
+	}
+	return goSpec, recipe, nil
+}
+
+func loadSDKSide(ctx context.Context, spec string, o LoadOptions) (*Side, error) {
+	goSpec, recipeName, err := ParseSDKSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	platforms := firstNonEmpty(o.Platforms, o.Fallback, []sdk.Platform{sdk.HostPlatform()})
+	r, err := recipes.Lookup(recipeName)
+	if err != nil {
+		return nil, fmt.Errorf("loading recipe of %q: %w", spec, err)
+	}
+	sdks, err := sdk.Resolve(ctx, goSpec, platforms, o.SDK)
+	if err != nil {
+		return nil, err
+	}
+	s := NewSide(spec)
+	for _, k := range sdks {
+		plan, err := prune.Resolve(ctx, prune.Target{GOROOT: k.Dir, Version: k.Version, GOOS: k.GOOS, GOARCH: k.GOARCH}, r)
+		if err != nil {
+			return nil, fmt.Errorf("resolving recipe %q for %s: %w", recipeName, k.Platform(), err)
+		}
+		work := o.WorkDir
+		if work == "" {
+			return nil, fmt.Errorf("loading %q: no work directory for the recipe's output", spec)
+		}
+		work = filepath.Join(work, k.GOOS+"_"+k.GOARCH)
+		if err := os.MkdirAll(work, 0o755); err != nil {
+			return nil, err
+		}
+		files, err := prune.Apply(ctx, plan, work)
+		if err != nil {
+			return nil, fmt.Errorf("applying recipe %q for %s: %w", recipeName, k.Platform(), err)
+		}
+		if err := s.AddTree(v1.Platform{OS: k.GOOS, Architecture: k.GOARCH}, files); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func firstNonEmpty(lists ...[]sdk.Platform) []sdk.Platform {
+	for _, l := range lists {
+		if len(l) > 0 {
+			return l
+		}
+	}
+	return nil
+}
+
+func sdkList(ps []sdk.Platform) string {
+	var s []string
+	for _, p := range ps {
+		s = append(s, p.String())
+	}
+	return strings.Join(s, ", ")
+}
+
+func v1List(ps []v1.Platform) string {
+	var s []string
+	for _, p := range ps {
+		s = append(s, platformString(p))
+	}
+	return strings.Join(s, ", ")
+}
+
+// SDKPlatforms converts image platforms to SDK platforms (variants dropped,
+// duplicates removed), for passing one side's platforms to the other.
+func SDKPlatforms(ps []v1.Platform) []sdk.Platform {
+	var out []sdk.Platform
+	seen := map[sdk.Platform]bool{}
+	for _, p := range ps {
+		k := sdk.Platform{OS: p.OS, Arch: p.Architecture}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
