@@ -1,31 +1,243 @@
 package sdk
 
 import (
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/gorootimg/gorootimg/imageref"
 )
+
+// DefaultImageGOROOT is where images keep the SDK unless told otherwise.
+const DefaultImageGOROOT = "/usr/local/go"
 
 // Options configures Resolve. Callers (cmd/gorootimg) fill it from the
 // environment; this package never reads the environment itself.
 type Options struct {
 	// CacheDir is the download cache (os.UserCacheDir()/gorootimg by default,
-	// GOROOTIMG_CACHE overrides; cmd decides).
+	// GOROOTIMG_CACHE overrides; cmd decides). Required for every source
+	// but a local directory.
 	CacheDir string
 	// GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GONOPROXY, GOINSECURE as the go
-	// command reads them.
+	// command reads them. GONOSUMDB and GOINSECURE cannot turn off
+	// verification of Go releases, as with the go command.
 	GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GONOPROXY, GOINSECURE string
+	// KnownSumDBKeys maps checksum database names to verifier keys, for a
+	// GOSUMDB that gives only a name (see ParseKnownSumDBKeys).
+	KnownSumDBKeys map[string]string
+	// LocalGOROOT is the GOROOT of the go command on PATH, for --go local;
+	// empty when there is none.
+	LocalGOROOT string
 	// SHA256 is the expected checksum of a release archive (--sha256).
 	SHA256 string
 	// ImageGOROOT is where the SDK lives inside an image ("/usr/local/go").
 	ImageGOROOT string
+	// ImageOptions configure loading image:REF and oci:DIR sources.
+	ImageOptions []imageref.Option
 	// HTTPClient is used for the proxy and checksum database; nil = default.
 	HTTPClient *http.Client
+	// Logf receives progress and notes (downloads, an offline fallback);
+	// nil discards them. cmd sends them to stderr.
+	Logf func(format string, args ...any)
+}
+
+func (o *Options) logf(format string, args ...any) {
+	if o.Logf != nil {
+		o.Logf(format, args...)
+	}
 }
 
 // Resolve returns one normalised SDK per platform for a --go value:
 // a release ("1.22.12", "go1.22.12", "1.22"), "local" or a GOROOT
 // directory, a release archive (*.tar.gz), "image:REF" or "oci:DIR[:TAG]".
+// A local directory or archive serves only its own platform.
 func Resolve(ctx context.Context, spec string, platforms []Platform, opts Options) ([]*SDK, error) {
-	return nil, errors.New("sdk.Resolve: not implemented yet")
+	spec = strings.TrimSpace(spec)
+	if len(platforms) == 0 {
+		platforms = []Platform{HostPlatform()}
+	}
+	if opts.SHA256 != "" && !isArchive(spec) {
+		return nil, fmt.Errorf("--sha256 checks a release archive (.tar.gz); --go %s is not one", spec)
+	}
+	switch {
+	case spec == "" || spec == "local":
+		if opts.LocalGOROOT == "" {
+			return nil, errors.New("--go local: no go command found on PATH; name a release (such as 1.22.12), a GOROOT directory or an archive")
+		}
+		return resolveLocal(opts.LocalGOROOT, platforms)
+	case strings.HasPrefix(spec, "image:") || strings.HasPrefix(spec, "oci:") || strings.HasPrefix(spec, "tarball:"):
+		return resolveImage(ctx, spec, platforms, &opts)
+	}
+	if goVersion, line, ok := parseRelease(spec); ok {
+		c, err := newCache(opts.CacheDir)
+		if err != nil {
+			return nil, err
+		}
+		rs := &releaseSource{opts: &opts, cache: c}
+		rs.proxy, rs.perr = newProxyClient(&opts)
+		return rs.resolve(ctx, spec, goVersion, line, platforms)
+	}
+	fi, err := os.Stat(spec)
+	switch {
+	case err == nil && fi.IsDir():
+		return resolveLocal(spec, platforms)
+	case err == nil && isArchive(spec):
+		return resolveArchive(ctx, spec, platforms, &opts)
+	case err != nil && (isArchive(spec) || strings.ContainsRune(spec, os.PathSeparator)):
+		return nil, fmt.Errorf("--go %s: %w", spec, err)
+	}
+	return nil, fmt.Errorf("--go %q: not a release (1.22.12, 1.22), local, a GOROOT directory, a .tar.gz release archive, image:REF or oci:DIR[:TAG]", spec)
+}
+
+func isArchive(spec string) bool {
+	return strings.HasSuffix(spec, ".tar.gz") || strings.HasSuffix(spec, ".tgz")
+}
+
+// onlyOwnPlatform fails unless every requested platform is the SDK's own.
+func onlyOwnPlatform(what string, s *SDK, platforms []Platform) error {
+	for _, p := range platforms {
+		if p != s.Platform() {
+			return fmt.Errorf("%s is a %s SDK and serves only that platform, not %s; use a release (such as 1.22.12) to build for other platforms", what, s.Platform(), p)
+		}
+	}
+	return nil
+}
+
+func resolveLocal(dir string, platforms []Platform) ([]*SDK, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := Open(abs)
+	if err != nil {
+		return nil, err
+	}
+	if err := onlyOwnPlatform(abs, s, platforms); err != nil {
+		return nil, err
+	}
+	s.Source = "local:" + abs
+	return []*SDK{s}, nil
+}
+
+// resolveArchive checks and extracts a release archive such as
+// go1.22.5.linux-amd64.tar.gz, whose entries all lie below go/.
+func resolveArchive(ctx context.Context, file string, platforms []Platform, opts *Options) ([]*SDK, error) {
+	sum, err := sha256File(file)
+	if err != nil {
+		return nil, err
+	}
+	if want := strings.ToLower(strings.TrimPrefix(opts.SHA256, "sha256:")); want != "" && want != sum {
+		return nil, fmt.Errorf("%s: sha256 is %s, but --sha256 says %s", file, sum, want)
+	}
+	c, err := newCache(opts.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+	key := contentKey("sha256:" + sum)
+	dir, err := c.install(ctx, key, func(root string) error {
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", file, err)
+		}
+		if err := applyTar(ctx, newTree(root), zr, "go", true, false); err != nil {
+			return fmt.Errorf("reading %s: %w", file, err)
+		}
+		if _, err := io.Copy(io.Discard, zr); err != nil {
+			return fmt.Errorf("reading %s: %w", file, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := onlyOwnPlatform(file, s, platforms); err != nil {
+		return nil, err
+	}
+	s.Source, s.Hash = "archive:"+filepath.Base(file), "sha256:"+sum
+	return []*SDK{s}, nil
+}
+
+func sha256File(file string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading %s: %w", file, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// resolveImage extracts the GOROOT of an image for each platform.
+func resolveImage(ctx context.Context, spec string, platforms []Platform, opts *Options) ([]*SDK, error) {
+	gorootPath := opts.ImageGOROOT
+	if gorootPath == "" {
+		gorootPath = DefaultImageGOROOT
+	}
+	c, err := newCache(opts.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := imageref.Load(ctx, spec, opts.ImageOptions...)
+	if err != nil {
+		return nil, err
+	}
+	if ref.IsScratch() {
+		return nil, errors.New("--go scratch: the empty image holds no Go SDK")
+	}
+	var out []*SDK
+	for _, p := range platforms {
+		img, err := ref.Image(v1.Platform{OS: p.OS, Architecture: p.Arch})
+		if err != nil {
+			return nil, err
+		}
+		dg, err := img.Digest()
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", ref, err)
+		}
+		key := contentKey(dg.String(), cleanName(gorootPath))
+		dir, err := c.install(ctx, key, func(root string) error {
+			opts.logf("extracting %s from %s (%s)", gorootPath, ref.Name, p)
+			if err := ExtractGOROOT(ctx, img, gorootPath, root); err != nil {
+				return fmt.Errorf("extracting %s from %s: %w", gorootPath, ref.Name, err)
+			}
+			if _, err := Open(root); err != nil {
+				return fmt.Errorf("%s in %s: %w", gorootPath, ref.Name, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		s, err := Open(dir)
+		if err != nil {
+			return nil, err
+		}
+		if s.Platform() != p {
+			return nil, fmt.Errorf("the %s image of %s holds a %s SDK at %s", p, ref.Name, s.Platform(), gorootPath)
+		}
+		s.Source, s.Hash = ref.Name+"@"+dg.String(), dg.String()
+		out = append(out, s)
+	}
+	return out, nil
 }

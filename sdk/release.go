@@ -1,0 +1,340 @@
+package sdk
+
+import (
+	"archive/zip"
+	"context"
+	"fmt"
+	"go/version"
+	"io"
+	"os"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/sumdb/dirhash"
+	modzip "golang.org/x/mod/zip"
+)
+
+// releaseRE matches the --go values that name a release: 1.22, 1.22.12,
+// go1.22.12, 1.23rc1, go1.23.0.
+var releaseRE = regexp.MustCompile(`^(?:go)?(1\.[0-9]+(?:\.[0-9]+)?(?:(?:rc|beta)[0-9]+)?)$`)
+
+// parseRelease returns the Go version ("go1.22.12") a --go value names, and
+// whether it names a line ("1.22") rather than one release.
+func parseRelease(spec string) (goVersion string, line bool, ok bool) {
+	m := releaseRE.FindStringSubmatch(spec)
+	if m == nil {
+		return "", false, false
+	}
+	v := "go" + m[1]
+	return v, strings.Count(m[1], ".") == 1 && !strings.ContainsAny(m[1], "rb"), true
+}
+
+// toolchainVersion is the golang.org/toolchain version of a release.
+func toolchainVersion(goVersion string, p Platform) string {
+	return "v0.0.1-" + goVersion + "." + p.OS + "-" + p.Arch
+}
+
+// parseToolchainVersion splits "v0.0.1-go1.22.12.linux-amd64".
+func parseToolchainVersion(v string) (goVersion string, p Platform, ok bool) {
+	rest, ok := strings.CutPrefix(v, "v0.0.1-")
+	if !ok {
+		return "", Platform{}, false
+	}
+	i := strings.LastIndex(rest, ".")
+	if i < 0 {
+		return "", Platform{}, false
+	}
+	goos, goarch, ok := strings.Cut(rest[i+1:], "-")
+	if !ok || goos == "" || goarch == "" || !version.IsValid(rest[:i]) {
+		return "", Platform{}, false
+	}
+	return rest[:i], Platform{OS: goos, Arch: goarch}, true
+}
+
+// releases is the proxy's version list, by Go version.
+type releases map[string][]Platform
+
+func parseList(data []byte) releases {
+	r := releases{}
+	for _, l := range strings.Fields(string(data)) {
+		if v, p, ok := parseToolchainVersion(l); ok {
+			r[v] = append(r[v], p)
+		}
+	}
+	return r
+}
+
+func (r releases) serves(v string, p Platform) bool {
+	for _, q := range r[v] {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (r releases) platforms(v string) string {
+	var s []string
+	for _, p := range r[v] {
+		s = append(s, p.String())
+	}
+	sort.Strings(s)
+	return strings.Join(s, ", ")
+}
+
+// newest returns the newest final release in line ("go1.22") served for
+// every platform in ps (any platform when ps is empty).
+func (r releases) newest(line string, ps []Platform) string {
+	best := ""
+	for v := range r {
+		if version.Lang(v) != line || !isFinal(v) {
+			continue
+		}
+		all := true
+		for _, p := range ps {
+			all = all && r.serves(v, p)
+		}
+		if all && (best == "" || version.Compare(v, best) > 0) {
+			best = v
+		}
+	}
+	return best
+}
+
+func isFinal(v string) bool { return !strings.Contains(v, "rc") && !strings.Contains(v, "beta") }
+
+func (r releases) newestAny() string {
+	best := ""
+	for v := range r {
+		if isFinal(v) && (best == "" || version.Compare(v, best) > 0) {
+			best = v
+		}
+	}
+	return best
+}
+
+// choose picks the release a --go value means for the platforms, with the
+// messages users get when there is none.
+func (r releases) choose(spec, goVersion string, line bool, ps []Platform) (string, error) {
+	lang := version.Lang(goVersion)
+	if line {
+		if v := r.newest(lang, ps); v != "" {
+			return v, nil
+		}
+		if v := r.newest(lang, nil); v != "" {
+			return "", fmt.Errorf("no %s release is served for %s; %s is served for %s", strings.TrimPrefix(lang, "go"), platformList(ps), v, r.platforms(v))
+		}
+		return "", fmt.Errorf("no Go release %s; newest is %s", strings.TrimPrefix(lang, "go"), strings.TrimPrefix(r.newestAny(), "go"))
+	}
+	if len(r[goVersion]) == 0 {
+		if v := r.newest(lang, nil); v != "" {
+			return "", fmt.Errorf("no Go release %s; newest %s is %s", strings.TrimPrefix(goVersion, "go"), strings.TrimPrefix(lang, "go"), strings.TrimPrefix(v, "go"))
+		}
+		return "", fmt.Errorf("no Go release %s; newest is %s", strings.TrimPrefix(goVersion, "go"), strings.TrimPrefix(r.newestAny(), "go"))
+	}
+	for _, p := range ps {
+		if !r.serves(goVersion, p) {
+			return "", fmt.Errorf("%s is not served for %s; it is served for %s", goVersion, p, r.platforms(goVersion))
+		}
+	}
+	return goVersion, nil
+}
+
+func platformList(ps []Platform) string {
+	var s []string
+	for _, p := range ps {
+		s = append(s, p.String())
+	}
+	return strings.Join(s, ", ")
+}
+
+// releaseSource fetches releases from the module proxy.
+type releaseSource struct {
+	opts  *Options
+	cache *cache
+	proxy *proxyClient // nil when GOPROXY does not allow fetching
+	perr  error        // why proxy is nil
+}
+
+// resolveRelease returns one SDK per platform for a release spec.
+func (s *releaseSource) resolve(ctx context.Context, spec, goVersion string, line bool, ps []Platform) ([]*SDK, error) {
+	if !line {
+		// An exact release already in the cache needs no network at all.
+		if sdks, ok := s.fromCache(goVersion, ps); ok {
+			return sdks, nil
+		}
+	}
+	list, err := s.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := list.choose(spec, goVersion, line, ps)
+	if err != nil {
+		return nil, fmt.Errorf("--go %s: %w", spec, err)
+	}
+	var out []*SDK
+	for _, p := range ps {
+		sdk, err := s.fetch(ctx, toolchainVersion(v, p))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sdk)
+	}
+	return out, nil
+}
+
+func (s *releaseSource) fromCache(goVersion string, ps []Platform) ([]*SDK, bool) {
+	var out []*SDK
+	for _, p := range ps {
+		sdk, ok := s.cached(toolchainVersion(goVersion, p))
+		if !ok {
+			return nil, false
+		}
+		out = append(out, sdk)
+	}
+	return out, true
+}
+
+func (s *releaseSource) cached(tv string) (*SDK, bool) {
+	h := s.cache.readIndex("toolchain/" + tv)
+	if h == "" {
+		return nil, false
+	}
+	key := contentKey(h)
+	if !s.cache.haveTree(key) {
+		return nil, false
+	}
+	sdk, err := Open(s.cache.treeDir(key))
+	if err != nil {
+		return nil, false
+	}
+	sdk.Source, sdk.Hash = toolchainModule+"@"+tv, h
+	return sdk, true
+}
+
+// list fetches the proxy's version list, falling back to the cached copy
+// (with a note) when the proxy cannot be reached.
+func (s *releaseSource) list(ctx context.Context) (releases, error) {
+	var err error
+	if s.proxy != nil {
+		var data []byte
+		data, err = s.proxy.getBytes(ctx, modPath()+"/@v/list", "the "+toolchainModule+" version list")
+		if err == nil {
+			s.cache.writeIndex("list", strings.TrimSpace(string(data)))
+			return parseList(data), nil
+		}
+	} else {
+		err = s.perr
+	}
+	if cached := s.cache.readIndex("list"); cached != "" && ctx.Err() == nil {
+		s.opts.logf("note: using the cached %s version list: %v", toolchainModule, err)
+		return parseList([]byte(cached)), nil
+	}
+	return nil, err
+}
+
+// fetch downloads, verifies and installs golang.org/toolchain@tv.
+func (s *releaseSource) fetch(ctx context.Context, tv string) (*SDK, error) {
+	if sdk, ok := s.cached(tv); ok {
+		return sdk, nil
+	}
+	if s.proxy == nil {
+		return nil, s.perr
+	}
+	mv := toolchainModule + "@" + tv
+	cfg, err := parseGOSUMDB(s.opts.GOSUMDB, s.opts.KnownSumDBKeys)
+	if err != nil {
+		return nil, err
+	}
+	want, err := lookupHash(ctx, cfg, s.proxy, s.cache.dir, tv)
+	if err != nil {
+		return nil, err
+	}
+	key := contentKey(want)
+	dir, err := s.cache.install(ctx, key, func(root string) error {
+		f, err := s.cache.tempFile(key + ".*.zip")
+		if err != nil {
+			return err
+		}
+		defer func() { f.Close(); os.Remove(f.Name()) }()
+		s.opts.logf("downloading %s", mv)
+		ev, _ := module.EscapeVersion(tv)
+		if err := s.proxy.get(ctx, modPath()+"/@v/"+ev+".zip", mv, f); err != nil {
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("writing %s: %w", mv, err)
+		}
+		got, err := dirhash.HashZip(f.Name(), dirhash.Hash1)
+		if err != nil {
+			return fmt.Errorf("verifying %s: the downloaded zip is corrupt: %w", mv, err)
+		}
+		if got != want {
+			return fmt.Errorf("verifying %s: SECURITY ERROR: the zip's hash %s does not match the checksum database's %s", mv, got, want)
+		}
+		return extractModuleZip(ctx, f.Name(), tv, root)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cache.writeIndex("toolchain/"+tv, want); err != nil {
+		return nil, fmt.Errorf("recording %s in the cache: %w", mv, err)
+	}
+	sdk, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	sdk.Source, sdk.Hash = mv, want
+	if goVersion, p, ok := parseToolchainVersion(tv); ok && (sdk.Version != goVersion || sdk.Platform() != p) {
+		return nil, fmt.Errorf("%s holds %s %s, not what its version says", mv, sdk.Version, sdk.Platform())
+	}
+	return sdk, nil
+}
+
+// extractModuleZip writes the files of a golang.org/toolchain module zip
+// (all below "golang.org/toolchain@VERSION/") into root.
+func extractModuleZip(ctx context.Context, file, tv, root string) error {
+	mv := module.Version{Path: toolchainModule, Version: tv}
+	if _, err := modzip.CheckZip(mv, file); err != nil {
+		return fmt.Errorf("checking %s@%s zip: %w", mv.Path, tv, err)
+	}
+	zr, err := zip.OpenReader(file)
+	if err != nil {
+		return fmt.Errorf("opening %s@%s zip: %w", mv.Path, tv, err)
+	}
+	defer zr.Close()
+	prefix := mv.Path + "@" + tv + "/"
+	t := newTree(root)
+	for _, zf := range zr.File {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sub, ok := strings.CutPrefix(zf.Name, prefix)
+		if !ok || sub == "" {
+			return fmt.Errorf("zip entry %q is outside %s", zf.Name, prefix)
+		}
+		if err := checkName(sub); err != nil {
+			return fmt.Errorf("zip %w", err)
+		}
+		if strings.HasSuffix(sub, "/") {
+			continue
+		}
+		name := path.Clean(sub)
+		rc, err := zf.Open()
+		if err != nil {
+			return fmt.Errorf("reading zip entry %q: %w", zf.Name, err)
+		}
+		err = t.file(zf.Name, name, 0o644, io.LimitReader(rc, int64(zf.UncompressedSize64)+1))
+		if cerr := rc.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("extracting zip entry %q: %w", zf.Name, err)
+		}
+	}
+	return nil
+}
+
