@@ -1,0 +1,269 @@
+package build
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/sdk"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden.json (hack/golden.sh)")
+
+func fakeSDKs(t *testing.T, arches ...string) []*sdk.SDK {
+	t.Helper()
+	var out []*sdk.SDK
+	for _, a := range arches {
+		s, err := sdk.Open(filepath.Join("testdata", "sdk-linux-"+a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// digests lists every digest of an index: the index, and per platform the
+// manifest, the config and the layers.
+type digests struct {
+	Index     string              `json:"index"`
+	Platforms map[string]platDigs `json:"platforms"`
+}
+
+type platDigs struct {
+	Manifest string   `json:"manifest"`
+	Config   string   `json:"config"`
+	Layers   []string `json:"layers"`
+}
+
+func digestsOf(t *testing.T, idx v1.ImageIndex) digests {
+	t.Helper()
+	d, err := idx.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := digests{Index: d.String(), Platforms: map[string]platDigs{}}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range im.Manifests {
+		img, err := idx.Image(m.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		man, err := img.Manifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pd := platDigs{Manifest: m.Digest.String(), Config: man.Config.Digest.String()}
+		for _, l := range man.Layers {
+			pd.Layers = append(pd.Layers, l.Digest.String())
+		}
+		out.Platforms[m.Platform.OS+"/"+m.Platform.Architecture] = pd
+	}
+	return out
+}
+
+// TestGolden builds the fake SDKs into an OCI layout and compares every
+// digest with testdata/golden.json. A change here changes every user's
+// image digests: regenerate with hack/golden.sh only on purpose.
+func TestGolden(t *testing.T) {
+	for _, c := range []layers.Compression{layers.Gzip, layers.Zstd} {
+		t.Run(string(c), func(t *testing.T) {
+			res, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Compression: c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Close()
+			dir := filepath.Join(t.TempDir(), "out")
+			if err := WriteLayout(context.Background(), dir, "", res.Index); err != nil {
+				t.Fatal(err)
+			}
+			idx, err := layout.ImageIndexFromPath(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			im, _ := idx.IndexManifest()
+			if len(im.Manifests) != 1 {
+				t.Fatalf("index.json lists %d manifests, want 1", len(im.Manifests))
+			}
+			inner, err := idx.ImageIndex(im.Manifests[0].Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c == layers.Gzip { // validate reads gzip layers only
+				if err := validate.Index(inner); err != nil {
+					t.Errorf("validate.Index: %v", err)
+				}
+			}
+			got := digestsOf(t, inner)
+			if want := digestsOf(t, res.Index); got.Index != want.Index {
+				t.Errorf("layout index = %s, built %s", got.Index, want.Index)
+			}
+			golden := filepath.Join("testdata", "golden-"+string(c)+".json")
+			if *update {
+				b, _ := json.MarshalIndent(got, "", "\t")
+				if err := os.WriteFile(golden, append(b, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			b, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run hack/golden.sh)", err)
+			}
+			var want digests
+			if err := json.Unmarshal(b, &want); err != nil {
+				t.Fatal(err)
+			}
+			gj, _ := json.MarshalIndent(got, "", "\t")
+			wj, _ := json.MarshalIndent(want, "", "\t")
+			if string(gj) != string(wj) {
+				t.Errorf("digests of the fake SDK build =\n%s\nwant (testdata/%s)\n%s", gj, filepath.Base(golden), wj)
+			}
+			// std sources are the same on both platforms: one shared blob.
+			a, r := got.Platforms["linux/amd64"].Layers, got.Platforms["linux/arm64"].Layers
+			if len(a) != 5 || len(r) != 5 {
+				t.Fatalf("layers = %d and %d, want 5 each (toolchain, std, cmd, tests, rest)", len(a), len(r))
+			}
+			if a[0] == r[0] || a[1] != r[1] {
+				t.Errorf("toolchain layers %s %s should differ and std layers %s %s should match", a[0], r[0], a[1], r[1])
+			}
+		})
+	}
+}
+
+func TestConfigAndReport(t *testing.T) {
+	mtime := time.Date(2024, 2, 3, 4, 5, 6, 0, time.UTC)
+	res, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), MTime: mtime, Source: "https://example.com/repo", GOROOT: "/opt/go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	img := res.Images[0].Image
+	if err := validate.Image(img); err != nil {
+		t.Errorf("validate.Image: %v", err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := strings.Join(cf.Config.Env, " ")
+	for _, want := range []string{"PATH=/go/bin:/opt/go/bin:/usr/local/sbin:", "GOROOT=/opt/go", "GOPATH=/go", "GOTOOLCHAIN=local"} {
+		if !strings.Contains(env, want) {
+			t.Errorf("Env = %q, want it to contain %q", env, want)
+		}
+	}
+	for k, want := range map[string]string{
+		LabelOCIVersion: "1.99.0", LabelOCICreated: "2024-02-03T04:05:06Z", LabelOCISource: "https://example.com/repo",
+		LabelGoVersion: "go1.99.0", LabelRecipe: "full", LabelGOROOT: "/opt/go",
+	} {
+		if got := cf.Config.Labels[k]; got != want {
+			t.Errorf("label %s = %q, want %q", k, got, want)
+		}
+	}
+	if _, ok := cf.Config.Labels[LabelOCIBaseName]; ok {
+		t.Errorf("scratch image has label %s", LabelOCIBaseName)
+	}
+	if !cf.Created.Time.Equal(mtime) || cf.OS != "linux" || cf.Architecture != "amd64" {
+		t.Errorf("config created/os/arch = %v %s/%s, want %v linux/amd64", cf.Created, cf.OS, cf.Architecture, mtime)
+	}
+	if len(cf.History) != 5 || !strings.Contains(cf.History[0].CreatedBy, "toolchain binaries") {
+		t.Errorf("history = %+v, want 5 entries starting with the toolchain", cf.History)
+	}
+	// The full recipe saves nothing; its layers are the full SDK's.
+	p := res.Report.Platforms[0]
+	if p.Total != p.FullTotal || p.SavedPercent != 0 || p.Total.Files != 17 {
+		t.Errorf("report totals = %+v vs full %+v (saved %v%%), want equal with 17 files", p.Total, p.FullTotal, p.SavedPercent)
+	}
+}
+
+func TestCache(t *testing.T) {
+	cache := t.TempDir()
+	o := Options{SDKs: fakeSDKs(t, "amd64"), CacheDir: cache}
+	first, err := Build(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+	if first.Reused {
+		t.Error("first build into an empty cache says it reused everything")
+	}
+	second, err := Build(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if !second.Reused {
+		t.Error("second build with the same inputs did not reuse the cache")
+	}
+	a, b := digestsOf(t, first.Index), digestsOf(t, second.Index)
+	if a.Index != b.Index {
+		t.Errorf("cached rebuild index = %s, want %s", b.Index, a.Index)
+	}
+	// A removed blob is a miss, not a broken image.
+	blobs, _ := filepath.Glob(filepath.Join(cache, "blobs", "sha256", "*"))
+	if len(blobs) == 0 {
+		t.Fatal("no blobs in the cache")
+	}
+	for _, b := range blobs {
+		os.Remove(b)
+	}
+	third, err := Build(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	if third.Reused {
+		t.Error("build after the blobs were removed says it reused the cache")
+	}
+	if err := validate.Index(third.Index); err != nil {
+		t.Errorf("validate.Index after cache loss: %v", err)
+	}
+	// Other options are other keys.
+	o.Compression = layers.Zstd
+	fourth, err := Build(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fourth.Close()
+	if fourth.Reused {
+		t.Error("zstd build reused the gzip build's layers")
+	}
+}
+
+func TestLayerPlan(t *testing.T) {
+	for _, tc := range []struct {
+		in, want, err string
+	}{
+		{"", DefaultLayerPlan, ""},
+		{"toolchain", "toolchain,rest", ""},
+		{"rest", "rest", ""},
+		{"std,toolchain", "std,toolchain,rest", ""},
+		{"toolchain,bogus", "", "unknown group"},
+		{"std,std", "", "twice"},
+		{"rest,std", "", "last"},
+	} {
+		p, err := ParseLayerPlan(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("ParseLayerPlan(%q) = %v, want error containing %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || p.String() != tc.want {
+			t.Errorf("ParseLayerPlan(%q) = %v, %v, want %s", tc.in, p, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,116 @@
+package build
+
+import (
+	"fmt"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/gorootimg/gorootimg/imageref"
+)
+
+// groupHistory says what each layer group holds, for the image history.
+var groupHistory = map[string]string{
+	"reset":     "hide the base image's files at the GOROOT path (opaque whiteout)",
+	"toolchain": "Go toolchain binaries (bin/, pkg/tool/)",
+	"std":       "standard library sources (src/ without src/cmd, tests, testdata)",
+	"cmd":       "toolchain sources (src/cmd)",
+	"tests":     "tests and testdata",
+	"docs":      "documentation (api/, doc/, *.md)",
+	"rest":      "the rest of the GOROOT (VERSION, go.env, pkg/include, lib, misc, ...)",
+}
+
+// assemble stacks a platform's layers on its base image (nil for scratch)
+// and sets the config. The result uses OCI media types throughout: a base
+// with Docker media types has them translated (the blobs are the same).
+func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Options) (v1.Image, error) {
+	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
+	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
+	var baseCfg *v1.ConfigFile
+	var adds []mutate.Addendum
+	meta := Meta{
+		GoVersion: pl.sdk.Version, GOROOT: o.GOROOT, Created: pl.mtime,
+		Recipe: recipeName(o.Recipe), RecipeDigest: recipeDigest(o.Recipe),
+		SDKSource: pl.sdk.Source, SDKHash: pl.sdk.Hash, Source: o.Source,
+		Platform: pl.platform,
+	}
+	if base != nil {
+		var err error
+		if baseCfg, err = base.ConfigFile(); err != nil {
+			return nil, fmt.Errorf("reading base image config: %w", err)
+		}
+		m, err := base.Manifest()
+		if err != nil {
+			return nil, fmt.Errorf("reading base image manifest: %w", err)
+		}
+		for _, d := range m.Layers {
+			l, err := base.LayerByDigest(d.Digest)
+			if err != nil {
+				return nil, fmt.Errorf("reading base image layer %s: %w", d.Digest, err)
+			}
+			adds = append(adds, mutate.Addendum{Layer: l, MediaType: ociLayerType(d.MediaType), Annotations: d.Annotations, URLs: d.URLs})
+		}
+		meta.BaseName = strings.TrimPrefix(baseRef.Name, "image:")
+		meta.BaseDigest = baseRef.Digest.String()
+		// Keep the variant and OS version the base states.
+		meta.Platform.Variant, meta.Platform.OSVersion = baseCfg.Variant, baseCfg.OSVersion
+	}
+	cfg := Config(baseCfg, meta)
+	ours := pl.layers
+	if pl.reset != nil {
+		ours = append([]*namedLayer{pl.reset}, ours...)
+	}
+	for _, nl := range ours {
+		l, err := nl.Layer.V1()
+		if err != nil {
+			return nil, err
+		}
+		adds = append(adds, mutate.Addendum{Layer: l, MediaType: nl.Layer.MediaType})
+		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, nl.Layer.DiffID)
+		cfg.History = append(cfg.History, v1.History{
+			Created:   v1.Time{Time: pl.mtime},
+			CreatedBy: fmt.Sprintf("gorootimg build: %s %s recipe %s: %s", pl.sdk.Version, o.GOROOT, recipeName(o.Recipe), groupHistory[nl.Group]),
+			Comment:   nl.Group,
+		})
+	}
+	img, err := mutate.Append(img, adds...)
+	if err != nil {
+		return nil, fmt.Errorf("assembling image: %w", err)
+	}
+	img, err = mutate.ConfigFile(img, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("assembling image: %w", err)
+	}
+	return img, nil
+}
+
+// ociLayerType translates a Docker layer media type to its OCI twin.
+func ociLayerType(mt types.MediaType) types.MediaType {
+	switch mt {
+	case types.DockerLayer:
+		return types.OCILayer
+	case types.DockerForeignLayer:
+		return types.OCIRestrictedLayer
+	case types.DockerUncompressedLayer:
+		return types.OCIUncompressedLayer
+	}
+	return mt
+}
+
+// index puts the platform images under one OCI image index.
+func index(imgs []PlatformImage) (v1.ImageIndex, error) {
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	var adds []mutate.IndexAddendum
+	for _, pi := range imgs {
+		cf, err := pi.Image.ConfigFile()
+		if err != nil {
+			return nil, err
+		}
+		p := v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant, OSVersion: cf.OSVersion}
+		adds = append(adds, mutate.IndexAddendum{Add: pi.Image, Descriptor: v1.Descriptor{Platform: &p}})
+	}
+	return mutate.AppendManifests(idx, adds...), nil
+}

@@ -1,0 +1,116 @@
+package build
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// Report compares each platform's GOROOT layers with those of the full SDK
+// written with the same compression.
+type Report struct {
+	Recipe      string           `json:"recipe"`
+	Compression string           `json:"compression"`
+	LayerPlan   string           `json:"layerPlan"`
+	Platforms   []PlatformReport `json:"platforms"`
+}
+
+// PlatformReport is one platform's figures.
+type PlatformReport struct {
+	Platform  string        `json:"platform"`
+	GoVersion string        `json:"goVersion"`
+	Layers    []LayerReport `json:"layers"`
+	Full      []LayerReport `json:"full"`
+	Total     Sizes         `json:"total"`
+	FullTotal Sizes         `json:"fullTotal"`
+	// SavedPercent is how much smaller the compressed GOROOT is than the
+	// full SDK's; SavedUncompressedPercent the same for the content.
+	SavedPercent             float64 `json:"savedPercent"`
+	SavedUncompressedPercent float64 `json:"savedUncompressedPercent"`
+}
+
+// LayerReport is one GOROOT layer.
+type LayerReport struct {
+	Group  string `json:"group"`
+	Digest string `json:"digest"`
+	Sizes
+	Cached bool `json:"cached"`
+}
+
+// Sizes are a layer's (or a sum of layers') figures.
+type Sizes struct {
+	Files int `json:"files"`
+	// Uncompressed is the tar stream's length; Compressed the blob's.
+	Uncompressed int64 `json:"uncompressed"`
+	Compressed   int64 `json:"compressed"`
+}
+
+func (s *Sizes) add(t Sizes) {
+	s.Files += t.Files
+	s.Uncompressed += t.Uncompressed
+	s.Compressed += t.Compressed
+}
+
+func (pl *platformLayers) report() PlatformReport {
+	r := PlatformReport{Platform: pl.platform.OS + "/" + pl.platform.Architecture, GoVersion: pl.sdk.Version}
+	conv := func(ls []*namedLayer, total *Sizes) []LayerReport {
+		var out []LayerReport
+		for _, nl := range ls {
+			lr := LayerReport{Group: nl.Group, Digest: nl.Layer.Digest.String(), Cached: nl.Cached,
+				Sizes: Sizes{Files: nl.Layer.Files, Uncompressed: nl.Layer.UncompressedSize, Compressed: nl.Layer.Size}}
+			total.add(lr.Sizes)
+			out = append(out, lr)
+		}
+		return out
+	}
+	r.Layers = conv(pl.layers, &r.Total)
+	r.Full = conv(pl.full, &r.FullTotal)
+	r.SavedPercent = saved(r.Total.Compressed, r.FullTotal.Compressed)
+	r.SavedUncompressedPercent = saved(r.Total.Uncompressed, r.FullTotal.Uncompressed)
+	return r
+}
+
+func saved(n, full int64) float64 {
+	if full == 0 {
+		return 0
+	}
+	return float64(int64(1000*float64(full-n)/float64(full)+0.5)) / 10
+}
+
+// WriteText writes the report as tables, one per platform.
+func (r *Report) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for i, p := range r.Platforms {
+		if i > 0 {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintf(tw, "%s %s, recipe %s, %s\t\t\t\t\n", p.Platform, p.GoVersion, r.Recipe, r.Compression)
+		fmt.Fprintf(tw, "layer\tfiles\tuncompressed\tcompressed\tdigest\t\n")
+		for _, l := range p.Layers {
+			d := strings.TrimPrefix(l.Digest, "sha256:")
+			if len(d) > 12 {
+				d = d[:12]
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\n", l.Group, l.Files, human(l.Uncompressed), human(l.Compressed), d)
+		}
+		fmt.Fprintf(tw, "total\t%d\t%s\t%s\t\t\n", p.Total.Files, human(p.Total.Uncompressed), human(p.Total.Compressed))
+		fmt.Fprintf(tw, "full SDK\t%d\t%s\t%s\t\t\n", p.FullTotal.Files, human(p.FullTotal.Uncompressed), human(p.FullTotal.Compressed))
+		fmt.Fprintf(tw, "saved\t%d\t%.1f%%\t%.1f%%\t\t\n", p.FullTotal.Files-p.Total.Files, p.SavedUncompressedPercent, p.SavedPercent)
+	}
+	return tw.Flush()
+}
+
+// human formats a byte count with a binary unit.
+func human(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,5 @@
+package fmt
+
+import "testing"
+
+func TestX(t *testing.T) {}
