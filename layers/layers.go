@@ -97,6 +97,7 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 	}
 	mtime = mtime.UTC().Truncate(time.Second)
 
+	var done int64
 	files := newReadAhead(ctx, list, o.readAhead)
 	defer files.stop()
 	for i, e := range list {
@@ -127,6 +128,10 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 		}
 		if m, _ := r.Read(make([]byte, 1)); m > 0 {
 			return nil, fmt.Errorf("reading %q: size changed: more than %d bytes while writing the layer", e.Src, e.Size)
+		}
+		if o.progress != nil {
+			done += n
+			o.progress(done)
 		}
 	}
 	if err := tw.Close(); err != nil {

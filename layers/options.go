@@ -98,6 +98,7 @@ type options struct {
 	compression Compression
 	mtime       time.Time
 	readAhead   int
+	progress    func(int64)
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -141,6 +142,15 @@ func WithReadAhead(n int) Option {
 			return fmt.Errorf("read-ahead %d: want at least 1", n)
 		}
 		o.readAhead = n
+		return nil
+	}
+}
+
+// WithProgress calls f after each file with the number of content bytes
+// written so far. f runs on Write's goroutine and must be quick.
+func WithProgress(f func(done int64)) Option {
+	return func(o *options) error {
+		o.progress = f
 		return nil
 	}
 }

@@ -29,13 +29,28 @@ func (c compressed) Compressed() (io.ReadCloser, error) {
 	return f, nil
 }
 
-// V1 returns the layer as a go-containerregistry v1.Layer.
+// V1 returns the layer as a go-containerregistry v1.Layer. The value also
+// has a BlobPath() string method naming the blob file, so writers of OCI
+// layouts can link the file instead of copying it.
 func (l *Layer) V1() (v1.Layer, error) {
 	if l.Path == "" {
 		return nil, fmt.Errorf("layer %s has no blob file", l.Digest)
 	}
-	return partial.CompressedToLayer(compressed{l})
+	cl, err := partial.CompressedToLayer(compressed{l})
+	if err != nil {
+		return nil, err
+	}
+	return fileLayer{Layer: cl, path: l.Path}, nil
 }
+
+// fileLayer is a v1.Layer whose compressed blob is a file on disk.
+type fileLayer struct {
+	v1.Layer
+	path string
+}
+
+// BlobPath names the compressed blob's file.
+func (f fileLayer) BlobPath() string { return f.path }
 
 // Check confirms that the blob at l.Path still has l's size, so a cached
 // layer whose file was removed or truncated is not used. It does not rehash.
