@@ -142,6 +142,7 @@ func (c *cache) install(ctx context.Context, key string, fill func(dir string) e
 	}
 	syncDir(filepath.Dir(dst))
 	ok = true
+	os.Remove(tmp)
 	return dst, nil
 }
 

@@ -245,6 +245,9 @@ func (s *releaseSource) fetch(ctx context.Context, tv string) (*SDK, error) {
 		return nil, s.perr
 	}
 	mv := toolchainModule + "@" + tv
+	if s.proxy.entries[0].url == "off" {
+		return nil, fmt.Errorf("fetching %s: it is not in the cache and %w", mv, errOff)
+	}
 	cfg, err := parseGOSUMDB(s.opts.GOSUMDB, s.opts.KnownSumDBKeys)
 	if err != nil {
 		return nil, err

@@ -108,7 +108,11 @@ func (o *sumdbOps) initBase() {
 		return
 	}
 	for _, e := range o.proxy.entries {
-		if e.url == "off" || e.url == "direct" {
+		if e.url == "off" {
+			o.baseErr = errOff
+			return
+		}
+		if e.url == "direct" {
 			break
 		}
 		base := e.url + "/sumdb/" + o.cfg.name
