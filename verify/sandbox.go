@@ -1,0 +1,124 @@
+package verify
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// sandbox runs commands chrooted into an image's root file system, in new
+// mount and PID namespaces (unshare), with /proc mounted and the host's
+// /dev/null, /dev/zero, /dev/random and /dev/urandom bound in. Mounts die
+// with the namespace: nothing is left mounted on the host.
+//
+// Commands are given with host paths; paths below Root (and below each
+// bind source) are rewritten to their place inside the sandbox.
+type sandbox struct {
+	// Root is the unpacked image file system on the host.
+	Root string
+	// Binds maps a path inside the sandbox to a host directory mounted
+	// there read-only (the reference SDK).
+	Binds map[string]string
+}
+
+// sandboxTools are the host programs the sandbox needs.
+var sandboxTools = []string{"unshare", "mount", "sh"}
+
+// checkSandboxTools reports which of the sandbox's host tools are missing.
+func checkSandboxTools() error {
+	var missing []string
+	for _, t := range sandboxTools {
+		if _, err := exec.LookPath(t); err != nil {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the sandbox needs %s on PATH", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// inside rewrites a host path (or a string holding host paths, such as
+// PATH) to the paths the sandbox sees.
+func (s *sandbox) inside(v string) string {
+	// Longest host prefix first.
+	type m struct{ host, in string }
+	var maps []m
+	for in, host := range s.Binds {
+		maps = append(maps, m{filepath.Clean(host), in})
+	}
+	maps = append(maps, m{filepath.Clean(s.Root), ""})
+	sort.Slice(maps, func(i, j int) bool { return len(maps[i].host) > len(maps[j].host) })
+	for _, x := range maps {
+		if v == x.host {
+			if x.in == "" {
+				return "/"
+			}
+			return x.in
+		}
+		v = strings.ReplaceAll(v, x.host+"/", x.in+"/")
+	}
+	return v
+}
+
+// command returns the command that runs argv in dir with env inside the
+// sandbox. dir, argv and env use host paths. The chrooted program sees
+// exactly env (rewritten), nothing of the host's environment.
+func (s *sandbox) command(dir string, env, argv []string) *exec.Cmd {
+	tool := func(name string) string {
+		if p, err := exec.LookPath(name); err == nil {
+			return shellQuote(p)
+		}
+		return name
+	}
+	var ins []string
+	for in := range s.Binds {
+		ins = append(ins, in)
+	}
+	sort.Strings(ins)
+	// The script runs in the new namespaces, before the chroot: it mounts
+	// /proc, the devices and the binds, then chroots with unshare --root.
+	// Its inputs are positional: root, work dir, bind sources, then argv.
+	var script strings.Builder
+	script.WriteString("set -e\nunset PWD OLDPWD\nR=$1 W=$2\nshift 2\n")
+	fmt.Fprintf(&script, "%s -t proc proc \"$R/proc\"\n", tool("mount"))
+	for _, d := range sandboxDevices {
+		fmt.Fprintf(&script, "%s --bind /dev/%s \"$R/dev/%s\"\n", tool("mount"), d, d)
+	}
+	for _, in := range ins {
+		fmt.Fprintf(&script, "%s --bind -o ro \"$1\" \"$R\"%s\nshift\n", tool("mount"), shellQuote(in))
+	}
+	fmt.Fprintf(&script, "exec %s --root=\"$R\" --wd=\"$W\" -- \"$@\"\n", tool("unshare"))
+
+	args := []string{"--mount", "--pid", "--fork", "--", "/bin/sh", "-c", script.String(), "sh", filepath.Clean(s.Root), s.inside(dir)}
+	for _, in := range ins {
+		args = append(args, s.Binds[in])
+	}
+	for _, a := range argv {
+		args = append(args, s.inside(a))
+	}
+	cmd := exec.Command("unshare", args...)
+	if p, err := exec.LookPath("unshare"); err == nil {
+		cmd.Path = p
+	}
+	cmd.Env = []string{}
+	for _, e := range env {
+		cmd.Env = append(cmd.Env, s.inside(e))
+	}
+	return cmd
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// prepareBinds makes the mount points of the binds inside Root.
+func (s *sandbox) prepareBinds() error {
+	for in := range s.Binds {
+		if err := os.MkdirAll(filepath.Join(s.Root, in), 0o755); err != nil {
+			return fmt.Errorf("preparing sandbox: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,219 @@
+package verify
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/gorootimg/gorootimg/internal/testenv"
+)
+
+// tarEntry is one entry of a test layer.
+type tarEntry struct {
+	name, body, link string
+	typ              byte
+	mode             int64
+}
+
+func testLayer(t *testing.T, entries ...tarEntry) v1.Layer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range entries {
+		h := &tar.Header{Name: e.name, Typeflag: e.typ, Mode: e.mode, Linkname: e.link, Size: int64(len(e.body))}
+		if h.Typeflag == 0 {
+			h.Typeflag = tar.TypeReg
+		}
+		if h.Mode == 0 {
+			h.Mode = 0o644
+		}
+		if h.Typeflag != tar.TypeReg {
+			h.Size = 0
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(tw, e.body)
+	}
+	tw.Close()
+	b := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestExtractRootfs(t *testing.T) {
+	l1 := testLayer(t,
+		tarEntry{name: "usr/", typ: tar.TypeDir, mode: 0o755},
+		tarEntry{name: "usr/bin/", typ: tar.TypeDir, mode: 0o755},
+		tarEntry{name: "usr/bin/tool", body: "#!/bin/sh\n", mode: 0o755},
+		tarEntry{name: "bin", typ: tar.TypeSymlink, link: "usr/bin"},
+		tarEntry{name: "etc/gone", body: "x"},
+		tarEntry{name: "etc/hard", typ: tar.TypeLink, link: "usr/bin/tool"},
+		tarEntry{name: "escape", typ: tar.TypeSymlink, link: "/"},
+	)
+	l2 := testLayer(t,
+		tarEntry{name: "etc/.wh.gone"},
+		tarEntry{name: "etc/new", body: "new"},
+	)
+	img, err := mutate.AppendLayers(empty.Image, l1, l2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	if err := extractRootfs(context.Background(), img, dst); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		want string // "" = must not exist
+	}{
+		{"usr/bin/tool", "#!/bin/sh\n"},
+		{"bin/tool", "#!/bin/sh\n"},
+		{"etc/hard", "#!/bin/sh\n"},
+		{"etc/new", "new"},
+		{"etc/gone", ""},
+	} {
+		b, err := os.ReadFile(filepath.Join(dst, tc.name))
+		switch {
+		case tc.want == "" && err == nil:
+			t.Errorf("%s exists after its whiteout", tc.name)
+		case tc.want != "" && string(b) != tc.want:
+			t.Errorf("ReadFile(%s) = %q, %v; want %q", tc.name, b, err, tc.want)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(dst, "usr/bin/tool")); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("usr/bin/tool mode = %v, %v; want 0755", fi.Mode(), err)
+	}
+}
+
+// TestUntarRefusesEscape: a file written through a symlink to a
+// directory outside, or with "..", must not land outside the destination.
+func TestUntarRefusesEscape(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		entries func(outside string) []tarEntry
+	}{
+		{"absolute symlink", func(outside string) []tarEntry {
+			return []tarEntry{{name: "out", typ: tar.TypeSymlink, link: outside}, {name: "out/pwned", body: "x"}}
+		}},
+		{"relative symlink", func(outside string) []tarEntry {
+			return []tarEntry{{name: "out", typ: tar.TypeSymlink, link: "../../../../../../../../.." + outside}, {name: "out/pwned", body: "x"}}
+		}},
+		{"hard link", func(outside string) []tarEntry {
+			return []tarEntry{{name: "x", typ: tar.TypeSymlink, link: outside}, {name: "pwned", typ: tar.TypeLink, link: "x/victim"}}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			outside := t.TempDir()
+			os.WriteFile(filepath.Join(outside, "victim"), []byte("v"), 0o644)
+			var buf bytes.Buffer
+			tw := tar.NewWriter(&buf)
+			for _, e := range tc.entries(outside) {
+				h := &tar.Header{Name: e.name, Typeflag: e.typ, Mode: 0o644, Linkname: e.link, Size: int64(len(e.body))}
+				if h.Typeflag == 0 {
+					h.Typeflag = tar.TypeReg
+				}
+				tw.WriteHeader(h)
+				io.WriteString(tw, e.body)
+			}
+			tw.Close()
+			err := untar(context.Background(), &buf, t.TempDir())
+			if err == nil {
+				t.Errorf("untar succeeded, want an error")
+			}
+			if _, err := os.Stat(filepath.Join(outside, "pwned")); err == nil {
+				t.Fatal("untar wrote outside its destination")
+			}
+		})
+	}
+}
+
+// TestSandbox runs a static program inside a sandbox and checks what it
+// sees: its work dir, exactly the environment given, /proc of a new PID
+// namespace, /dev/null, the read-only bind, and nothing of the host.
+func TestSandbox(t *testing.T) {
+	testenv.NeedRoot(t)
+	testenv.NeedTool(t, "unshare", "mount")
+	root := t.TempDir()
+	bin := filepath.Join(root, "bin", "probe")
+	src := filepath.Join(t.TempDir(), "main.go")
+	os.WriteFile(src, []byte(probeProgram), 0o644)
+	build := exec.Command("go", "build", "-o", bin, src)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building probe program: %v\n%s", err, out)
+	}
+	if err := prepareSandboxRoot(root); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(root, "work"), 0o755)
+	ref := t.TempDir()
+	os.WriteFile(filepath.Join(ref, "VERSION"), []byte("go1.99\n"), 0o644)
+	sb := &sandbox{Root: root, Binds: map[string]string{"/ref": ref}}
+	if err := sb.prepareBinds(); err != nil {
+		t.Fatal(err)
+	}
+	cmd := sb.command(filepath.Join(root, "work"), []string{"FOO=" + filepath.Join(root, "work") + ":/x"}, []string{bin})
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("sandboxed probe: %v\n%s", err, out)
+	}
+	want := []string{
+		"wd=/work",
+		"env=[FOO=/work:/x]",
+		"pid=1",
+		"devnull=true",
+		"ref=go1.99",
+		"refwritable=false",
+		"hostroot=false",
+	}
+	got := strings.Fields(string(out))
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("sandboxed program saw\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Nothing stays mounted on the host.
+	mounts, _ := os.ReadFile("/proc/self/mounts")
+	if strings.Contains(string(mounts), root) {
+		t.Errorf("host mounts still mention the sandbox root:\n%s", mounts)
+	}
+}
+
+const probeProgram = `package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+func main() {
+	wd, _ := os.Getwd()
+	fmt.Printf("wd=%s\n", wd)
+	fmt.Printf("env=%v\n", os.Environ())
+	// In a new PID namespace, the first process is 1 (sh execs unshare, which execs us).
+	b, _ := os.ReadFile("/proc/self/stat")
+	fmt.Printf("pid=%s\n", strings.Fields(string(b)+" ?")[0])
+	fi, err := os.Stat("/dev/null")
+	fmt.Printf("devnull=%v\n", err == nil && fi.Mode()&os.ModeCharDevice != 0)
+	v, _ := os.ReadFile("/ref/VERSION")
+	fmt.Printf("ref=%s\n", strings.TrimSpace(string(v)))
+	err = os.WriteFile("/ref/x", nil, 0o644)
+	fmt.Printf("refwritable=%v\n", err == nil)
+	_, err = os.Stat("/usr/local/go/bin/go")
+	fmt.Printf("hostroot=%v\n", err == nil)
+}
+`
