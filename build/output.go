@@ -74,6 +74,13 @@ func WriteLayout(ctx context.Context, dir, tag string, idx v1.ImageIndex) error 
 	return nil
 }
 
+// CheckLayout returns an error unless dir is missing, empty or an OCI
+// image layout, the directories WriteLayout writes to.
+func CheckLayout(dir string) error {
+	_, err := layoutState(dir)
+	return err
+}
+
 // layoutState reports whether dir is an existing OCI layout; a missing or
 // empty dir is not, and anything else is an error.
 func layoutState(dir string) (bool, error) {

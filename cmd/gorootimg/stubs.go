@@ -23,7 +23,6 @@ func stub(name, summary string) {
 }
 
 func init() {
-	stub("build", "build a slim Go SDK image")
 	stub("plan", "show which GOROOT files a recipe keeps and drops")
 	stub("verify", "prove an image builds what the full SDK builds")
 	stub("recipes", "list the built-in recipes")
