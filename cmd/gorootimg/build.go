@@ -91,9 +91,9 @@ Examples:
 
 type buildFlags struct {
 	recipe, base, compression, layerPlan string
-	tag, layout, tarball, source          string
-	reportJSON                            string
-	push, json, noCache, quiet            bool
+	tag, layout, tarball, source         string
+	reportJSON                           string
+	push, json, noCache, quiet           bool
 }
 
 // buildOutput is what --json prints.
