@@ -2,6 +2,8 @@ package imageref
 
 import (
 	"context"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -88,7 +90,7 @@ func checkPlatforms(t *testing.T, r *Ref, want ...string) {
 
 func TestRemote(t *testing.T) {
 	ctx := context.Background()
-	s := httptest.NewServer(registry.New())
+	s := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer s.Close()
 	host := strings.TrimPrefix(s.URL, "http://")
 

@@ -88,7 +88,7 @@ func readVersion(path string) (string, time.Time, error) {
 	if err := sc.Err(); err != nil {
 		return "", time.Time{}, fmt.Errorf("reading %s: %w", path, err)
 	}
-	if !strings.HasPrefix(version, "go1") {
+	if !strings.HasPrefix(version, "go1") || strings.IndexFunc(version, func(r rune) bool { return r <= ' ' || r >= 0x7f }) >= 0 {
 		return "", time.Time{}, fmt.Errorf("%s: first line %q is not a Go release such as go1.22.12", path, version)
 	}
 	return version, t, nil
