@@ -163,4 +163,3 @@ func applyLayer(ctx context.Context, t *tree, l v1.Layer, root string) error {
 	}
 	return rc.Close()
 }
-

@@ -340,4 +340,3 @@ func extractModuleZip(ctx context.Context, file, tv, root string) error {
 	}
 	return nil
 }
-
