@@ -51,7 +51,11 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 			if err != nil {
 				return nil, fmt.Errorf("reading base image layer %s: %w", d.Digest, err)
 			}
-			adds = append(adds, mutate.Addendum{Layer: l, MediaType: ociLayerType(d.MediaType), Annotations: d.Annotations, URLs: d.URLs})
+			mt := ociLayerType(d.MediaType)
+			if mt != d.MediaType {
+				l = retyped{Layer: l, mt: mt}
+			}
+			adds = append(adds, mutate.Addendum{Layer: l, MediaType: mt, Annotations: d.Annotations, URLs: d.URLs})
 		}
 		meta.BaseName = strings.TrimPrefix(baseRef.Name, "image:")
 		meta.BaseDigest = baseRef.Digest.String()
@@ -99,6 +103,14 @@ func ociLayerType(mt types.MediaType) types.MediaType {
 	}
 	return mt
 }
+
+// retyped is a base layer under its OCI media type: the same blob.
+type retyped struct {
+	v1.Layer
+	mt types.MediaType
+}
+
+func (r retyped) MediaType() (types.MediaType, error) { return r.mt, nil }
 
 // index puts the platform images under one OCI image index.
 func index(imgs []PlatformImage) (v1.ImageIndex, error) {

@@ -1,0 +1,370 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/gorootimg/gorootimg/imageref"
+)
+
+func buildFake(t *testing.T, o Options) *Result {
+	t.Helper()
+	if o.SDKs == nil {
+		o.SDKs = fakeSDKs(t, "amd64", "arm64")
+	}
+	res, err := Build(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Close() })
+	return res
+}
+
+func TestWriteLayout(t *testing.T) {
+	res := buildFake(t, Options{})
+	ctx := context.Background()
+	dir := t.TempDir()
+
+	t.Run("new", func(t *testing.T) {
+		out := filepath.Join(dir, "new")
+		if err := WriteLayout(ctx, out, "v1", res.Index); err != nil {
+			t.Fatal(err)
+		}
+		checkLayoutTags(t, out, map[string]v1.ImageIndex{"v1": res.Index})
+	})
+	t.Run("existing layout keeps other tags and replaces its own", func(t *testing.T) {
+		out := filepath.Join(dir, "new")
+		other := buildFake(t, Options{SDKs: fakeSDKs(t, "amd64")})
+		if err := WriteLayout(ctx, out, "v2", other.Index); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteLayout(ctx, out, "v1", other.Index); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteLayout(ctx, out, "v1", res.Index); err != nil {
+			t.Fatal(err)
+		}
+		checkLayoutTags(t, out, map[string]v1.ImageIndex{"v1": res.Index, "v2": other.Index})
+	})
+	t.Run("empty dir", func(t *testing.T) {
+		out := filepath.Join(dir, "empty")
+		os.Mkdir(out, 0o755)
+		if err := WriteLayout(ctx, out, "", res.Index); err != nil {
+			t.Fatal(err)
+		}
+		checkLayoutTags(t, out, map[string]v1.ImageIndex{"latest": res.Index})
+	})
+	t.Run("not a layout", func(t *testing.T) {
+		out := filepath.Join(dir, "precious")
+		os.Mkdir(out, 0o755)
+		os.WriteFile(filepath.Join(out, "thesis.tex"), []byte("do not lose"), 0o644)
+		err := WriteLayout(ctx, out, "", res.Index)
+		if err == nil || !strings.Contains(err.Error(), "not an OCI image layout") {
+			t.Fatalf("WriteLayout(non-layout dir) = %v, want refusal", err)
+		}
+		if b, _ := os.ReadFile(filepath.Join(out, "thesis.tex")); string(b) != "do not lose" {
+			t.Error("WriteLayout changed a directory it refused")
+		}
+		if err := CheckLayout(out); err == nil {
+			t.Error("CheckLayout(non-layout dir) = nil, want error")
+		}
+	})
+	t.Run("interrupted", func(t *testing.T) {
+		out := filepath.Join(dir, "interrupted")
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := WriteLayout(cctx, out, "", res.Index); !errors.Is(err, context.Canceled) {
+			t.Fatalf("WriteLayout(cancelled) = %v, want context.Canceled", err)
+		}
+		if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("interrupted WriteLayout left %s (stat: %v)", out, err)
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".interrupted*")); len(left) > 0 {
+			t.Errorf("interrupted WriteLayout left %v", left)
+		}
+	})
+}
+
+func checkLayoutTags(t *testing.T, dir string, want map[string]v1.ImageIndex) {
+	t.Helper()
+	p, err := layout.FromPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := p.ImageIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := top.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(im.Manifests) != len(want) {
+		t.Errorf("index.json lists %d manifests, want %d", len(im.Manifests), len(want))
+	}
+	for _, d := range im.Manifests {
+		tag := d.Annotations[imageref.AnnotationRefName]
+		w, ok := want[tag]
+		if !ok {
+			t.Errorf("unexpected tag %q", tag)
+			continue
+		}
+		wd, _ := w.Digest()
+		if d.Digest != wd || d.MediaType != types.OCIImageIndex {
+			t.Errorf("tag %q = %s %s, want %s %s", tag, d.MediaType, d.Digest, types.OCIImageIndex, wd)
+		}
+		idx, err := top.ImageIndex(d.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := validate.Index(idx); err != nil {
+			t.Errorf("validate.Index(%s): %v", tag, err)
+		}
+	}
+}
+
+func TestWriteTarball(t *testing.T) {
+	res := buildFake(t, Options{SDKs: fakeSDKs(t, "amd64")})
+	file := filepath.Join(t.TempDir(), "img.tar")
+	if err := WriteTarball(context.Background(), file, "example.com/go:1.99", res.Images[0].Image); err != nil {
+		t.Fatal(err)
+	}
+	tag, _ := name.NewTag("example.com/go:1.99")
+	img, err := tarball.ImageFromPath(file, &tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.Image(img); err != nil {
+		t.Errorf("validate.Image(tarball): %v", err)
+	}
+	got, _ := img.ConfigName()
+	want, _ := res.Images[0].Image.ConfigName()
+	if got != want {
+		t.Errorf("tarball image config = %s, want %s", got, want)
+	}
+
+	cctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	bad := filepath.Join(filepath.Dir(file), "cancelled.tar")
+	if err := WriteTarball(cctx, bad, "", res.Images[0].Image); err == nil {
+		t.Error("WriteTarball(cancelled) = nil, want error")
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(file), "*cancelled*")); len(left) > 0 {
+		t.Errorf("interrupted WriteTarball left %v", left)
+	}
+}
+
+// faultyRegistry wraps the in-memory registry: it counts blob uploads and
+// can refuse requests.
+type faultyRegistry struct {
+	h         http.Handler
+	uploads   atomic.Int32
+	failPaths atomic.Value // string: a substring of paths that get a 500
+	unauth    atomic.Bool
+}
+
+func (f *faultyRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.unauth.Load() {
+		w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+		return
+	}
+	if p, _ := f.failPaths.Load().(string); p != "" && r.Method != http.MethodGet && r.Method != http.MethodHead && strings.Contains(r.URL.Path, p) {
+		http.Error(w, "injected failure", http.StatusBadRequest)
+		return
+	}
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/blobs/uploads/") {
+		f.uploads.Add(1)
+	}
+	f.h.ServeHTTP(w, r)
+}
+
+func TestPush(t *testing.T) {
+	reg := &faultyRegistry{h: quietRegistry()}
+	srv := httptest.NewServer(reg)
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ref := host + "/go/sdk:1.99"
+	ctx := context.Background()
+	po := PushOptions{}
+
+	first := buildFake(t, Options{})
+	if _, err := CheckPush(ctx, ref, po); err != nil {
+		t.Fatalf("CheckPush(empty repo) = %v", err)
+	}
+	if err := Push(ctx, ref, first.Index, po); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := name.ParseReference(ref)
+	got, err := remote.Index(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.Index(got); err != nil {
+		t.Errorf("validate.Index(pushed): %v", err)
+	}
+	want, _ := first.Index.Digest()
+	if d, _ := got.Digest(); d != want {
+		t.Errorf("pushed index = %s, want %s", d, want)
+	}
+
+	t.Run("existing blobs are skipped", func(t *testing.T) {
+		before := reg.uploads.Load()
+		if err := Push(ctx, host+"/go/sdk:again", first.Index, po); err != nil {
+			t.Fatal(err)
+		}
+		if n := reg.uploads.Load() - before; n != 0 {
+			t.Errorf("second push of the same index started %d blob uploads, want 0", n)
+		}
+	})
+
+	t.Run("failed push leaves the tag", func(t *testing.T) {
+		second := buildFake(t, Options{Compression: "zstd"})
+		reg.failPaths.Store("/blobs/uploads/")
+		err := Push(ctx, ref, second.Index, po)
+		reg.failPaths.Store("")
+		if err == nil {
+			t.Fatal("Push with failing uploads = nil error")
+		}
+		d, err := remote.Head(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Digest != want {
+			t.Errorf("after a failed push the tag is %s, want it left at %s", d.Digest, want)
+		}
+	})
+
+	t.Run("401", func(t *testing.T) {
+		t.Setenv("DOCKER_CONFIG", t.TempDir()) // no credentials
+		reg.unauth.Store(true)
+		defer reg.unauth.Store(false)
+		_, err := CheckPush(ctx, ref, po)
+		if err == nil || !strings.Contains(err.Error(), "no credentials for "+host+"; run docker login or set DOCKER_CONFIG") {
+			t.Errorf("CheckPush(401) = %v, want the no-credentials message", err)
+		}
+		err = Push(ctx, ref, first.Index, po)
+		if err == nil || !strings.Contains(err.Error(), "no credentials for "+host) {
+			t.Errorf("Push(401) = %v, want the no-credentials message", err)
+		}
+	})
+}
+
+func TestBuildOnBase(t *testing.T) {
+	srv := httptest.NewServer(quietRegistry())
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ctx := context.Background()
+
+	// A Docker-media-type base with two platforms.
+	var adds []v1.Image
+	for _, arch := range []string{"amd64", "arm64"} {
+		img, err := random.Image(512, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf, _ := img.ConfigFile()
+		cf = cf.DeepCopy()
+		cf.OS, cf.Architecture = "linux", arch
+		cf.Config.Env = []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "GOROOT=/old"}
+		cf.Config.Labels = map[string]string{"maintainer": "base", LabelSDKHash: "from-base"}
+		img, err = mutateConfig(img, cf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		adds = append(adds, img)
+	}
+	baseRef := host + "/base:bookworm"
+	if err := pushDockerIndex(baseRef, adds); err != nil {
+		t.Fatal(err)
+	}
+	base, err := imageref.Load(ctx, baseRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := buildFake(t, Options{Base: base})
+	if err := validate.Index(res.Index); err != nil {
+		t.Errorf("validate.Index: %v", err)
+	}
+	for i, pi := range res.Images {
+		m, err := pi.Image.Manifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.MediaType != types.OCIManifestSchema1 || m.Config.MediaType != types.OCIConfigJSON {
+			t.Errorf("%s manifest/config media types = %s / %s, want OCI", pi.Platform.Architecture, m.MediaType, m.Config.MediaType)
+		}
+		for _, l := range m.Layers {
+			if !strings.HasPrefix(string(l.MediaType), "application/vnd.oci.image.layer.") {
+				t.Errorf("layer %s has media type %s, want OCI", l.Digest, l.MediaType)
+			}
+		}
+		// 2 base layers, the reset layer, 5 GOROOT layers.
+		if len(m.Layers) != 8 {
+			t.Errorf("%d layers, want 8", len(m.Layers))
+		}
+		bm, _ := adds[i].Manifest()
+		if m.Layers[0].Digest != bm.Layers[0].Digest {
+			t.Errorf("first layer %s is not the base's %s", m.Layers[0].Digest, bm.Layers[0].Digest)
+		}
+		cf, _ := pi.Image.ConfigFile()
+		env := strings.Join(cf.Config.Env, " ")
+		if !strings.Contains(env, "PATH=/go/bin:/usr/local/go/bin:/usr/bin:/bin") || !strings.Contains(env, "LANG=C.UTF-8") || strings.Contains(env, "/old") {
+			t.Errorf("Env = %q, want the base's PATH extended, LANG kept and the base's GOROOT gone", env)
+		}
+		if cf.Config.Labels["maintainer"] != "base" || cf.Config.Labels[LabelOCIBaseName] == "" ||
+			cf.Config.Labels[LabelOCIBaseDigest] != base.Digest.String() {
+			t.Errorf("labels = %v, want the base's kept and base name/digest set", cf.Config.Labels)
+		}
+		if _, ok := cf.Config.Labels[LabelSDKHash]; ok {
+			t.Errorf("label %s inherited from the base", LabelSDKHash)
+		}
+		if len(cf.History) < 6 || !strings.Contains(cf.History[len(cf.History)-6].CreatedBy, "opaque whiteout") {
+			t.Errorf("history does not name the reset layer: %+v", cf.History)
+		}
+	}
+	// A base without the platform is refused before any work.
+	_, err = Build(ctx, Options{SDKs: fakeSDKs(t, "amd64"), Base: mustLoad(t, "oci:"+writeSinglePlatform(t, adds[1]))})
+	if err == nil || !strings.Contains(err.Error(), "not linux/amd64") {
+		t.Errorf("Build on an arm64-only base = %v, want a platform error", err)
+	}
+}
+
+func mustLoad(t *testing.T, s string) *imageref.Ref {
+	t.Helper()
+	r, err := imageref.Load(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func writeSinglePlatform(t *testing.T, img v1.Image) string {
+	t.Helper()
+	dir := t.TempDir()
+	p, err := layout.Write(dir, emptyIndex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
