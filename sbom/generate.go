@@ -1,0 +1,306 @@
+package sbom
+
+import (
+	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gorootimg/gorootimg/prune"
+	"github.com/gorootimg/gorootimg/sdk"
+)
+
+// Input is what an SBOM describes.
+type Input struct {
+	// Required: SDK is the Go SDK the files come from (version, platform,
+	// source and its hash).
+	SDK *sdk.SDK
+	// Required: Recipe is the recipe's name ("ci") or file.
+	Recipe string
+	// Optional: RecipeDigest is the recipe's "sha256:..." digest.
+	RecipeDigest string
+	// Required: Files are the GOROOT files in the image, as prune.Apply
+	// returns them: names relative to GOROOT, content readable at Src.
+	// Directories are skipped: SPDX lists files.
+	Files prune.FileSet
+	// Required: GOROOTPath is where the files are in the image ("/usr/local/go").
+	GOROOTPath string
+	// Optional: Base is the base image reference ("" or "scratch" for none)
+	// and BaseDigest its manifest digest ("sha256:...").
+	Base, BaseDigest string
+	// Required: Created is the document's creation time: SOURCE_DATE_EPOCH
+	// or the SDK's release time, never the wall clock, so the same inputs
+	// give the same bytes.
+	Created time.Time
+	// Optional: Tool names the creator ("gorootimg v1.0.0"); "gorootimg" if empty.
+	Tool string
+}
+
+// Annotation keys written on the Go SDK package ("key=value" comments),
+// which Read parses back.
+const (
+	KeyRecipe       = "gorootimg.recipe"
+	KeyRecipeDigest = "gorootimg.recipe-digest"
+	KeyGOROOT       = "gorootimg.goroot"
+	KeyPlatform     = "gorootimg.platform"
+	KeySDKSource    = "gorootimg.sdk-source"
+	KeySDKHash      = "gorootimg.sdk-hash"
+)
+
+// Validate reports the first missing required field. It changes nothing.
+func (in *Input) Validate() error {
+	switch {
+	case in.SDK == nil:
+		return errors.New("sbom input: no SDK")
+	case in.SDK.Version == "" || in.SDK.GOOS == "" || in.SDK.GOARCH == "":
+		return errors.New("sbom input: SDK without version or platform")
+	case in.Recipe == "":
+		return errors.New("sbom input: no recipe")
+	case !path.IsAbs(in.GOROOTPath) || path.Clean(in.GOROOTPath) != in.GOROOTPath:
+		return fmt.Errorf("sbom input: GOROOT path %q is not a clean absolute path", in.GOROOTPath)
+	case in.Created.IsZero():
+		return errors.New("sbom input: zero creation time; pass SOURCE_DATE_EPOCH or the release time")
+	case in.BaseDigest != "" && (in.Base == "" || in.Base == "scratch"):
+		return errors.New("sbom input: base digest without a base reference")
+	}
+	return nil
+}
+
+// Generate returns the SPDX 2.3 JSON document for in. It reads every file
+// once (SHA-1, which SPDX requires, and SHA-256). The same input gives the
+// same bytes: files are sorted, times come from in.Created, and the document
+// namespace is derived from the content.
+func Generate(ctx context.Context, in Input) ([]byte, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	created := in.Created.UTC().Format(time.RFC3339)
+	tool := in.Tool
+	if tool == "" {
+		tool = "gorootimg"
+	}
+	tool = strings.ReplaceAll(tool, " ", "-")
+	s := in.SDK
+	platform := s.GOOS + "/" + s.GOARCH
+
+	files := in.Files.Filter(func(f prune.File) bool { return !f.IsDir() })
+	files.Sort()
+	doc := document{
+		SPDXVersion: spdxVersion,
+		DataLicense: "CC0-1.0",
+		SPDXID:      docID,
+		Name:        fmt.Sprintf("%s %s recipe %s", s.Version, platform, in.Recipe),
+		CreationInfo: creationInfo{
+			Created:  created,
+			Creators: []string{"Tool: " + tool},
+			Comment:  "Go SDK files at " + in.GOROOTPath + " in an image built by gorootimg.",
+		},
+		DocumentDescribes: []string{goPkgID},
+	}
+	var sha1s []string
+	ids := map[string]string{}
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		sum1, sum256, err := sums(f)
+		if err != nil {
+			return nil, err
+		}
+		sha1s = append(sha1s, sum1)
+		id := fileID(f.Name)
+		if other, dup := ids[id]; dup {
+			return nil, fmt.Errorf("generating SBOM: %q and %q share the SPDX ID %s", other, f.Name, id)
+		}
+		ids[id] = f.Name
+		cat := prune.CategoryOf(f.Name)
+		comment := "category: " + string(cat)
+		if f.Mode&os.ModeSymlink != 0 {
+			comment += "; symlink to " + f.Link + " (checksums are of the link target's name)"
+		}
+		doc.Files = append(doc.Files, file{
+			FileName:         "./" + strings.TrimPrefix(path.Join(in.GOROOTPath, f.Name), "/"),
+			SPDXID:           id,
+			FileTypes:        fileTypes(f.Name, cat),
+			Checksums:        []checksum{{"SHA1", sum1}, {"SHA256", sum256}},
+			LicenseConcluded: noAssertion,
+			CopyrightText:    noAssertion,
+			Comment:          comment,
+		})
+	}
+	goPkg := pkg{
+		Name:             "go",
+		SPDXID:           goPkgID,
+		VersionInfo:      s.Version,
+		Supplier:         "Organization: The Go Authors",
+		DownloadLocation: noAssertion,
+		FilesAnalyzed:    true,
+		Homepage:         noAssertion,
+		LicenseConcluded: noAssertion,
+		LicenseDeclared:  "BSD-3-Clause",
+		CopyrightText:    noAssertion,
+		Comment:          fmt.Sprintf("The Go SDK %s for %s at %s, pruned by gorootimg recipe %s.", s.Version, platform, in.GOROOTPath, in.Recipe),
+		ExternalRefs: []externalRef{
+			{"PACKAGE-MANAGER", "purl", "pkg:golang/stdlib@" + strings.TrimPrefix(s.Version, "go")},
+			{"SECURITY", "cpe23Type", "cpe:2.3:a:golang:go:" + strings.TrimPrefix(s.Version, "go") + ":*:*:*:*:*:*:*"},
+		},
+		PrimaryPackagePurpose: "APPLICATION",
+	}
+	if len(files) > 0 {
+		goPkg.PackageVerificationCode = &verificationCode{Value: verification(sha1s)}
+	}
+	if s.Source != "" {
+		goPkg.SourceInfo = "from " + s.Source
+		if s.Hash != "" {
+			goPkg.SourceInfo += " (" + s.Hash + ")"
+		}
+	}
+	if v, ok := strings.CutPrefix(s.Hash, "sha256:"); ok {
+		goPkg.Checksums = []checksum{{"SHA256", v}}
+	}
+	for _, f := range doc.Files {
+		goPkg.HasFiles = append(goPkg.HasFiles, f.SPDXID)
+	}
+	for _, kv := range [][2]string{
+		{KeyRecipe, in.Recipe},
+		{KeyRecipeDigest, in.RecipeDigest},
+		{KeyGOROOT, in.GOROOTPath},
+		{KeyPlatform, platform},
+		{KeySDKSource, s.Source},
+		{KeySDKHash, s.Hash},
+	} {
+		if kv[1] == "" {
+			continue
+		}
+		goPkg.Annotations = append(goPkg.Annotations, annotation{
+			Annotator: "Tool: " + tool,
+			Date:      created,
+			Type:      "OTHER",
+			Comment:   kv[0] + "=" + kv[1],
+		})
+	}
+	doc.Packages = append(doc.Packages, goPkg)
+	doc.Relationships = append(doc.Relationships, relationship{docID, "DESCRIBES", goPkgID, ""})
+	if in.Base != "" && in.Base != "scratch" {
+		base := pkg{
+			Name:                  in.Base,
+			SPDXID:                basePkgID,
+			VersionInfo:           in.BaseDigest,
+			DownloadLocation:      noAssertion,
+			FilesAnalyzed:         false,
+			LicenseConcluded:      noAssertion,
+			LicenseDeclared:       noAssertion,
+			CopyrightText:         noAssertion,
+			Comment:               "The base image below the Go SDK.",
+			PrimaryPackagePurpose: "CONTAINER",
+		}
+		if purl := ociPURL(in.Base, in.BaseDigest); purl != "" {
+			base.ExternalRefs = []externalRef{{"PACKAGE-MANAGER", "purl", purl}}
+		}
+		doc.Packages = append(doc.Packages, base)
+		doc.Relationships = append(doc.Relationships, relationship{basePkgID, "OTHER", goPkgID, "the Go SDK is laid on top of this base image"})
+	}
+	// The namespace must be unique per document: derive it from everything else.
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("encoding SBOM: %w", err)
+	}
+	h := sha256.Sum256(b)
+	doc.DocumentNamespace = fmt.Sprintf("https://github.com/gorootimg/gorootimg/spdx/%s-%s-%s-%s/%s",
+		s.Version, s.GOOS, s.GOARCH, slug(in.Recipe), hex.EncodeToString(h[:]))
+	b, err = json.MarshalIndent(doc, "", " ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding SBOM: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// sums returns the SHA-1 and SHA-256 of f's content, or of a symlink's target.
+func sums(f prune.File) (string, string, error) {
+	h1, h256 := sha1.New(), sha256.New()
+	w := io.MultiWriter(h1, h256)
+	if f.Mode&os.ModeSymlink != 0 {
+		io.WriteString(w, f.Link)
+	} else {
+		r, err := os.Open(f.Src)
+		if err != nil {
+			return "", "", fmt.Errorf("hashing %q: %w", f.Name, err)
+		}
+		_, err = io.Copy(w, r)
+		r.Close()
+		if err != nil {
+			return "", "", fmt.Errorf("hashing %q: %w", f.Name, err)
+		}
+	}
+	return hexSum(h1), hexSum(h256), nil
+}
+
+func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+
+// verification is SPDX's package verification code: the SHA-1 of the sorted
+// file SHA-1s concatenated.
+func verification(sha1s []string) string {
+	s := slices.Sorted(slices.Values(sha1s))
+	h := sha1.Sum([]byte(strings.Join(s, "")))
+	return hex.EncodeToString(h[:])
+}
+
+// fileID is a stable SPDX ID for a GOROOT-relative name: it does not change
+// when other files come or go.
+func fileID(name string) string {
+	h := sha256.Sum256([]byte(name))
+	return "SPDXRef-File-" + hex.EncodeToString(h[:10])
+}
+
+func fileTypes(name string, cat prune.Category) []string {
+	switch cat {
+	case prune.CatBin, prune.CatTool:
+		return []string{"BINARY"}
+	case prune.CatDocs:
+		return []string{"DOCUMENTATION"}
+	}
+	switch path.Ext(name) {
+	case ".go", ".s", ".c", ".h", ".cc", ".m":
+		return []string{"SOURCE"}
+	case ".zip", ".a", ".gz":
+		return []string{"ARCHIVE"}
+	case ".txt", ".md", ".html":
+		return []string{"TEXT"}
+	}
+	return []string{"OTHER"}
+}
+
+// ociPURL is the package URL of an image: pkg:oci/NAME@DIGEST?repository_url=REPO.
+func ociPURL(ref, digest string) string {
+	if digest == "" {
+		return ""
+	}
+	repo := ref
+	if i := strings.Index(repo, "@"); i >= 0 {
+		repo = repo[:i]
+	}
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
+	}
+	repo = strings.TrimPrefix(repo, "image:")
+	return "pkg:oci/" + path.Base(repo) + "@" + strings.Replace(digest, ":", "%3A", 1) + "?repository_url=" + repo
+}
+
+func slug(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return '-'
+	}, s)
+}

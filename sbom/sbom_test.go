@@ -1,0 +1,367 @@
+package sbom
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+	"github.com/gorootimg/gorootimg/internal/testenv"
+	"github.com/gorootimg/gorootimg/prune"
+	"github.com/gorootimg/gorootimg/sdk"
+	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx"
+	"github.com/spdx/tools-golang/spdxlib"
+)
+
+var testTime = time.Date(2025, 7, 8, 17, 31, 5, 0, time.UTC)
+
+var treeFiles = map[string]string{
+	"VERSION":                      "go1.99.1\ntime 2025-07-08T17:31:05Z\n",
+	"bin/go":                       "fake go",
+	"pkg/tool/linux_amd64/compile": "fake compiler",
+	"src/fmt/print.go":             "package fmt\n",
+	"src/fmt/print_test.go":        "package fmt_test\n",
+	"lib/time/zoneinfo.zip":        "zip",
+	"doc/go_spec.html":             "<html>",
+}
+
+// tree writes the fake GOROOT below dir and scans it.
+func tree(t *testing.T, dir string) prune.FileSet {
+	t.Helper()
+	for n, c := range treeFiles {
+		p := filepath.Join(dir, filepath.FromSlash(n))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("print.go", filepath.Join(dir, "src/fmt/alias.go")); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := prune.Scan(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+func input(t *testing.T, dir string) Input {
+	return Input{
+		SDK:          &sdk.SDK{Dir: dir, Version: "go1.99.1", GOOS: "linux", GOARCH: "amd64", Source: "archive:go1.99.1.linux-amd64.tar.gz", Hash: "sha256:" + strings.Repeat("0f", 32)},
+		Recipe:       "ci",
+		RecipeDigest: "sha256:" + strings.Repeat("1e", 32),
+		Files:        tree(t, dir),
+		GOROOTPath:   "/usr/local/go",
+		Base:         "127.0.0.1:5000/debian:bookworm",
+		BaseDigest:   "sha256:" + strings.Repeat("2d", 32),
+		Created:      testTime,
+		Tool:         "gorootimg v0.0.1",
+	}
+}
+
+func sum(s string, h func([]byte) []byte) string { return hex.EncodeToString(h([]byte(s))) }
+func sha1of(b []byte) []byte                     { s := sha1.Sum(b); return s[:] }
+func sha256of(b []byte) []byte                   { s := sha256.Sum256(b); return s[:] }
+
+// readSPDX parses doc with an independent SPDX implementation.
+func readSPDX(t *testing.T, doc []byte) *spdx.Document {
+	t.Helper()
+	d, err := spdxjson.Read(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatalf("spdx json.Read: %v", err)
+	}
+	if err := spdxlib.ValidateDocument(d); err != nil {
+		t.Fatalf("spdxlib.ValidateDocument: %v", err)
+	}
+	return d
+}
+
+func TestGenerate(t *testing.T) {
+	ctx := context.Background()
+	in := input(t, t.TempDir())
+	doc, err := Generate(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same files elsewhere on disk give the same bytes.
+	in2 := input(t, t.TempDir())
+	doc2, err := Generate(ctx, in2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(doc, doc2) {
+		t.Fatal("Generate gave different documents for the same files in two directories")
+	}
+
+	d := readSPDX(t, doc)
+	if d.SPDXVersion != "SPDX-2.3" || d.DataLicense != "CC0-1.0" || d.CreationInfo.Created != "2025-07-08T17:31:05Z" {
+		t.Errorf("header = %s %s %s", d.SPDXVersion, d.DataLicense, d.CreationInfo.Created)
+	}
+	if !strings.HasPrefix(d.DocumentNamespace, "https://") {
+		t.Errorf("documentNamespace = %q, want an https URI", d.DocumentNamespace)
+	}
+	if len(d.Packages) != 2 {
+		t.Fatalf("got %d packages, want the Go SDK and the base", len(d.Packages))
+	}
+	goPkg := d.Packages[0]
+	if goPkg.PackageVersion != "go1.99.1" || !goPkg.FilesAnalyzed {
+		t.Errorf("Go package = %s filesAnalyzed=%v", goPkg.PackageVersion, goPkg.FilesAnalyzed)
+	}
+
+	// Exactly the regular files and symlinks, with correct checksums.
+	want := map[string]string{"./usr/local/go/src/fmt/alias.go": sum("print.go", sha256of)}
+	var sha1s []string
+	for n, c := range treeFiles {
+		want["./usr/local/go/"+n] = sum(c, sha256of)
+		sha1s = append(sha1s, sum(c, sha1of))
+	}
+	sha1s = append(sha1s, sum("print.go", sha1of))
+	got := map[string]string{}
+	for _, f := range d.Files {
+		var s1, s256 string
+		for _, c := range f.Checksums {
+			switch c.Algorithm {
+			case "SHA1":
+				s1 = c.Value
+			case "SHA256":
+				s256 = c.Value
+			}
+		}
+		if s1 == "" {
+			t.Errorf("%s: no SHA1 (SPDX 2.3 requires it)", f.FileName)
+		}
+		got[f.FileName] = s256
+	}
+	if len(got) != len(want) {
+		t.Errorf("SBOM lists %d files, want %d", len(got), len(want))
+	}
+	for n, s := range want {
+		if got[n] != s {
+			t.Errorf("%s: sha256 %q, want %q", n, got[n], s)
+		}
+	}
+	// tools-golang turns hasFiles into CONTAINS relationships.
+	contains := 0
+	for _, r := range d.Relationships {
+		if r.Relationship == "CONTAINS" && string(r.RefA.ElementRefID) == goPkgID[len("SPDXRef-"):] {
+			contains++
+		}
+	}
+	if contains != len(want) {
+		t.Errorf("Go package CONTAINS %d files, want %d", contains, len(want))
+	}
+	slices.Sort(sha1s)
+	vc := sum(strings.Join(sha1s, ""), sha1of)
+	if goPkg.PackageVerificationCode == nil || goPkg.PackageVerificationCode.Value != vc {
+		t.Errorf("package verification code = %v, want %s", goPkg.PackageVerificationCode, vc)
+	}
+
+	// Read gives back what went in.
+	s, err := Read(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.GoVersion != "go1.99.1" || s.Annotations[KeyRecipe] != "ci" || s.Annotations[KeyRecipeDigest] != in.RecipeDigest ||
+		s.Annotations[KeySDKHash] != in.SDK.Hash || s.Base != in.Base || s.BaseDigest != in.BaseDigest {
+		t.Errorf("Read = %+v", s)
+	}
+	cats := map[string]prune.Category{}
+	for _, f := range s.Files {
+		cats[f.Name] = f.Category
+	}
+	for n, c := range map[string]prune.Category{
+		"usr/local/go/bin/go":                prune.CatBin,
+		"usr/local/go/src/fmt/print_test.go": prune.CatTests,
+		"usr/local/go/doc/go_spec.html":      prune.CatDocs,
+		"usr/local/go/src/fmt/alias.go":      prune.CatStd,
+	} {
+		if cats[n] != c {
+			t.Errorf("Read: %s category %q, want %q", n, cats[n], c)
+		}
+	}
+
+	// Any input change changes the document, including its namespace.
+	in.Recipe = "slim"
+	doc3, err := Generate(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d3 := readSPDX(t, doc3); d3.DocumentNamespace == d.DocumentNamespace {
+		t.Error("a different recipe kept the same documentNamespace")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	ok := func() Input {
+		return Input{SDK: &sdk.SDK{Version: "go1.99.1", GOOS: "linux", GOARCH: "amd64"}, Recipe: "ci", GOROOTPath: "/usr/local/go", Created: testTime}
+	}
+	tests := []struct {
+		name   string
+		change func(*Input)
+		want   string
+	}{
+		{"ok", func(*Input) {}, ""},
+		{"no sdk", func(in *Input) { in.SDK = nil }, "no SDK"},
+		{"no recipe", func(in *Input) { in.Recipe = "" }, "no recipe"},
+		{"relative goroot", func(in *Input) { in.GOROOTPath = "go" }, "GOROOT path"},
+		{"zero time", func(in *Input) { in.Created = time.Time{} }, "zero creation time"},
+		{"digest without base", func(in *Input) { in.BaseDigest = "sha256:00" }, "base digest"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := ok()
+			tc.change(&in)
+			err := in.Validate()
+			if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("Validate() = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	// A scratch image has no base package.
+	in := ok()
+	doc, err := Generate(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := readSPDX(t, doc); len(d.Packages) != 1 || len(d.Files) != 0 {
+		t.Errorf("empty scratch SBOM: %d packages, %d files; want 1, 0", len(d.Packages), len(d.Files))
+	}
+}
+
+func subjectImage(t *testing.T) (v1.Image, v1.Descriptor) {
+	t.Helper()
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := partial.Descriptor(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img, *d
+}
+
+// TestPush attaches an SBOM in the in-memory registry (referrers API) and
+// in Debian's docker-registry (referrers fallback tag), and finds it again
+// from the image.
+func TestPush(t *testing.T) {
+	ctx := context.Background()
+	doc, err := Generate(ctx, input(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := map[string]func(*testing.T) string{
+		"ggcr": func(t *testing.T) string {
+			s := httptest.NewServer(registry.New())
+			t.Cleanup(s.Close)
+			return strings.TrimPrefix(s.URL, "http://")
+		},
+		"docker-registry": func(t *testing.T) string {
+			return testenv.StartRegistry(t, testenv.RegistryOptions{}).Host
+		},
+	}
+	for what, start := range hosts {
+		t.Run(what, func(t *testing.T) {
+			host := start(t)
+			repo, err := name.NewRepository(host+"/go", name.Insecure)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, desc := subjectImage(t)
+			if err := remote.Write(repo.Tag("1"), img); err != nil {
+				t.Fatal(err)
+			}
+			ref, err := Push(ctx, repo, doc, desc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			idx, err := remote.Referrers(repo.Digest(desc.Digest.String()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			im, err := idx.IndexManifest()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(im.Manifests) != 1 || im.Manifests[0].Digest.String() != ref.DigestStr() || im.Manifests[0].ArtifactType != MediaType {
+				t.Fatalf("referrers = %+v, want one %s artifact %s", im.Manifests, MediaType, ref.DigestStr())
+			}
+			art, err := remote.Image(ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := FromArtifact(art)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, doc) {
+				t.Error("the SBOM read back from the registry differs")
+			}
+		})
+	}
+}
+
+func TestWriteLayout(t *testing.T) {
+	ctx := context.Background()
+	doc, err := Generate(ctx, input(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := layout.Write(t.TempDir(), empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, desc := subjectImage(t)
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	d, err := WriteLayout(p, doc, desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := p.ImageIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.Index(idx); err != nil {
+		t.Errorf("validate.Index: %v", err)
+	}
+	art, err := idx.Image(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := art.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject == nil || m.Subject.Digest != desc.Digest || m.ArtifactType != MediaType || m.Config.MediaType != emptyConfigMediaType {
+		t.Errorf("artifact manifest = %+v", m)
+	}
+	got, err := FromArtifact(art)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, doc) {
+		t.Error("the SBOM read back from the layout differs")
+	}
+}
