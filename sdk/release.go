@@ -167,6 +167,12 @@ func (s *releaseSource) resolve(ctx context.Context, spec, goVersion string, lin
 			return sdks, nil
 		}
 	}
+	// Configuration mistakes first, before any network traffic.
+	if s.proxy != nil && s.proxy.entries[0].url != "off" {
+		if _, err := parseGOSUMDB(s.opts.GOSUMDB, s.opts.KnownSumDBKeys); err != nil {
+			return nil, err
+		}
+	}
 	list, err := s.list(ctx)
 	if err != nil {
 		return nil, err
