@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/gorootimg/gorootimg/diff"
-	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -43,7 +41,8 @@ compressed size).`,
 			asJSON := fs.Bool("json", false, "print the report as JSON")
 			asMarkdown := fs.Bool("markdown", false, "print the report as Markdown (for a pull-request comment)")
 			failIfLarger := fs.Float64("fail-if-larger", -1, "exit 1 when B is more than `PERCENT` larger than A")
-			ro := addDiffRemoteFlags(fs)
+			var rf remoteFlags
+			rf.register(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) != 2 {
 					return usagef("diff needs two arguments, A and B; got %d", len(args))
@@ -66,11 +65,19 @@ compressed size).`,
 					return err
 				}
 				defer os.RemoveAll(work)
+				if !strings.HasPrefix(*goroot, "/") {
+					return usagef("--goroot-path %q: want an absolute path inside the image, such as /usr/local/go", *goroot)
+				}
 				lo := diff.LoadOptions{
 					Platforms: platforms,
-					Image:     ro.options(),
-					SDK:       diffSDKOptions(e, *goroot),
+					Image:     rf.options(),
 					WorkDir:   work,
+				}
+				if diff.IsSDK(args[0]) || diff.IsSDK(args[1]) {
+					sf := &sdkFlags{gorootPath: *goroot}
+					if lo.SDK, _, err = sf.options(ctx, e, &rf); err != nil {
+						return err
+					}
 				}
 				// Image sides first, so that an sdk: side can take their platforms.
 				specs := [2]string{args[0], args[1]}
@@ -125,37 +132,4 @@ compressed size).`,
 			}
 		},
 	})
-}
-
-// diffRemoteFlags are the registry flags of diff and verify.
-// TODO(D): switch to the shared remoteflags.go once it lands.
-type diffRemoteFlags struct{ insecure *bool }
-
-func addDiffRemoteFlags(fs *pflag.FlagSet) *diffRemoteFlags {
-	return &diffRemoteFlags{insecure: fs.Bool("insecure", false, "allow plain HTTP and unverified TLS for every registry")}
-}
-
-func (f *diffRemoteFlags) options() []imageref.Option {
-	return []imageref.Option{imageref.WithInsecure(*f.insecure)}
-}
-
-// diffSDKOptions fills sdk.Options from the environment for diff and verify.
-// TODO(D): switch to the shared sdkflags.go once it lands.
-func diffSDKOptions(e *env, goroot string) sdk.Options {
-	cache := e.getenv("GOROOTIMG_CACHE")
-	if cache == "" {
-		if d, err := os.UserCacheDir(); err == nil {
-			cache = filepath.Join(d, "gorootimg")
-		}
-	}
-	return sdk.Options{
-		CacheDir:    cache,
-		GOPROXY:     e.getenv("GOPROXY"),
-		GOSUMDB:     e.getenv("GOSUMDB"),
-		GONOSUMDB:   e.getenv("GONOSUMDB"),
-		GOPRIVATE:   e.getenv("GOPRIVATE"),
-		GONOPROXY:   e.getenv("GONOPROXY"),
-		GOINSECURE:  e.getenv("GOINSECURE"),
-		ImageGOROOT: goroot,
-	}
 }
