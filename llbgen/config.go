@@ -18,8 +18,8 @@ const ExporterConfigKey = "containerimage.config"
 // ExporterAttr returns the containerimage.config=JSON attribute for cfg,
 // quoted as one CSV field so it can be appended to buildctl's --output value
 // (which buildctl splits as CSV): --output "type=oci,dest=out.tar,$(ATTR)".
-// Only the fields BuildKit reads are kept: os, architecture, variant and
-// config; BuildKit writes rootfs and history itself.
+// Pass the config build.Config returns for the same inputs, so llb images
+// get the same Env and labels as gorootimg build's.
 func ExporterAttr(cfg *v1.ConfigFile) (string, error) {
 	b, err := ExporterConfig(cfg)
 	if err != nil {
@@ -35,9 +35,9 @@ func ExporterAttr(cfg *v1.ConfigFile) (string, error) {
 }
 
 // ExporterConfig returns the image config JSON BuildKit's exporter is given:
-// cfg without rootfs and history, which BuildKit fills in from the layers it
-// exports, and without the created time, which it sets from the build's
-// SOURCE_DATE_EPOCH when one is given.
+// cfg without rootfs, which BuildKit computes from the layers it exports.
+// The history is the base's: BuildKit matches it with the base's layers and
+// appends entries for the layers the definition adds.
 func ExporterConfig(cfg *v1.ConfigFile) ([]byte, error) {
 	if cfg == nil {
 		return nil, fmt.Errorf("encoding image config: nil config")
@@ -46,12 +46,17 @@ func ExporterConfig(cfg *v1.ConfigFile) ([]byte, error) {
 		return nil, fmt.Errorf("encoding image config: os and architecture must both be set (have %q/%q)", cfg.OS, cfg.Architecture)
 	}
 	c := struct {
-		Architecture string    `json:"architecture"`
-		OS           string    `json:"os"`
-		Variant      string    `json:"variant,omitempty"`
-		OSVersion    string    `json:"os.version,omitempty"`
-		Config       v1.Config `json:"config"`
-	}{cfg.Architecture, cfg.OS, cfg.Variant, cfg.OSVersion, cfg.Config}
+		Architecture string       `json:"architecture"`
+		Created      *v1.Time     `json:"created,omitempty"`
+		History      []v1.History `json:"history,omitempty"`
+		OS           string       `json:"os"`
+		Variant      string       `json:"variant,omitempty"`
+		OSVersion    string       `json:"os.version,omitempty"`
+		Config       v1.Config    `json:"config"`
+	}{Architecture: cfg.Architecture, History: cfg.History, OS: cfg.OS, Variant: cfg.Variant, OSVersion: cfg.OSVersion, Config: cfg.Config}
+	if !cfg.Created.IsZero() {
+		c.Created = &cfg.Created
+	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("encoding image config: %w", err)

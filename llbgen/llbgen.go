@@ -63,8 +63,10 @@ func (s Spec) localName() string {
 	return s.LocalName
 }
 
-// State returns the LLB graph for s: the base image, the directories above
-// GOROOTPath, and the local context copied to GOROOTPath, owned by root.
+// State returns the LLB graph for s: the base image with whatever it has at
+// GOROOTPath removed (as gorootimg build hides it with an opaque whiteout),
+// the directories above GOROOTPath, and the local context copied to
+// GOROOTPath, owned by root.
 func State(s Spec) (llb.State, error) {
 	if err := s.Validate(); err != nil {
 		return llb.State{}, err
@@ -80,7 +82,13 @@ func State(s Spec) (llb.State, error) {
 	)
 	t := s.Time.UTC()
 	parent := path.Dir(s.GOROOTPath)
-	fa := llb.Mkdir(parent, 0o755, llb.WithParents(true), llb.WithCreatedTime(t), llb.WithUIDGID(0, 0))
+	mkdirOpts := []llb.MkdirOption{llb.WithParents(true), llb.WithCreatedTime(t), llb.WithUIDGID(0, 0)}
+	var fa *llb.FileAction
+	if s.Base == "scratch" {
+		fa = llb.Mkdir(parent, 0o755, mkdirOpts...)
+	} else {
+		fa = llb.Rm(s.GOROOTPath, llb.WithAllowNotFound(true)).Mkdir(parent, 0o755, mkdirOpts...)
+	}
 	fa = fa.Copy(local, "/", s.GOROOTPath, &llb.CopyInfo{
 		CopyDirContentsOnly: true,
 		CreateDestPath:      true,

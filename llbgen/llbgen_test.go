@@ -13,6 +13,7 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/gorootimg/gorootimg/build"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/moby/buildkit/solver/pb"
 	"google.golang.org/protobuf/proto"
@@ -138,13 +139,20 @@ func TestMarshalContent(t *testing.T) {
 	}
 	var mkdir *pb.FileActionMkDir
 	var copy *pb.FileActionCopy
+	var rm *pb.FileActionRm
 	for _, a := range files[0].Actions {
+		if r := a.GetRm(); r != nil {
+			rm = r
+		}
 		if m := a.GetMkdir(); m != nil {
 			mkdir = m
 		}
 		if c := a.GetCopy(); c != nil {
 			copy = c
 		}
+	}
+	if rm == nil || rm.Path != "/opt/go" || !rm.AllowNotFound {
+		t.Errorf("rm = %v, want /opt/go (the base's files at GOROOT hidden, as gorootimg build does)", rm)
 	}
 	if mkdir == nil || mkdir.Path != "/opt" || mkdir.Timestamp != testTime.UnixNano() {
 		t.Errorf("mkdir = %v, want /opt at %v", mkdir, testTime)
@@ -158,8 +166,10 @@ func TestMarshalContent(t *testing.T) {
 }
 
 func TestExporterAttr(t *testing.T) {
-	cfg := ImageConfig(&v1.ConfigFile{Config: v1.Config{Env: []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8"}, User: "1000"}},
-		v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}, "/usr/local/go", map[string]string{"a": `x,"y"`})
+	base := &v1.ConfigFile{Config: v1.Config{Env: []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8"}, User: "1000"},
+		History: []v1.History{{CreatedBy: "base layer"}}, RootFS: v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{{Algorithm: "sha256", Hex: strings.Repeat("0", 64)}}}}
+	cfg := build.Config(base, build.Meta{GoVersion: "go1.99.1", Created: testTime, Recipe: "ci", Source: `x,"y"`,
+		Platform: v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}})
 	attr, err := ExporterAttr(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -180,23 +190,20 @@ func TestExporterAttr(t *testing.T) {
 	if err := json.Unmarshal([]byte(v), &got); err != nil {
 		t.Fatal(err)
 	}
-	wantEnv := []string{"PATH=/usr/local/go/bin:/usr/bin:/bin", "LANG=C.UTF-8", "GOTOOLCHAIN=local"}
-	if strings.Join(got.Config.Env, " ") != strings.Join(wantEnv, " ") {
-		t.Errorf("Env = %q, want %q", got.Config.Env, wantEnv)
+	if strings.Join(got.Config.Env, " ") != strings.Join(cfg.Config.Env, " ") {
+		t.Errorf("Env = %q, want %q", got.Config.Env, cfg.Config.Env)
 	}
-	if got.OS != "linux" || got.Architecture != "arm64" || got.Variant != "v8" || got.Config.User != "1000" || got.Config.Labels["a"] != `x,"y"` {
+	if got.OS != "linux" || got.Architecture != "arm64" || got.Variant != "v8" || got.Config.User != "1000" ||
+		got.Config.Labels[build.LabelOCISource] != `x,"y"` || !got.Created.Time.Equal(testTime) {
 		t.Errorf("config = %+v", got)
+	}
+	// BuildKit computes the rootfs; the base's history goes along so it can
+	// match it with the base's layers.
+	if len(got.RootFS.DiffIDs) != 0 || len(got.History) != 1 {
+		t.Errorf("rootfs = %v, history = %v; want none and the base's", got.RootFS, got.History)
 	}
 	if _, err := ExporterAttr(&v1.ConfigFile{OS: "linux"}); err == nil {
 		t.Error("ExporterAttr without architecture succeeded")
-	}
-}
-
-func TestImageConfigScratch(t *testing.T) {
-	cfg := ImageConfig(nil, amd64, "/usr/local/go", nil)
-	want := "PATH=/usr/local/go/bin:" + defaultPath
-	if len(cfg.Config.Env) != 2 || cfg.Config.Env[0] != want {
-		t.Errorf("Env = %q, want [%q GOTOOLCHAIN=local]", cfg.Config.Env, want)
 	}
 }
 
