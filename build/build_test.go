@@ -87,7 +87,7 @@ func TestGolden(t *testing.T) {
 			}
 			defer res.Close()
 			dir := filepath.Join(t.TempDir(), "out")
-			if err := WriteLayout(context.Background(), dir, "", res.Index); err != nil {
+			if err := WriteLayout(context.Background(), dir, "", res.Index, LayoutOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			idx, err := layout.ImageIndexFromPath(dir)

@@ -24,6 +24,24 @@ import (
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
 )
 
+// LayoutOptions configure WriteLayout.
+type LayoutOptions struct {
+	// PlatformTags also lists each platform's image manifest in index.json,
+	// tagged TAG-OS-ARCH (TAG-OS-ARCH-VARIANT), for tools that do not read
+	// nested indexes (umoci, oci-image-tool). Such a layout has more than
+	// one entry, so readers must then name a tag (oci:DIR:TAG).
+	PlatformTags bool
+}
+
+// PlatformTag is the tag PlatformTags gives platform p's image under tag.
+func PlatformTag(tag string, p v1.Platform) string {
+	t := tag + "-" + p.OS + "-" + p.Architecture
+	if p.Variant != "" {
+		t += "-" + p.Variant
+	}
+	return t
+}
+
 // WriteLayout writes the index to the OCI image layout dir, tagged tag
 // (the org.opencontainers.image.ref.name annotation; "latest" when empty).
 //
@@ -33,7 +51,7 @@ import (
 // the same way, in which the entry for tag is replaced; an interrupted
 // write leaves the previous layout intact. An existing directory that is
 // neither empty nor an OCI layout is refused.
-func WriteLayout(ctx context.Context, dir, tag string, idx v1.ImageIndex) error {
+func WriteLayout(ctx context.Context, dir, tag string, idx v1.ImageIndex, lo LayoutOptions) error {
 	if tag == "" {
 		tag = "latest"
 	}
@@ -59,7 +77,7 @@ func WriteLayout(ctx context.Context, dir, tag string, idx v1.ImageIndex) error 
 	if err := writeIndexBlobs(ctx, target, idx); err != nil {
 		return fmt.Errorf("writing OCI layout %q: %w", dir, err)
 	}
-	if err := writeIndexJSON(target, tag, idx); err != nil {
+	if err := writeIndexJSON(target, tag, idx, lo); err != nil {
 		return fmt.Errorf("writing OCI layout %q: %w", dir, err)
 	}
 	if !existing {
@@ -107,7 +125,7 @@ func layoutState(dir string) (bool, error) {
 	return true, nil
 }
 
-func writeIndexJSON(dir, tag string, idx v1.ImageIndex) error {
+func writeIndexJSON(dir, tag string, idx v1.ImageIndex, lo LayoutOptions) error {
 	var top v1.IndexManifest
 	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
 	switch {
@@ -132,18 +150,36 @@ func writeIndexJSON(dir, tag string, idx v1.ImageIndex) error {
 	if err != nil {
 		return err
 	}
-	var keep []v1.Descriptor
-	for _, m := range top.Manifests {
-		if m.Annotations[imageref.AnnotationRefName] != tag {
-			keep = append(keep, m)
-		}
-	}
-	top.Manifests = append(keep, v1.Descriptor{
+	entries := []v1.Descriptor{{
 		MediaType:   mt,
 		Digest:      d,
 		Size:        int64(len(raw)),
 		Annotations: map[string]string{imageref.AnnotationRefName: tag},
-	})
+	}}
+	if lo.PlatformTags {
+		im, err := idx.IndexManifest()
+		if err != nil {
+			return err
+		}
+		for _, m := range im.Manifests {
+			if m.Platform == nil {
+				continue
+			}
+			m.Annotations = map[string]string{imageref.AnnotationRefName: PlatformTag(tag, *m.Platform)}
+			entries = append(entries, m)
+		}
+	}
+	replaced := map[string]bool{}
+	for _, e := range entries {
+		replaced[e.Annotations[imageref.AnnotationRefName]] = true
+	}
+	var keep []v1.Descriptor
+	for _, m := range top.Manifests {
+		if !replaced[m.Annotations[imageref.AnnotationRefName]] {
+			keep = append(keep, m)
+		}
+	}
+	top.Manifests = append(keep, entries...)
 	out, err := json.Marshal(top)
 	if err != nil {
 		return err

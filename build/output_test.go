@@ -44,7 +44,7 @@ func TestWriteLayout(t *testing.T) {
 
 	t.Run("new", func(t *testing.T) {
 		out := filepath.Join(dir, "new")
-		if err := WriteLayout(ctx, out, "v1", res.Index); err != nil {
+		if err := WriteLayout(ctx, out, "v1", res.Index, LayoutOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		checkLayoutTags(t, out, map[string]v1.ImageIndex{"v1": res.Index})
@@ -52,21 +52,43 @@ func TestWriteLayout(t *testing.T) {
 	t.Run("existing layout keeps other tags and replaces its own", func(t *testing.T) {
 		out := filepath.Join(dir, "new")
 		other := buildFake(t, Options{SDKs: fakeSDKs(t, "amd64")})
-		if err := WriteLayout(ctx, out, "v2", other.Index); err != nil {
+		if err := WriteLayout(ctx, out, "v2", other.Index, LayoutOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteLayout(ctx, out, "v1", other.Index); err != nil {
+		if err := WriteLayout(ctx, out, "v1", other.Index, LayoutOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteLayout(ctx, out, "v1", res.Index); err != nil {
+		if err := WriteLayout(ctx, out, "v1", res.Index, LayoutOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		checkLayoutTags(t, out, map[string]v1.ImageIndex{"v1": res.Index, "v2": other.Index})
 	})
+	t.Run("platform tags", func(t *testing.T) {
+		out := filepath.Join(dir, "ptags")
+		if err := WriteLayout(ctx, out, "1.99", res.Index, LayoutOptions{PlatformTags: true}); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := layout.FromPath(out)
+		top, _ := p.ImageIndex()
+		im, _ := top.IndexManifest()
+		got := map[string]types.MediaType{}
+		for _, d := range im.Manifests {
+			got[d.Annotations[imageref.AnnotationRefName]] = d.MediaType
+		}
+		want := map[string]types.MediaType{"1.99": types.OCIImageIndex, "1.99-linux-amd64": types.OCIManifestSchema1, "1.99-linux-arm64": types.OCIManifestSchema1}
+		if len(got) != len(want) {
+			t.Errorf("index.json tags = %v, want %v", got, want)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("tag %q = %q, want %q", k, got[k], v)
+			}
+		}
+	})
 	t.Run("empty dir", func(t *testing.T) {
 		out := filepath.Join(dir, "empty")
 		os.Mkdir(out, 0o755)
-		if err := WriteLayout(ctx, out, "", res.Index); err != nil {
+		if err := WriteLayout(ctx, out, "", res.Index, LayoutOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		checkLayoutTags(t, out, map[string]v1.ImageIndex{"latest": res.Index})
@@ -75,7 +97,7 @@ func TestWriteLayout(t *testing.T) {
 		out := filepath.Join(dir, "precious")
 		os.Mkdir(out, 0o755)
 		os.WriteFile(filepath.Join(out, "thesis.tex"), []byte("do not lose"), 0o644)
-		err := WriteLayout(ctx, out, "", res.Index)
+		err := WriteLayout(ctx, out, "", res.Index, LayoutOptions{})
 		if err == nil || !strings.Contains(err.Error(), "not an OCI image layout") {
 			t.Fatalf("WriteLayout(non-layout dir) = %v, want refusal", err)
 		}
@@ -90,7 +112,7 @@ func TestWriteLayout(t *testing.T) {
 		out := filepath.Join(dir, "interrupted")
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		if err := WriteLayout(cctx, out, "", res.Index); !errors.Is(err, context.Canceled) {
+		if err := WriteLayout(cctx, out, "", res.Index, LayoutOptions{}); !errors.Is(err, context.Canceled) {
 			t.Fatalf("WriteLayout(cancelled) = %v, want context.Canceled", err)
 		}
 		if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {

@@ -74,6 +74,7 @@ Examples:
 			fs.BoolVar(&f.push, "push", false, "push the index to the registry named by --tag")
 			fs.StringVar(&f.layout, "oci-layout", "", "write the index to this OCI image layout directory")
 			fs.StringVar(&f.tarball, "tarball", "", "write the image (one platform) to this docker-load tarball")
+			fs.BoolVar(&f.platformTags, "platform-tags", false, "in the OCI layout, also tag each platform's image TAG-OS-ARCH (for umoci and oci-image-tool, which do not read nested indexes)")
 			fs.StringVar(&f.source, "source", "", "URL for the org.opencontainers.image.source label")
 			fs.BoolVar(&f.json, "json", false, "print the result (digest, outputs, report) as JSON on stdout")
 			fs.StringVar(&f.reportJSON, "report-json", "", "also write the size report as JSON to this file")
@@ -90,10 +91,10 @@ Examples:
 }
 
 type buildFlags struct {
-	recipe, base, compression, layerPlan string
-	tag, layout, tarball, source         string
-	reportJSON                           string
-	push, json, noCache, quiet           bool
+	recipe, base, compression, layerPlan     string
+	tag, layout, tarball, source             string
+	reportJSON                               string
+	push, json, noCache, quiet, platformTags bool
 }
 
 // buildOutput is what --json prints.
@@ -226,7 +227,7 @@ func runBuild(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *bui
 	}
 	out.Digest = d.String()
 	if layout != "" {
-		if err := build.WriteLayout(ctx, layout, tagName, res.Index); err != nil {
+		if err := build.WriteLayout(ctx, layout, tagName, res.Index, build.LayoutOptions{PlatformTags: f.platformTags}); err != nil {
 			return err
 		}
 		out.OCILayout = layout
