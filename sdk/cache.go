@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
 )
@@ -75,15 +74,6 @@ func (c *cache) lock(ctx context.Context, key string) (func(), error) {
 	return func() { f.Close() }, nil
 }
 
-func flock(f *os.File) error {
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if err != syscall.EINTR {
-			return err
-		}
-	}
-}
-
 // haveTree reports whether a complete tree for key is in the cache.
 func (c *cache) haveTree(key string) bool {
 	fi, err := os.Stat(c.treeDir(key))
@@ -137,7 +127,15 @@ func (c *cache) install(ctx context.Context, key string, fill func(dir string) e
 	if err := makeReadOnly(root); err != nil {
 		return "", err
 	}
+	// Renaming a directory to another parent needs write permission on it
+	// (its ".." changes), so the top directory stays writable until then.
+	if err := os.Chmod(root, 0o755); err != nil {
+		return "", err
+	}
 	if err := os.Rename(root, dst); err != nil {
+		return "", fmt.Errorf("installing into the cache: %w", err)
+	}
+	if err := os.Chmod(dst, 0o555); err != nil {
 		return "", fmt.Errorf("installing into the cache: %w", err)
 	}
 	syncDir(filepath.Dir(dst))
@@ -164,7 +162,7 @@ func (c *cache) tempFile(pattern string) (*os.File, error) {
 // that a crash after the rename cannot leave a tree of empty files in the
 // cache. One sync(2) is far cheaper than an fsync per file.
 func syncTree(root string) error {
-	syscall.Sync()
+	syncAll()
 	return nil
 }
 

@@ -109,7 +109,7 @@ func TestResolveRelease(t *testing.T) {
 	tv := fp.add("go1.22.12", linuxAMD64)
 	fp.add("go1.22.9", linuxAMD64)
 	fp.add("go1.22.12", linuxARM64)
-	cache := t.TempDir()
+	cache := tempCache(t)
 	opts := fp.options(cache)
 
 	sdks, err := Resolve(ctx, "1.22", []Platform{linuxAMD64, linuxARM64}, opts)
@@ -207,7 +207,7 @@ func TestResolveReleaseErrors(t *testing.T) {
 		{"not a spec", "frob", nil, nil, `--go "frob": not a release`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cache := t.TempDir()
+			cache := tempCache(t)
 			o := fp.options(cache)
 			if tc.setup != nil {
 				tc.setup(&o)
@@ -232,7 +232,7 @@ func TestResolveReleaseErrors(t *testing.T) {
 		fp.status[".zip"] = st
 		fp.hits = map[string]int{}
 		fp.mu.Unlock()
-		cache := t.TempDir()
+		cache := tempCache(t)
 		_, err := Resolve(ctx, "1.22.12", []Platform{linuxAMD64}, fp.options(cache))
 		want := toolchainModule + "@" + tv
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), http.StatusText(st)) {
@@ -264,7 +264,7 @@ func TestResolveReleaseErrors(t *testing.T) {
 		return true
 	}
 	fp.mu.Unlock()
-	o := fp.options(t.TempDir())
+	o := fp.options(tempCache(t))
 	o.HTTPClient = &http.Client{Timeout: 300 * time.Millisecond}
 	_, err := Resolve(ctx, "1.22.12", []Platform{linuxAMD64}, o)
 	if err == nil || !strings.Contains(err.Error(), toolchainModule+"@"+tv) || !strings.Contains(err.Error(), "Timeout") {
@@ -297,7 +297,7 @@ func TestChecksumMismatch(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fp := newFakeProxy(t)
 			tv := fp.add("go1.22.12", linuxAMD64)
-			o := fp.options(t.TempDir())
+			o := fp.options(tempCache(t))
 			if tc.tamper != nil {
 				fp.mu.Lock()
 				tc.tamper(fp, tv)
@@ -340,7 +340,7 @@ func TestProxyFallback(t *testing.T) {
 			bad.mu.Lock()
 			bad.status = map[string]int{"/list": tc.status, ".zip": tc.status, "/supported": tc.status}
 			bad.mu.Unlock()
-			o := good.options(t.TempDir())
+			o := good.options(tempCache(t))
 			o.GOPROXY = bad.srv.URL + tc.sep + good.srv.URL
 			sdks, err := Resolve(ctx, "1.22.12", []Platform{linuxAMD64}, o)
 			if tc.wantErr {
@@ -363,7 +363,7 @@ func TestConcurrentResolve(t *testing.T) {
 	ctx := context.Background()
 	fp := newFakeProxy(t)
 	tv := fp.add("go1.22.12", linuxAMD64)
-	o := fp.options(t.TempDir())
+	o := fp.options(tempCache(t))
 	// A leftover from an interrupted run: removed under the lock.
 	key := contentKey(fp.sums[tv])
 	os.MkdirAll(filepath.Join(o.CacheDir, "tmp", key+".12345", "go", "bin"), 0o755)

@@ -62,7 +62,7 @@ func TestResolveArchive(t *testing.T) {
 	file := writeFile(t, dir, "go1.22.5.linux-amd64.tar.gz", good)
 	sum := sha256.Sum256(good)
 	hexsum := hex.EncodeToString(sum[:])
-	cache := t.TempDir()
+	cache := tempCache(t)
 
 	sdks, err := Resolve(ctx, file, []Platform{linuxAMD64}, Options{CacheDir: cache, SHA256: hexsum})
 	if err != nil {
@@ -79,7 +79,7 @@ func TestResolveArchive(t *testing.T) {
 	// The same tree as from the module zip: normalisation is identical.
 	fp := newFakeProxy(t)
 	fp.add("go1.22.5", linuxAMD64)
-	fromZip, err := Resolve(ctx, "1.22.5", []Platform{linuxAMD64}, fp.options(t.TempDir()))
+	fromZip, err := Resolve(ctx, "1.22.5", []Platform{linuxAMD64}, fp.options(tempCache(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestResolveArchive(t *testing.T) {
 		{"missing", filepath.Join(dir, "none.tar.gz"), nil, "", "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := t.TempDir()
+			c := tempCache(t)
 			ps := tc.ps
 			if ps == nil {
 				ps = []Platform{linuxAMD64}
@@ -159,7 +159,7 @@ func TestHostileArchives(t *testing.T) {
 			// Rewrite names that tarBytes prefixed but should be raw.
 			data = rawNames(t, data)
 			file := writeFile(t, t.TempDir(), "go.tar.gz", gzipBytes(data))
-			c := t.TempDir()
+			c := tempCache(t)
 			_, err := Resolve(ctx, file, []Platform{linuxAMD64}, Options{CacheDir: c})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Resolve error = %v, want %q", err, tc.want)
@@ -173,7 +173,7 @@ func TestHostileArchives(t *testing.T) {
 	// An entry outside go/ is refused too.
 	data := tarBytes(t, "", append([]fakeFile{{name: "README", body: "hi"}}, prefixed("go/", base)...))
 	file := writeFile(t, t.TempDir(), "go.tar.gz", gzipBytes(data))
-	if _, err := Resolve(ctx, file, []Platform{linuxAMD64}, Options{CacheDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), `entry "README" is outside go/`) {
+	if _, err := Resolve(ctx, file, []Platform{linuxAMD64}, Options{CacheDir: tempCache(t)}); err == nil || !strings.Contains(err.Error(), `entry "README" is outside go/`) {
 		t.Errorf("archive with README outside go/: error = %v", err)
 	}
 }
@@ -372,7 +372,7 @@ func TestResolveImage(t *testing.T) {
 	if err := remote.WriteIndex(ref, idx); err != nil {
 		t.Fatal(err)
 	}
-	cache := t.TempDir()
+	cache := tempCache(t)
 	sdks, err := Resolve(ctx, "image:"+host+"/golang:1.22", []Platform{linuxAMD64, linuxARM64}, Options{CacheDir: cache})
 	if err != nil {
 		t.Fatal(err)
@@ -400,7 +400,7 @@ func TestResolveImage(t *testing.T) {
 	if sdks[0].Version != "go1.26.1" {
 		t.Errorf("Resolve(oci:) = %+v", sdks[0])
 	}
-	_, err = Resolve(ctx, "oci:"+dir+":sdk", []Platform{linuxAMD64}, Options{CacheDir: t.TempDir()})
+	_, err = Resolve(ctx, "oci:"+dir+":sdk", []Platform{linuxAMD64}, Options{CacheDir: tempCache(t)})
 	if err == nil || !strings.Contains(err.Error(), "does not look like a Go SDK") {
 		t.Errorf("Resolve(oci:) at the default path of an image without it: error = %v", err)
 	}
@@ -409,7 +409,7 @@ func TestResolveImage(t *testing.T) {
 	lp2, _ := layout.Write(lp2dir, empty.Index)
 	liar := imageOf(t, linuxAMD64, layerOf(t, prefixed("usr/local/go/", fakeGOROOT("go1.22.1", linuxARM64))))
 	lp2.AppendImage(liar)
-	if _, err := Resolve(ctx, "oci:"+lp2dir, []Platform{linuxAMD64}, Options{CacheDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "holds a linux/arm64 SDK") {
+	if _, err := Resolve(ctx, "oci:"+lp2dir, []Platform{linuxAMD64}, Options{CacheDir: tempCache(t)}); err == nil || !strings.Contains(err.Error(), "holds a linux/arm64 SDK") {
 		t.Errorf("Resolve(mislabelled image) error = %v", err)
 	}
 }
