@@ -23,8 +23,4 @@ func stub(name, summary string) {
 }
 
 func init() {
-	stub("plan", "show which GOROOT files a recipe keeps and drops")
-	stub("verify", "prove an image builds what the full SDK builds")
-	stub("recipes", "list the built-in recipes")
-	stub("llb", "write a BuildKit LLB definition")
 }

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/spf13/pflag"
+
+	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/llbgen"
+	"github.com/gorootimg/gorootimg/prune"
+	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/sbom"
+	"github.com/gorootimg/gorootimg/sdk"
+)
+
+// Files written per platform below --prepare DIR.
+const (
+	llbContextDir = "goroot"      // the local context: --local goroot=DIR/<os>-<arch>/goroot
+	llbDefFile    = "llb.pb"      // the definition, as on stdout
+	llbConfigFile = "config.json" // the image config
+	llbAttrFile   = "output-attr" // containerimage.config=..., quoted for buildctl --output
+)
+
+func init() {
+	register(&command{
+		name:    "llb",
+		summary: "write a BuildKit LLB definition of the image build would make",
+		usage:   "gorootimg llb [--go SPEC] [--platform P] [--recipe NAME] [--base REF] [--prepare DIR [--sbom spdx]] [--print llb|config|output-attr]",
+		long: `
+Writes to stdout a BuildKit LLB definition that 'buildctl build' reads
+from stdin: the --base image (pinned by digest), whatever it has at
+--goroot-path removed, and the pruned GOROOT copied there from a local
+context named "goroot", owned by root with every time set to
+SOURCE_DATE_EPOCH or the release time. The same inputs give the same
+bytes.
+
+The pruned tree reaches BuildKit as that local context: --prepare DIR
+resolves --go, applies --recipe and writes, for each platform, DIR/OS-ARCH/
+holding goroot/ (pass it as --local goroot=DIR/OS-ARCH/goroot), llb.pb (the
+definition), config.json (the image config, the one gorootimg build
+makes: Env, labels) and output-attr (that config as the
+containerimage.config exporter attribute, quoted for buildctl --output);
+--sbom spdx adds sbom.spdx.json. A raw definition has no frontend to carry
+the image config, so pass it to the exporter:
+
+	gorootimg llb --go 1.24.5 --base debian:bookworm-slim --prepare ctx > llb.pb
+	buildctl build --local goroot=ctx/linux-amd64/goroot \
+	  --output "type=image,name=registry.example/go:1.24,push=true,oci-mediatypes=true,$(cat ctx/linux-amd64/output-attr)" < llb.pb
+
+One definition describes one platform. With several --platform values,
+--prepare is required and stdout lists each platform's directory; run
+buildctl once per platform (BuildKit builds other platforms' definitions
+without emulation: nothing is executed).
+
+--print config or --print output-attr print the config instead of the
+definition (one platform).`,
+		flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
+			var sf sdkFlags
+			var rf remoteFlags
+			sf.register(fs)
+			rf.register(fs)
+			var f llbFlags
+			fs.StringVar(&f.recipe, "recipe", recipes.Default, "recipe: a built-in name (see 'gorootimg recipes') or a recipe file")
+			fs.StringVar(&f.base, "base", "scratch", "base image: a registry REF (BuildKit pulls it) or scratch")
+			fs.StringVar(&f.prepare, "prepare", "", "write each platform's local context, definition and config below this new directory")
+			fs.StringVar(&f.sbom, "sbom", "", `with --prepare, also write an SBOM of the prepared GOROOT: "spdx"`)
+			fs.StringVar(&f.print, "print", "llb", "what stdout gets for one platform: llb, config or output-attr")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usagef("llb takes no arguments; give the SDK with --go")
+				}
+				return runLLB(ctx, e, &sf, &rf, &f)
+			}
+		},
+	})
+}
+
+type llbFlags struct {
+	recipe, base, prepare, sbom, print string
+}
+
+// llbPlatform is one platform's definition and config.
+type llbPlatform struct {
+	sdk     *sdk.SDK
+	def     []byte
+	config  *v1.ConfigFile
+	attr    string
+	meta    build.Meta
+	mtime   time.Time
+	dirName string // "linux-amd64"
+}
+
+func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFlags) error {
+	switch f.print {
+	case "llb", "config", "output-attr":
+	default:
+		return usagef("--print %q: want llb, config or output-attr", f.print)
+	}
+	if f.sbom != "" && f.sbom != "spdx" {
+		return usagef("--sbom %q: the only format is spdx", f.sbom)
+	}
+	if f.sbom != "" && f.prepare == "" {
+		return usagef("--sbom needs --prepare: the SBOM describes the prepared tree")
+	}
+	platforms, err := sdk.ParsePlatforms(sf.platforms)
+	if err != nil {
+		return usagef("--platform: %v", err)
+	}
+	if len(platforms) > 1 && f.prepare == "" {
+		return usagef("--platform names %d platforms and a definition describes one: add --prepare DIR to write one per platform", len(platforms))
+	}
+	if len(platforms) > 1 && f.print != "llb" {
+		return usagef("--print %s prints one platform's config; with several, read DIR/OS-ARCH/%s", f.print, llbConfigFile)
+	}
+	if !strings.HasPrefix(sf.gorootPath, "/") || filepath.Clean(sf.gorootPath) != sf.gorootPath || sf.gorootPath == "/" {
+		return usagef("--goroot-path %q: want a clean absolute directory inside the image, such as /usr/local/go", sf.gorootPath)
+	}
+	if f.prepare != "" {
+		if ents, err := os.ReadDir(f.prepare); err == nil && len(ents) > 0 {
+			return usagef("--prepare %s: directory exists and is not empty; remove it or name a new one", f.prepare)
+		}
+	}
+	mtime, err := sourceDateEpoch(e.getenv)
+	if err != nil {
+		return err
+	}
+	recipe, err := recipes.Lookup(f.recipe)
+	if err != nil {
+		return fmt.Errorf("--recipe: %w", err)
+	}
+	base, err := imageref.Load(ctx, f.base, rf.options()...)
+	if err != nil {
+		return fmt.Errorf("--base: %w", err)
+	}
+	if !base.IsScratch() && base.Kind != imageref.KindRemote {
+		return usagef("--base %s: BuildKit pulls the base itself, so llb takes a registry reference or scratch", f.base)
+	}
+	sdks, err := sf.resolve(ctx, e, rf)
+	if err != nil {
+		return err
+	}
+	var out []*llbPlatform
+	for _, s := range sdks {
+		lp, err := llbFor(ctx, s, recipe, base, sf.gorootPath, mtime)
+		if err != nil {
+			return err
+		}
+		out = append(out, lp)
+	}
+	if f.prepare != "" {
+		for _, lp := range out {
+			if err := prepareLLB(ctx, e, f, lp, recipe, sf.gorootPath); err != nil {
+				return err
+			}
+		}
+	}
+	if len(out) > 1 {
+		for _, lp := range out {
+			fmt.Fprintf(e.stdout, "%s/%s\t%s\n", lp.sdk.GOOS, lp.sdk.GOARCH, filepath.Join(f.prepare, lp.dirName))
+		}
+		return nil
+	}
+	lp := out[0]
+	switch f.print {
+	case "config":
+		b, err := json.MarshalIndent(lp.config, "", "\t")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+		return err
+	case "output-attr":
+		_, err := fmt.Fprintln(e.stdout, lp.attr)
+		return err
+	}
+	_, err = e.stdout.Write(lp.def)
+	return err
+}
+
+// llbFor makes one platform's definition and config, with the Meta that
+// build.Build would use for the same inputs.
+func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *imageref.Ref, goroot string, mtime time.Time) (*llbPlatform, error) {
+	if mtime.IsZero() {
+		mtime = s.Time
+	}
+	if mtime.IsZero() {
+		return nil, fmt.Errorf("%s has no release time in VERSION; set SOURCE_DATE_EPOCH", s.Dir)
+	}
+	mtime = mtime.UTC().Truncate(time.Second)
+	p := v1.Platform{OS: s.GOOS, Architecture: s.GOARCH}
+	meta := build.Meta{
+		GoVersion: s.Version, GOROOT: goroot, Created: mtime,
+		Recipe: recipe.Name, RecipeDigest: recipe.Digest(),
+		SDKSource: s.Source, SDKHash: s.Hash, Platform: p,
+	}
+	spec := llbgen.Spec{Platform: p, Base: "scratch", GOROOTPath: goroot, Time: mtime}
+	var baseCfg *v1.ConfigFile
+	if !base.IsScratch() {
+		img, err := base.Image(p)
+		if err != nil {
+			return nil, fmt.Errorf("--base: %w", err)
+		}
+		d, err := img.Digest()
+		if err != nil {
+			return nil, fmt.Errorf("--base: %w", err)
+		}
+		if baseCfg, err = img.ConfigFile(); err != nil {
+			return nil, fmt.Errorf("--base: reading config: %w", err)
+		}
+		spec.Base = base.Reference.Context().Digest(d.String()).String()
+		meta.BaseName = strings.TrimPrefix(base.Name, "image:")
+		meta.BaseDigest = base.Digest.String()
+		meta.Platform.Variant, meta.Platform.OSVersion = baseCfg.Variant, baseCfg.OSVersion
+		spec.Platform = meta.Platform
+	}
+	def, err := llbgen.Marshal(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	cfg := build.Config(baseCfg, meta)
+	attr, err := llbgen.ExporterAttr(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &llbPlatform{sdk: s, def: def, config: cfg, attr: attr, meta: meta, mtime: mtime, dirName: s.GOOS + "-" + s.GOARCH}, nil
+}
+
+// prepareLLB writes one platform's directory below --prepare.
+func prepareLLB(ctx context.Context, e *env, f *llbFlags, lp *llbPlatform, recipe *recipes.Recipe, goroot string) error {
+	dir := filepath.Join(f.prepare, lp.dirName)
+	s := lp.sdk
+	plan, err := prune.Resolve(ctx, prune.Target{GOROOT: s.Dir, Version: s.Version, GOOS: s.GOOS, GOARCH: s.GOARCH}, recipe)
+	if err != nil {
+		return fmt.Errorf("applying recipe %q to %s: %w", recipe.Name, s.Dir, err)
+	}
+	work, err := os.MkdirTemp("", "gorootimg-llb-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	kept, err := prune.Apply(ctx, plan, work)
+	if err != nil {
+		return fmt.Errorf("applying recipe %q to %s: %w", recipe.Name, s.Dir, err)
+	}
+	if err := llbgen.Prepare(ctx, filepath.Join(dir, llbContextDir), kept, lp.mtime); err != nil {
+		return err
+	}
+	cfg, err := json.MarshalIndent(lp.config, "", "\t")
+	if err != nil {
+		return err
+	}
+	for name, b := range map[string][]byte{
+		llbDefFile:    lp.def,
+		llbConfigFile: append(cfg, '\n'),
+		llbAttrFile:   []byte(lp.attr + "\n"),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return fmt.Errorf("--prepare: %w", err)
+		}
+	}
+	if f.sbom != "" {
+		mod, _ := buildVersion()
+		doc, err := sbom.Generate(ctx, sbom.Input{
+			SDK: s, Recipe: recipe.Name, RecipeDigest: recipe.Digest(), Files: kept,
+			GOROOTPath: goroot, Base: lp.meta.BaseName, BaseDigest: lp.meta.BaseDigest,
+			Created: lp.mtime, Tool: "gorootimg " + mod,
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := sbom.WriteFile(dir, doc); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stderr, "gorootimg: prepared %s (%d files) for %s/%s\n", dir, len(kept.Regular()), s.GOOS, s.GOARCH)
+	return nil
+}
