@@ -136,7 +136,10 @@ func Resolve(ctx context.Context, t Target, r *recipes.Recipe) (*Plan, error) {
 	}
 	if r.PrunesPlatform() {
 		for _, f := range files {
-			if !keep[f.Name] || !strings.HasPrefix(f.Name, "src/") || !sourceExts[path.Ext(f.Name)] {
+			if !strings.HasPrefix(f.Name, "src/") || !sourceExts[path.Ext(f.Name)] {
+				continue
+			}
+			if !keep[f.Name] && !strings.HasPrefix(why[f.Name], "dropped: no rule") {
 				continue
 			}
 			ok, line, err := plat.selectable(f.Name, f.Src)

@@ -1,0 +1,108 @@
+package probes
+
+import (
+	_ "embed"
+)
+
+// Capability is something a recipe promises, and so a set of probes.
+type Capability string
+
+// The capabilities, in the order probes run.
+const (
+	Build    Capability = "build"    // go build/install/run, pure Go
+	CGO      Capability = "cgo"      // cgo: a C file, os/user, net's cgo resolver, -tags netgo,osusergo
+	Cross    Capability = "cross"    // cross-compiling to windows/amd64 and darwin/arm64
+	Test     Capability = "test"     // go test, go test -c
+	Race     Capability = "race"     // go test -race
+	Cover    Capability = "cover"    // go test -cover
+	CoverPkg Capability = "coverpkg" // go test -coverpkg=./... -coverprofile, packages without tests included
+	JSON     Capability = "json"     // go test -json
+	Fuzz     Capability = "fuzz"     // fuzz seed corpus and a short -fuzz run
+	Bench    Capability = "bench"    // go test -bench -benchtime=1x
+	Vet      Capability = "vet"      // go vet
+	Generate Capability = "generate" // go generate running go run
+	Fmt      Capability = "fmt"      // go fmt and gofmt -l
+	Mod      Capability = "mod"      // go mod verify, go list -m, go list -deps
+	Std      Capability = "std"      // go build std with CGO_ENABLED=0 and 1 (slow; opt-in)
+)
+
+// AllCapabilities lists every capability except Std, which is opt-in.
+var AllCapabilities = []Capability{Build, CGO, Cross, Test, Race, Cover, CoverPkg, JSON, Fuzz, Bench, Vet, Generate, Fmt, Mod}
+
+// Probe is one go command run in the corpus module (or a user module).
+type Probe struct {
+	// Name identifies the probe in results ("build", "race/test").
+	Name string
+	// Needs is the capability whose promise the probe checks.
+	Needs Capability
+	// Tool is the program below GOROOT/bin to run: "go" or "gofmt".
+	Tool string
+	// Args are its arguments; "$OUT" is replaced by the probe's output
+	// directory, whose files become the probe's artifacts.
+	Args []string
+	// Env holds extra NAME=value settings (CGO_ENABLED, GOOS, GOARCH).
+	Env []string
+	// Dir is the directory to run in, relative to the module root.
+	Dir string
+	// Stdout records the command's standard output as artifact "stdout".
+	Stdout bool
+	// Files are module-relative files recorded as artifacts after the run
+	// (what go generate and go fmt wrote).
+	Files []string
+	// SortedLines hashes artifacts with their lines sorted: coverage
+	// profiles list the same blocks in an order that may vary.
+	SortedLines bool
+	// user marks probes of a user module.
+	user bool
+}
+
+//go:embed corpus.txtar
+var corpus []byte
+
+var (
+	cgo0 = []string{"CGO_ENABLED=0"}
+	cgo1 = []string{"CGO_ENABLED=1"}
+)
+
+// Suite returns the probes over the embedded corpus, in run order.
+func Suite() []Probe {
+	return []Probe{
+		{Name: "build", Needs: Build, Env: cgo0, Args: []string{"build", "-trimpath", "-o", "$OUT/", "./hello", "./server", "./asm", "./embedded", "./cov/cmd/tool"}},
+		{Name: "install", Needs: Build, Env: append([]string{"GOBIN=$OUT"}, cgo0...), Args: []string{"install", "-trimpath", "./hello"}},
+		{Name: "run", Needs: Build, Env: cgo0, Args: []string{"run", "./embedded"}, Stdout: true},
+		{Name: "cgo", Needs: CGO, Env: cgo1, Args: []string{"build", "-trimpath", "-o", "$OUT/", "./cgo", "./server"}},
+		{Name: "cgo/tags", Needs: CGO, Env: cgo1, Args: []string{"build", "-trimpath", "-tags", "netgo,osusergo,purego", "-o", "$OUT/", "./cgo", "./server"}},
+		{Name: "cgo/run", Needs: CGO, Env: cgo1, Args: []string{"run", "./cgo"}},
+		{Name: "cross/windows-amd64", Needs: Cross, Env: []string{"CGO_ENABLED=0", "GOOS=windows", "GOARCH=amd64"}, Args: []string{"build", "-trimpath", "-o", "$OUT/", "./hello", "./server", "./asm", "./embedded"}},
+		{Name: "cross/darwin-arm64", Needs: Cross, Env: []string{"CGO_ENABLED=0", "GOOS=darwin", "GOARCH=arm64"}, Args: []string{"build", "-trimpath", "-o", "$OUT/", "./hello", "./server", "./asm", "./embedded"}},
+		{Name: "test", Needs: Test, Env: cgo0, Args: []string{"test", "-count=1", "./generics", "./cov/...", "./racy"}},
+		{Name: "test/binary", Needs: Test, Env: cgo0, Args: []string{"test", "-c", "-trimpath", "-o", "$OUT/lib.test", "./cov/lib"}},
+		{Name: "race", Needs: Race, Env: cgo1, Args: []string{"test", "-count=1", "-race", "./racy", "./cov/lib"}},
+		{Name: "race/binary", Needs: Race, Env: cgo1, Args: []string{"test", "-race", "-c", "-trimpath", "-o", "$OUT/racy.test", "./racy"}},
+		{Name: "cover", Needs: Cover, Env: cgo0, Args: []string{"test", "-count=1", "-cover", "./cov/lib"}},
+		{Name: "coverpkg", Needs: CoverPkg, Env: cgo0, Args: []string{"test", "-count=1", "-coverpkg=./...", "-coverprofile=$OUT/cover.out", "./..."}, SortedLines: true},
+		{Name: "json", Needs: JSON, Env: cgo0, Args: []string{"test", "-count=1", "-json", "./cov/lib"}},
+		{Name: "fuzz/seeds", Needs: Fuzz, Env: cgo0, Args: []string{"test", "-count=1", "-run=FuzzReverse", "./fuzz"}},
+		{Name: "fuzz/run", Needs: Fuzz, Env: cgo0, Args: []string{"test", "-count=1", "-run=^$", "-fuzz=FuzzReverse", "-fuzztime=50x", "./fuzz"}},
+		{Name: "bench", Needs: Bench, Env: cgo0, Args: []string{"test", "-count=1", "-run=^$", "-bench=.", "-benchtime=1x", "./cov/lib"}},
+		{Name: "vet", Needs: Vet, Env: cgo0, Args: []string{"vet", "./..."}},
+		{Name: "vet/cgo", Needs: Vet, Env: cgo1, Args: []string{"vet", "./cgo"}},
+		{Name: "generate", Needs: Generate, Env: cgo0, Args: []string{"generate", "./gen"}, Files: []string{"gen/const_gen.go"}},
+		{Name: "fmt/gofmt", Needs: Fmt, Tool: "gofmt", Args: []string{"-l", "fmtme"}, Stdout: true},
+		{Name: "fmt/go", Needs: Fmt, Args: []string{"fmt", "./fmtme"}, Files: []string{"fmtme/ugly.go"}},
+		{Name: "mod/verify", Needs: Mod, Args: []string{"mod", "verify"}},
+		{Name: "mod/list", Needs: Mod, Args: []string{"list", "-m", "all"}, Stdout: true},
+		{Name: "mod/deps", Needs: Mod, Env: cgo0, Args: []string{"list", "-deps", "./..."}, Stdout: true},
+		{Name: "std/cgo0", Needs: Std, Env: cgo0, Args: []string{"build", "std"}},
+		{Name: "std/cgo1", Needs: Std, Env: cgo1, Args: []string{"build", "std"}},
+	}
+}
+
+// userProbes are run in each user module given with Options.UserModules.
+func userProbes() []Probe {
+	return []Probe{
+		{Name: "build", Needs: Build, user: true, Args: []string{"build", "-trimpath", "-o", "$OUT/", "./..."}},
+		{Name: "vet", Needs: Vet, user: true, Args: []string{"vet", "./..."}},
+		{Name: "test", Needs: Test, user: true, Args: []string{"test", "-count=1", "./..."}},
+	}
+}

@@ -1,0 +1,36 @@
+package prune
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/gorootimg/gorootimg/recipes"
+)
+
+func TestScratchSizes(t *testing.T) {
+	root := os.Getenv("SCRATCH_GOROOT")
+	if root == "" {
+		t.Skip()
+	}
+	for _, n := range recipes.Names() {
+		r, err := recipes.Lookup(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Resolve(context.Background(), Target{GOROOT: root, GOOS: "linux", GOARCH: "amd64"}, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		by := map[Category]int64{}
+		for _, f := range p.Kept {
+			by[CategoryOf(f.Name)] += f.Size
+		}
+		s := fmt.Sprintf("%-8s %6.1fMB", n, float64(p.Kept.Bytes())/1e6)
+		for _, c := range Categories {
+			s += fmt.Sprintf(" %s=%.1f", c, float64(by[c])/1e6)
+		}
+		fmt.Println(s)
+	}
+}

@@ -1,0 +1,275 @@
+package test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorootimg/gorootimg/probes"
+	"github.com/gorootimg/gorootimg/prune"
+	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/sdk"
+)
+
+// Environment knobs, for hack/fidelity.sh:
+//
+//	GOROOTIMG_FIDELITY_RELEASES  comma-separated --go values (default "1.21,1.26":
+//	                             the newest patch of the oldest and newest supported lines)
+//	GOROOTIMG_FIDELITY_RECIPES   recipes to prove (default "full,ci,build,minimal";
+//	                             slim, which only drops tests and docs, runs in the script)
+//	GOROOTIMG_FIDELITY_OUT       file to append one JSON line per (release, recipe) to
+const (
+	defaultReleases = "1.21,1.26"
+	defaultRecipes  = "full,ci,build,minimal"
+)
+
+// Row is one line of the results table.
+type Row struct {
+	Release   string `json:"release"`
+	Recipe    string `json:"recipe"`
+	FullBytes int64  `json:"full_bytes"`
+	KeptBytes int64  `json:"kept_bytes"`
+	Probes    int    `json:"probes"`    // probes compared
+	Artifacts int    `json:"artifacts"` // artifacts compared
+	Identical int    `json:"identical"` // artifacts byte-identical
+	Same      int    `json:"same"`      // probes with the same outcome
+	Note      string `json:"note,omitempty"`
+}
+
+func listEnv(name, def string) []string {
+	v := os.Getenv(name)
+	if v == "" {
+		v = def
+	}
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// sdkOptions configures sdk.Resolve the way cmd/gorootimg does: from 'go
+// env' and the shared download cache.
+func sdkOptions(t *testing.T) sdk.Options {
+	t.Helper()
+	out, err := exec.Command("go", "env", "-json", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GONOPROXY", "GOROOT").Output()
+	if err != nil {
+		t.Skipf("no go command to read GOPROXY and GOSUMDB from: %v", err)
+	}
+	var ge map[string]string
+	if err := json.Unmarshal(out, &ge); err != nil {
+		t.Fatal(err)
+	}
+	cache := os.Getenv("GOROOTIMG_CACHE")
+	if cache == "" {
+		d, err := os.UserCacheDir()
+		if err != nil {
+			t.Skipf("no user cache directory: %v", err)
+		}
+		cache = filepath.Join(d, "gorootimg")
+	}
+	keySrc, _ := os.ReadFile(filepath.Join(ge["GOROOT"], "src/cmd/go/internal/modfetch/key.go"))
+	proxy, _, _ := strings.Cut(ge["GOPROXY"], ",")
+	proxy, _, _ = strings.Cut(proxy, "|")
+	if proxy == "off" || proxy == "direct" || proxy == "" {
+		t.Skipf("GOPROXY %q names no module proxy", ge["GOPROXY"])
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(proxy, "/")+"/golang.org/toolchain/@v/list", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Skipf("module proxy unreachable, skipping the fidelity test: %v", err)
+	}
+	resp.Body.Close()
+	return sdk.Options{
+		CacheDir: cache, GOPROXY: ge["GOPROXY"], GOSUMDB: ge["GOSUMDB"], GONOSUMDB: ge["GONOSUMDB"],
+		GOPRIVATE: ge["GOPRIVATE"], GONOPROXY: ge["GONOPROXY"], LocalGOROOT: ge["GOROOT"],
+		KnownSumDBKeys: sdk.ParseKnownSumDBKeys(keySrc), Logf: t.Logf,
+	}
+}
+
+func capsOf(r *recipes.Recipe) []probes.Capability {
+	var out []probes.Capability
+	for _, c := range r.Capabilities {
+		out = append(out, probes.Capability(c))
+	}
+	return out
+}
+
+// needs maps probe names to the capability they check.
+func needs() map[string]probes.Capability {
+	m := map[string]probes.Capability{}
+	for _, p := range probes.Suite() {
+		m[p.Name] = p.Needs
+	}
+	return m
+}
+
+// filter keeps the results of probes that check one of caps.
+func filter(rs []probes.Result, caps []probes.Capability) []probes.Result {
+	n := needs()
+	var out []probes.Result
+	for _, r := range rs {
+		if slices.Contains(caps, n[r.Probe]) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestFidelity proves each recipe's promise on the probe corpus: with the
+// pruned GOROOT, every probe the recipe promises gives the same outcome as
+// with the full SDK, and every artifact has the same sha256. The minimal
+// recipe must also build all of std with cgo off and on.
+func TestFidelity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the probe corpus with real Go releases; skipped with -short")
+	}
+	opts := sdkOptions(t)
+	ctx := context.Background()
+	var rows []Row
+	for _, rel := range listEnv("GOROOTIMG_FIDELITY_RELEASES", defaultReleases) {
+		t.Run(rel, func(t *testing.T) {
+			rows = append(rows, fidelity(ctx, t, rel, opts)...)
+		})
+	}
+	for _, r := range rows {
+		t.Logf("%s %-8s %6.1f MB of %6.1f MB (%4.1f%%)  probes %d/%d same, artifacts %d/%d identical %s",
+			r.Release, r.Recipe, float64(r.KeptBytes)/1e6, float64(r.FullBytes)/1e6, 100*float64(r.KeptBytes)/float64(r.FullBytes),
+			r.Same, r.Probes, r.Identical, r.Artifacts, r.Note)
+	}
+	if out := os.Getenv("GOROOTIMG_FIDELITY_OUT"); out != "" {
+		f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			b, _ := json.Marshal(r)
+			fmt.Fprintf(f, "%s\n", b)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) []Row {
+	sdks, err := sdk.Resolve(ctx, rel, []sdk.Platform{sdk.HostPlatform()}, opts)
+	if err != nil {
+		t.Fatalf("sdk.Resolve(%q) = %v", rel, err)
+	}
+	s := sdks[0]
+	target := prune.Target{GOROOT: s.Dir, Version: s.Version, GOOS: s.GOOS, GOARCH: s.GOARCH}
+	var rs []*recipes.Recipe
+	var union []probes.Capability
+	for _, name := range listEnv("GOROOTIMG_FIDELITY_RECIPES", defaultRecipes) {
+		r, err := recipes.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+		if name == "full" {
+			continue // proven by construction below, not by probes
+		}
+		for _, c := range capsOf(r) {
+			if !slices.Contains(union, c) {
+				union = append(union, c)
+			}
+		}
+	}
+	work := t.TempDir()
+	env := os.Environ()
+	var base []probes.Result
+	if len(union) > 0 {
+		t.Logf("%s: running the probes (%v) with the full SDK", s.Version, union)
+		base, err = probes.Run(ctx, s.Dir, probes.Options{WorkDir: filepath.Join(work, "full"), Capabilities: union, Env: env})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range base {
+			if !r.Pass {
+				t.Errorf("%s: probe %s fails with the full SDK: %s", s.Version, r.Probe, r.Reason)
+			}
+		}
+	}
+	var rows []Row
+	for _, r := range rs {
+		plan, err := prune.Resolve(ctx, target, r)
+		if err != nil {
+			t.Fatalf("prune.Resolve(%s, %s) = %v", s.Version, r.Name, err)
+		}
+		row := Row{Release: s.Version, Recipe: r.Name, FullBytes: plan.All.Bytes(), KeptBytes: plan.Kept.Bytes()}
+		if r.Name == "full" {
+			if len(plan.Dropped) != 0 || len(plan.Stripped) != 0 {
+				t.Errorf("%s: full drops %d files and strips %d, want none", s.Version, len(plan.Dropped), len(plan.Stripped))
+			}
+			row.Note = "same files as the SDK"
+			rows = append(rows, row)
+			continue
+		}
+		t.Run(r.Name, func(t *testing.T) {
+			dir := filepath.Join(work, r.Name)
+			files, err := prune.Apply(ctx, plan, filepath.Join(dir, "transformed"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			goroot := filepath.Join(dir, "goroot")
+			if err := prune.Materialize(ctx, files, goroot); err != nil {
+				t.Fatal(err)
+			}
+			caps := capsOf(r)
+			if r.Name == "minimal" {
+				caps = append(caps, probes.Std)
+			}
+			t.Logf("%s: running the probes (%v) with recipe %s", s.Version, caps, r.Name)
+			got, err := probes.Run(ctx, goroot, probes.Options{WorkDir: dir, Capabilities: caps, Env: env})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gotCmp []probes.Result
+			for _, g := range got {
+				if strings.HasPrefix(g.Probe, "std/") {
+					if !g.Pass {
+						t.Errorf("%s: %s: go build std fails with recipe %s: %s", s.Version, g.Probe, r.Name, g.Reason)
+					}
+					continue
+				}
+				gotCmp = append(gotCmp, g)
+			}
+			want := filter(base, caps)
+			for _, d := range probes.Compare(want, gotCmp) {
+				t.Errorf("%s recipe %s: %s", s.Version, r.Name, d)
+			}
+			row.Probes = len(want)
+			wantByName := map[string]probes.Result{}
+			for _, w := range want {
+				wantByName[w.Probe] = w
+			}
+			for _, g := range gotCmp {
+				w := wantByName[g.Probe]
+				if w.Pass == g.Pass {
+					row.Same++
+				}
+				for a, sum := range w.Artifacts {
+					row.Artifacts++
+					if g.Artifacts[a] == sum {
+						row.Identical++
+					}
+				}
+			}
+		})
+		rows = append(rows, row)
+	}
+	return rows
+}
