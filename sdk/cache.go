@@ -81,10 +81,10 @@ func (c *cache) haveTree(key string) bool {
 }
 
 // install fills the cache entry key, unless another process already did,
-// and returns its directory. fill writes a GOROOT into the directory it is
+// and returns its directory. what names the source in errors. fill writes a GOROOT into the directory it is
 // given; install then normalises it, makes it read-only and renames it into
 // place. On any failure nothing is left under sdk/.
-func (c *cache) install(ctx context.Context, key string, fill func(dir string) error) (string, error) {
+func (c *cache) install(ctx context.Context, key, what string, fill func(dir string) error) (string, error) {
 	dst := c.treeDir(key)
 	if c.haveTree(key) {
 		return dst, nil
@@ -119,7 +119,8 @@ func (c *cache) install(ctx context.Context, key string, fill func(dir string) e
 		return "", err
 	}
 	if _, err := Open(root); err != nil {
-		return "", err
+		// Name the source, not the temporary directory.
+		return "", errors.New(strings.ReplaceAll(err.Error(), root, what))
 	}
 	if err := syncTree(root); err != nil {
 		return "", err

@@ -263,7 +263,7 @@ func (s *releaseSource) fetch(ctx context.Context, tv string) (*SDK, error) {
 		return nil, err
 	}
 	key := contentKey(want)
-	dir, err := s.cache.install(ctx, key, func(root string) error {
+	dir, err := s.cache.install(ctx, key, mv, func(root string) error {
 		f, err := s.cache.tempFile(key + ".*.zip")
 		if err != nil {
 			return err

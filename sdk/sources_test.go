@@ -98,6 +98,7 @@ func TestResolveArchive(t *testing.T) {
 		}
 	}
 
+	notSDK := writeFile(t, dir, "notsdk.tar.gz", gzipBytes(tarBytes(t, "go/", []fakeFile{{name: "VERSION", body: "go1.22.5\n"}})))
 	truncated := writeFile(t, dir, "trunc.tar.gz", good[:len(good)/2])
 	notGzip := writeFile(t, dir, "plain.tar.gz", []byte("this is not gzip"))
 	for _, tc := range []struct {
@@ -112,6 +113,7 @@ func TestResolveArchive(t *testing.T) {
 		{"not gzip", notGzip, nil, "", "gzip"},
 		{"other platform", file, []Platform{linuxARM64}, "", "is a linux/amd64 SDK and serves only that platform, not linux/arm64"},
 		{"missing", filepath.Join(dir, "none.tar.gz"), nil, "", "no such file"},
+		{"not an SDK", notSDK, nil, "", notSDK + " does not look like a Go SDK: no pkg/tool directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := tempCache(t)
@@ -401,7 +403,7 @@ func TestResolveImage(t *testing.T) {
 		t.Errorf("Resolve(oci:) = %+v", sdks[0])
 	}
 	_, err = Resolve(ctx, "oci:"+dir+":sdk", []Platform{linuxAMD64}, Options{CacheDir: tempCache(t)})
-	if err == nil || !strings.Contains(err.Error(), "does not look like a Go SDK") {
+	if err == nil || !strings.Contains(err.Error(), "/usr/local/go in oci:"+dir+":sdk (linux/amd64) does not look like a Go SDK") {
 		t.Errorf("Resolve(oci:) at the default path of an image without it: error = %v", err)
 	}
 	// A wrong-platform SDK inside an image labelled amd64.
