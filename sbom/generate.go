@@ -1,6 +1,7 @@
 package sbom
 
 import (
+	"archive/tar"
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -16,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -29,10 +32,14 @@ type Input struct {
 	Recipe string
 	// Optional: RecipeDigest is the recipe's "sha256:..." digest.
 	RecipeDigest string
-	// Required: Files are the GOROOT files in the image, as prune.Apply
-	// returns them: names relative to GOROOT, content readable at Src.
-	// Directories are skipped: SPDX lists files.
+	// Files are the GOROOT files in the image, as prune.Apply returns
+	// them: names relative to GOROOT, content readable at Src. Directories
+	// are skipped: SPDX lists files.
 	Files prune.FileSet
+	// Image, when Files is nil, is read instead: the regular files and
+	// symlinks below GOROOTPath in its flattened file system (whiteouts
+	// applied), so the SBOM lists exactly what the image holds.
+	Image v1.Image
 	// Required: GOROOTPath is where the files are in the image ("/usr/local/go").
 	GOROOTPath string
 	// Optional: Base is the base image reference ("" or "scratch" for none)
@@ -64,6 +71,8 @@ func (in *Input) Validate() error {
 		return errors.New("sbom input: no SDK")
 	case in.SDK.Version == "" || in.SDK.GOOS == "" || in.SDK.GOARCH == "":
 		return errors.New("sbom input: SDK without version or platform")
+	case in.Files == nil && in.Image == nil:
+		return errors.New("sbom input: neither files nor an image")
 	case in.Recipe == "":
 		return errors.New("sbom input: no recipe")
 	case !path.IsAbs(in.GOROOTPath) || path.Clean(in.GOROOTPath) != in.GOROOTPath:
@@ -93,8 +102,16 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 	s := in.SDK
 	platform := s.GOOS + "/" + s.GOARCH
 
-	files := in.Files.Filter(func(f prune.File) bool { return !f.IsDir() })
-	files.Sort()
+	var files []entry
+	var err error
+	if in.Files != nil {
+		files, err = fileEntries(ctx, in.Files)
+	} else {
+		files, err = imageEntries(ctx, in.Image, in.GOROOTPath)
+	}
+	if err != nil {
+		return nil, err
+	}
 	doc := document{
 		SPDXVersion: spdxVersion,
 		DataLicense: "CC0-1.0",
@@ -110,28 +127,22 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 	var sha1s []string
 	ids := map[string]string{}
 	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		sum1, sum256, err := sums(f)
-		if err != nil {
-			return nil, err
-		}
+		sum1, sum256 := f.sha1, f.sha256
 		sha1s = append(sha1s, sum1)
-		id := fileID(f.Name)
+		id := fileID(f.name)
 		if other, dup := ids[id]; dup {
-			return nil, fmt.Errorf("generating SBOM: %q and %q share the SPDX ID %s", other, f.Name, id)
+			return nil, fmt.Errorf("generating SBOM: %q and %q share the SPDX ID %s", other, f.name, id)
 		}
-		ids[id] = f.Name
-		cat := prune.CategoryOf(f.Name)
+		ids[id] = f.name
+		cat := prune.CategoryOf(f.name)
 		comment := "category: " + string(cat)
-		if f.Mode&os.ModeSymlink != 0 {
-			comment += "; symlink to " + f.Link + " (checksums are of the link target's name)"
+		if f.link != "" {
+			comment += "; symlink to " + f.link + " (checksums are of the link target's name)"
 		}
 		doc.Files = append(doc.Files, file{
-			FileName:         "./" + strings.TrimPrefix(path.Join(in.GOROOTPath, f.Name), "/"),
+			FileName:         "./" + strings.TrimPrefix(path.Join(in.GOROOTPath, f.name), "/"),
 			SPDXID:           id,
-			FileTypes:        fileTypes(f.Name, cat),
+			FileTypes:        fileTypes(f.name, cat),
 			Checksums:        []checksum{{"SHA1", sum1}, {"SHA256", sum256}},
 			LicenseConcluded: noAssertion,
 			CopyrightText:    noAssertion,
@@ -225,24 +236,88 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// sums returns the SHA-1 and SHA-256 of f's content, or of a symlink's target.
-func sums(f prune.File) (string, string, error) {
-	h1, h256 := sha1.New(), sha256.New()
-	w := io.MultiWriter(h1, h256)
-	if f.Mode&os.ModeSymlink != 0 {
-		io.WriteString(w, f.Link)
-	} else {
-		r, err := os.Open(f.Src)
-		if err != nil {
-			return "", "", fmt.Errorf("hashing %q: %w", f.Name, err)
+// entry is one file of the document with its checksums.
+type entry struct {
+	name         string // relative to GOROOT
+	link         string // a symlink's target; "" for a regular file
+	sha1, sha256 string
+}
+
+// fileEntries hashes the regular files and symlinks of files, sorted by name.
+func fileEntries(ctx context.Context, files prune.FileSet) ([]entry, error) {
+	files = files.Filter(func(f prune.File) bool { return !f.IsDir() })
+	files.Sort()
+	var out []entry
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		_, err = io.Copy(w, r)
-		r.Close()
-		if err != nil {
-			return "", "", fmt.Errorf("hashing %q: %w", f.Name, err)
+		h1, h256 := sha1.New(), sha256.New()
+		w := io.MultiWriter(h1, h256)
+		e := entry{name: f.Name}
+		if f.Mode&os.ModeSymlink != 0 {
+			e.link = f.Link
+			io.WriteString(w, f.Link)
+		} else {
+			r, err := os.Open(f.Src)
+			if err != nil {
+				return nil, fmt.Errorf("hashing %q: %w", f.Name, err)
+			}
+			_, err = io.Copy(w, r)
+			r.Close()
+			if err != nil {
+				return nil, fmt.Errorf("hashing %q: %w", f.Name, err)
+			}
 		}
+		e.sha1, e.sha256 = hexSum(h1), hexSum(h256)
+		out = append(out, e)
 	}
-	return hexSum(h1), hexSum(h256), nil
+	return out, nil
+}
+
+// imageEntries hashes the regular files and symlinks below goroot in img's
+// flattened file system, sorted by name.
+func imageEntries(ctx context.Context, img v1.Image, goroot string) ([]entry, error) {
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	prefix := strings.TrimPrefix(goroot, "/") + "/"
+	var out []entry
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading image for SBOM: %w", err)
+		}
+		name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
+		rel, ok := strings.CutPrefix(name, prefix)
+		if !ok {
+			continue
+		}
+		h1, h256 := sha1.New(), sha256.New()
+		w := io.MultiWriter(h1, h256)
+		e := entry{name: rel}
+		switch h.Typeflag {
+		case tar.TypeReg:
+			if _, err := io.Copy(w, tr); err != nil {
+				return nil, fmt.Errorf("reading image for SBOM: %s: %w", name, err)
+			}
+		case tar.TypeSymlink:
+			e.link = h.Linkname
+			io.WriteString(w, h.Linkname)
+		default:
+			continue
+		}
+		e.sha1, e.sha256 = hexSum(h1), hexSum(h256)
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b entry) int { return strings.Compare(a.name, b.name) })
+	return out, nil
 }
 
 func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }

@@ -1,11 +1,13 @@
 package sbom
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -19,9 +21,11 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 	"github.com/gorootimg/gorootimg/internal/testenv"
 	"github.com/gorootimg/gorootimg/prune"
@@ -213,7 +217,7 @@ func TestGenerate(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	ok := func() Input {
-		return Input{SDK: &sdk.SDK{Version: "go1.99.1", GOOS: "linux", GOARCH: "amd64"}, Recipe: "ci", GOROOTPath: "/usr/local/go", Created: testTime}
+		return Input{SDK: &sdk.SDK{Version: "go1.99.1", GOOS: "linux", GOARCH: "amd64"}, Recipe: "ci", GOROOTPath: "/usr/local/go", Created: testTime, Files: prune.FileSet{}}
 	}
 	tests := []struct {
 		name   string
@@ -222,6 +226,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"ok", func(*Input) {}, ""},
 		{"no sdk", func(in *Input) { in.SDK = nil }, "no SDK"},
+		{"no files", func(in *Input) { in.Files = nil }, "neither files nor an image"},
 		{"no recipe", func(in *Input) { in.Recipe = "" }, "no recipe"},
 		{"relative goroot", func(in *Input) { in.GOROOTPath = "go" }, "GOROOT path"},
 		{"zero time", func(in *Input) { in.Created = time.Time{} }, "zero creation time"},
@@ -363,5 +368,73 @@ func TestWriteLayout(t *testing.T) {
 	}
 	if !bytes.Equal(got, doc) {
 		t.Error("the SBOM read back from the layout differs")
+	}
+}
+
+// tarLayer makes a layer of the given entries, in order.
+func tarLayer(t *testing.T, hdrs []*tar.Header, content map[string]string) v1.Layer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, h := range hdrs {
+		c := content[h.Name]
+		if h.Typeflag == tar.TypeReg {
+			h.Size = int64(len(c))
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestGenerateFromImage reads the files from an image whose GOROOT hides a
+// base's file with an opaque whiteout: the document must be the one made
+// from the same files on disk, byte for byte.
+func TestGenerateFromImage(t *testing.T) {
+	ctx := context.Background()
+	in := input(t, t.TempDir())
+	want, err := Generate(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := tarLayer(t, []*tar.Header{
+		{Name: "etc/os-release", Typeflag: tar.TypeReg, Mode: 0o644},
+		{Name: "usr/local/go/", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: "usr/local/go/stale.go", Typeflag: tar.TypeReg, Mode: 0o644},
+	}, map[string]string{"etc/os-release": "ID=x\n", "usr/local/go/stale.go": "package stale\n"})
+	hdrs := []*tar.Header{
+		{Name: "usr/local/go/", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: "usr/local/go/.wh..wh..opq", Typeflag: tar.TypeReg, Mode: 0o644},
+		{Name: "usr/local/go/src/fmt/alias.go", Typeflag: tar.TypeSymlink, Linkname: "print.go"},
+	}
+	content := map[string]string{}
+	for n, c := range treeFiles {
+		hdrs = append(hdrs, &tar.Header{Name: "usr/local/go/" + n, Typeflag: tar.TypeReg, Mode: 0o644})
+		content["usr/local/go/"+n] = c
+	}
+	img, err := mutate.AppendLayers(empty.Image, base, tarLayer(t, hdrs, content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Files, in.Image = nil, img
+	got, err := Generate(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		s, _ := Read(got)
+		t.Errorf("the SBOM of the image differs from the SBOM of the files; image files: %v", s.Files)
 	}
 }
