@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/module"
@@ -83,6 +84,7 @@ var errOff = errors.New("module downloads are disabled by GOPROXY=off")
 type proxyClient struct {
 	entries []proxyEntry
 	client  *http.Client
+	stall   time.Duration
 }
 
 func newProxyClient(opts *Options) (*proxyClient, error) {
@@ -100,7 +102,11 @@ func newProxyClient(opts *Options) (*proxyClient, error) {
 	if c == nil {
 		c = defaultHTTPClient()
 	}
-	return &proxyClient{entries: entries, client: c}, nil
+	stall := opts.StallTimeout
+	if stall <= 0 {
+		stall = time.Minute
+	}
+	return &proxyClient{entries: entries, client: c, stall: stall}, nil
 }
 
 func matchesPattern(patterns, mod string) bool {
@@ -163,11 +169,20 @@ func isNotFound(err error) bool {
 func (c *proxyClient) getOne(ctx context.Context, rawURL, what string, w io.WriteSeeker) error {
 	u, _ := url.Parse(rawURL)
 	red := u.Redacted()
+	// A response that stops delivering data is abandoned after c.stall.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var stalled atomic.Bool
+	timer := time.AfterFunc(c.stall, func() { stalled.Store(true); cancel() })
+	defer timer.Stop()
 	req, err := http.NewRequestWithContext(ctx, "GET", rawURL, nil)
 	if err != nil {
 		return &proxyError{what: what, url: red, err: err}
 	}
 	resp, err := c.client.Do(req)
+	if err != nil && stalled.Load() {
+		return &proxyError{what: what, url: red, err: fmt.Errorf("no response for %v; giving up", c.stall)}
+	}
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -189,7 +204,10 @@ func (c *proxyClient) getOne(ctx context.Context, rawURL, what string, w io.Writ
 	} else if b, ok := w.(*memBuffer); ok {
 		b.buf = b.buf[:0]
 	}
-	n, err := io.Copy(w, resp.Body)
+	n, err := io.Copy(w, &stallReader{r: resp.Body, timer: timer, d: c.stall})
+	if err != nil && stalled.Load() {
+		return &proxyError{what: what, url: red, err: fmt.Errorf("no data for %v after %d bytes; giving up", c.stall, n)}
+	}
 	if err != nil {
 		return &proxyError{what: what, url: red, err: fmt.Errorf("reading the response after %d bytes: %w", n, err)}
 	}
@@ -232,4 +250,19 @@ func (b *memBuffer) Seek(off int64, whence int) (int64, error) {
 func modPath() string {
 	p, _ := module.EscapePath(toolchainModule)
 	return p
+}
+
+// stallReader restarts timer whenever data arrives.
+type stallReader struct {
+	r     io.Reader
+	timer *time.Timer
+	d     time.Duration
+}
+
+func (s *stallReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 {
+		s.timer.Reset(s.d)
+	}
+	return n, err
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -272,6 +273,40 @@ func TestResolveReleaseErrors(t *testing.T) {
 	}
 	if got := cacheEntries(t, o.CacheDir); len(got) != 0 {
 		t.Errorf("stalled proxy: cache holds %v", got)
+	}
+}
+
+func TestStalledDownload(t *testing.T) {
+	ctx := context.Background()
+	fp := newFakeProxy(t)
+	tv := fp.add("go1.22.12", linuxAMD64)
+	release := make(chan struct{})
+	defer close(release)
+	fp.mu.Lock()
+	z := fp.zips[tv]
+	fp.hook = func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasSuffix(r.URL.Path, ".zip") {
+			return false
+		}
+		// Half the zip, then nothing.
+		w.Header().Set("Content-Length", strconv.Itoa(len(z)))
+		w.Write(z[:len(z)/2])
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+		return true
+	}
+	fp.mu.Unlock()
+	o := fp.options(tempCache(t))
+	o.StallTimeout = 300 * time.Millisecond
+	_, err := Resolve(ctx, "1.22.12", []Platform{linuxAMD64}, o)
+	if err == nil || !strings.Contains(err.Error(), toolchainModule+"@"+tv) || !strings.Contains(err.Error(), "no data for 300ms after") {
+		t.Errorf("stalled download: error = %v, want one naming the module and the stall", err)
+	}
+	if got := cacheEntries(t, o.CacheDir); len(got) != 0 {
+		t.Errorf("stalled download: cache holds %v", got)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/gorootimg/gorootimg/imageref"
@@ -45,6 +46,9 @@ type Options struct {
 	ImageOptions []imageref.Option
 	// HTTPClient is used for the proxy and checksum database; nil = default.
 	HTTPClient *http.Client
+	// StallTimeout aborts a proxy or checksum database response that
+	// delivers no data for this long; 0 means one minute.
+	StallTimeout time.Duration
 	// Logf receives progress and notes (downloads, an offline fallback);
 	// nil discards them. cmd sends them to stderr.
 	Logf func(format string, args ...any)
