@@ -80,6 +80,7 @@ Examples:
 			fs.StringVar(&f.reportJSON, "report-json", "", "also write the size report as JSON to this file")
 			fs.BoolVar(&f.noCache, "no-cache", false, "write every layer afresh and keep nothing in the cache")
 			fs.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no report on stderr")
+			fs.StringVar(&f.sbom, "sbom", "", sbomFlagUsage)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("build takes no arguments; give the SDK with --go")
@@ -94,6 +95,7 @@ type buildFlags struct {
 	recipe, base, compression, layerPlan     string
 	tag, layout, tarball, source             string
 	reportJSON                               string
+	sbom                                     string // --sbom; see buildsbom.go
 	push, json, noCache, quiet, platformTags bool
 }
 
@@ -133,6 +135,9 @@ func runBuild(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *bui
 	}
 	if f.push && f.tag == "" {
 		return usagef("--push needs --tag (-t) naming where to push")
+	}
+	if err := checkSBOMFlag(f.sbom); err != nil {
+		return err
 	}
 	platforms, err := sdk.ParsePlatforms(sf.platforms)
 	if err != nil {
@@ -255,6 +260,9 @@ func runBuild(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *bui
 		pr.logf("pushed %s@%s", f.tag, d)
 	}
 	pr.done()
+	if err := writeBuildSBOMs(ctx, e, f, res, sdks, recipe, base, sf.gorootPath, layout, rf); err != nil {
+		return err
+	}
 	if f.reportJSON != "" {
 		b, err := json.MarshalIndent(res.Report, "", "\t")
 		if err != nil {
