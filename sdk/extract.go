@@ -22,6 +22,7 @@ const (
 // skipped (an image layer). layerMode enables whiteout handling.
 func applyTar(ctx context.Context, t *tree, r io.Reader, root string, strict, layerMode bool) error {
 	tr := tar.NewReader(r)
+	seen := map[string]bool{} // non-directory entries of a release archive
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -72,6 +73,12 @@ func applyTar(ctx context.Context, t *tree, r io.Reader, root string, strict, la
 				return fmt.Errorf("entry %q is outside %s/", h.Name, root)
 			}
 			continue
+		}
+		if strict && h.Typeflag != tar.TypeDir {
+			if seen[sub] {
+				return fmt.Errorf("entry %q appears twice in the archive", h.Name)
+			}
+			seen[sub] = true
 		}
 		switch h.Typeflag {
 		case tar.TypeDir:
@@ -131,6 +138,13 @@ func ExtractGOROOT(ctx context.Context, img v1.Image, gorootPath string, dst str
 		return fmt.Errorf("reading image layers: %w", err)
 	}
 	t := newTree(dst)
+	var compressed int64
+	for _, l := range layers {
+		if n, err := l.Size(); err == nil {
+			compressed += n
+		}
+	}
+	t.limit = sizeLimit(0, compressed)
 	if err := t.mkdir(root, ""); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package sdk
 import (
 	"archive/zip"
 	"context"
+	"errors"
 	"fmt"
 	"go/version"
 	"io"
@@ -284,7 +285,16 @@ func (s *releaseSource) fetch(ctx context.Context, tv string) (*SDK, error) {
 		if got != want {
 			return fmt.Errorf("verifying %s: SECURITY ERROR: the zip's hash %s does not match the checksum database's %s", mv, got, want)
 		}
-		return extractModuleZip(ctx, f.Name(), tv, root)
+		if err := extractModuleZip(ctx, f.Name(), tv, root, s.opts.MaxSize); err != nil {
+			return err
+		}
+		// Refuse a zip whose tree is another release before it is cached.
+		if goVersion, p, ok := parseToolchainVersion(tv); ok {
+			if got, err := Open(root); err == nil && (got.Version != goVersion || got.Platform() != p) {
+				return fmt.Errorf("%s holds %s %s, not what its version says", mv, got.Version, got.Platform())
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -305,7 +315,7 @@ func (s *releaseSource) fetch(ctx context.Context, tv string) (*SDK, error) {
 
 // extractModuleZip writes the files of a golang.org/toolchain module zip
 // (all below "golang.org/toolchain@VERSION/") into root.
-func extractModuleZip(ctx context.Context, file, tv, root string) error {
+func extractModuleZip(ctx context.Context, file, tv, root string, maxSize int64) error {
 	mv := module.Version{Path: toolchainModule, Version: tv}
 	if _, err := modzip.CheckZip(mv, file); err != nil {
 		return fmt.Errorf("checking %s@%s zip: %w", mv.Path, tv, err)
@@ -315,8 +325,14 @@ func extractModuleZip(ctx context.Context, file, tv, root string) error {
 		return fmt.Errorf("opening %s@%s zip: %w", mv.Path, tv, err)
 	}
 	defer zr.Close()
+	if err := checkLocalNames(file, zr.File); err != nil {
+		return fmt.Errorf("checking %s@%s zip: %w", mv.Path, tv, err)
+	}
 	prefix := mv.Path + "@" + tv + "/"
 	t := newTree(root)
+	if fi, err := os.Stat(file); err == nil {
+		t.limit = sizeLimit(maxSize, fi.Size())
+	}
 	for _, zf := range zr.File {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -345,4 +361,54 @@ func extractModuleZip(ctx context.Context, file, tv, root string) error {
 		}
 	}
 	return nil
+}
+
+// checkLocalNames refuses a zip whose local file headers name other files
+// than its central directory. archive/zip reads only the central names and
+// other unzip tools the local ones, so the two would see different trees.
+func checkLocalNames(file string, files []*zip.File) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for _, zf := range files {
+		off, err := zf.DataOffset()
+		if err != nil {
+			return fmt.Errorf("zip entry %q: %w", zf.Name, err)
+		}
+		local, err := localName(f, off, len(zf.Name))
+		if err != nil {
+			return fmt.Errorf("zip entry %q: %w", zf.Name, err)
+		}
+		if local != zf.Name {
+			return fmt.Errorf("zip entry %q is named %q in its local header: the central directory and the local headers disagree", zf.Name, local)
+		}
+	}
+	return nil
+}
+
+// localName finds the local file header that ends where a file's data
+// starts (at off) and returns the name it gives. The header is 30 bytes,
+// the name and an extra field; it looks first in a window sized for a
+// name of the central length and a short extra field, then in the widest.
+func localName(f *os.File, off int64, nameLen int) (string, error) {
+	for _, w := range []int64{int64(30 + nameLen + 256), 30 + 2*65535} {
+		w = min(w, off)
+		buf := make([]byte, w)
+		if _, err := f.ReadAt(buf, off-w); err != nil {
+			return "", err
+		}
+		for h := w - 30; h >= 0; h-- {
+			if string(buf[h:h+4]) != "PK\x03\x04" {
+				continue
+			}
+			n := int64(buf[h+26]) | int64(buf[h+27])<<8
+			m := int64(buf[h+28]) | int64(buf[h+29])<<8
+			if h+30+n+m == w {
+				return string(buf[h+30 : h+30+n]), nil
+			}
+		}
+	}
+	return "", errors.New("no local file header before its data")
 }

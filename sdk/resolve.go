@@ -44,6 +44,10 @@ type Options struct {
 	ImageGOROOT string
 	// ImageOptions configure loading image:REF and oci:DIR sources.
 	ImageOptions []imageref.Option
+	// MaxSize is the most bytes an SDK tree may unpack to; past it the
+	// source is refused as a decompression bomb. 0 derives the limit from
+	// the source's compressed size (at least DefaultMaxSize).
+	MaxSize int64
 	// HTTPClient is used for the proxy and checksum database; nil = default.
 	HTTPClient *http.Client
 	// StallTimeout aborts a proxy or checksum database response that
@@ -157,13 +161,17 @@ func resolveArchive(ctx context.Context, file string, platforms []Platform, opts
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", file, err)
 		}
-		if err := applyTar(ctx, newTree(root), zr, "go", true, false); err != nil {
+		t := newTree(root)
+		if fi, err := f.Stat(); err == nil {
+			t.limit = sizeLimit(opts.MaxSize, fi.Size())
+		}
+		if err := applyTar(ctx, t, zr, "go", true, false); err != nil {
 			return fmt.Errorf("reading %s: %w", file, err)
 		}
 		if _, err := io.Copy(io.Discard, zr); err != nil {
 			return fmt.Errorf("reading %s: %w", file, err)
 		}
-		return nil
+		return checkArchiveName(file, root)
 	})
 	if err != nil {
 		return nil, err
@@ -177,6 +185,33 @@ func resolveArchive(ctx context.Context, file string, platforms []Platform, opts
 	}
 	s.Source, s.Hash = "archive:"+filepath.Base(file), "sha256:"+sum
 	return []*SDK{s}, nil
+}
+
+// checkArchiveName refuses an archive named like a release
+// ("go1.22.12.linux-amd64.tar.gz") whose tree is another release or
+// platform, before it reaches the cache.
+func checkArchiveName(file, root string) error {
+	base := filepath.Base(file)
+	rest, ok := strings.CutSuffix(base, ".tar.gz")
+	if !ok || !strings.HasPrefix(rest, "go1") {
+		return nil
+	}
+	i := strings.LastIndex(rest, ".")
+	if i < 0 {
+		return nil
+	}
+	goos, goarch, ok := strings.Cut(rest[i+1:], "-")
+	if !ok {
+		return nil
+	}
+	s, err := Open(root)
+	if err != nil {
+		return nil // install reports it, naming the source
+	}
+	if s.Version != rest[:i] || s.GOOS != goos || s.GOARCH != goarch {
+		return fmt.Errorf("%s holds %s %s/%s, not what its name says (VERSION or pkg/tool lies, or the file was renamed)", file, s.Version, s.GOOS, s.GOARCH)
+	}
+	return nil
 }
 
 func sha256File(file string) (string, error) {

@@ -19,10 +19,49 @@ type tree struct {
 	root  string
 	links map[string]string // symlink name → target
 	layer map[string]bool   // names written by the current layer
+	// limit is the most file bytes the tree may hold (0 = no limit);
+	// written counts them.
+	limit, written int64
 }
 
 func newTree(root string) *tree {
 	return &tree{root: root, links: map[string]string{}, layer: map[string]bool{}}
+}
+
+// DefaultMaxSize is the least size limit an SDK tree gets when
+// Options.MaxSize is 0; the limit is otherwise derived from the source:
+// ten times its compressed size (a Go release unpacks to about four
+// times its archive).
+const DefaultMaxSize = 1 << 30
+
+// sizeLimit is the limit for a source of compressed bytes.
+func sizeLimit(max, compressed int64) int64 {
+	if max > 0 {
+		return max
+	}
+	return maxInt64(DefaultMaxSize, 10*compressed)
+}
+
+func maxInt64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// limitWriter fails once the tree's limit is passed.
+type limitWriter struct {
+	t   *tree
+	raw string
+	w   io.Writer
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	l.t.written += int64(len(p))
+	if l.t.limit > 0 && l.t.written > l.t.limit {
+		return 0, fmt.Errorf("entry %q: the SDK unpacks to more than the size limit of %d bytes (a decompression bomb?)", l.raw, l.t.limit)
+	}
+	return l.w.Write(p)
 }
 
 // checkName refuses absolute names and ".." components. raw is the name as
@@ -78,8 +117,15 @@ func (t *tree) prepare(name string) error {
 		}
 	}
 	delete(t.links, name)
-	t.layer[name] = true
+	t.mark(name)
 	return nil
+}
+
+// mark records that the current layer wrote name, and so its parents.
+func (t *tree) mark(name string) {
+	for n := name; n != "." && n != "" && !t.layer[n]; n = path.Dir(n) {
+		t.layer[n] = true
+	}
 }
 
 func (t *tree) mkdir(raw, name string) error {
@@ -88,7 +134,7 @@ func (t *tree) mkdir(raw, name string) error {
 	}
 	p := t.abs(name)
 	if fi, err := os.Lstat(p); err == nil && fi.IsDir() {
-		t.layer[name] = true
+		t.mark(name)
 		return nil
 	}
 	if err := t.prepare(name); err != nil {
@@ -117,7 +163,7 @@ func (t *tree) file(raw, name string, mode fs.FileMode, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(f, r); err != nil {
+	if _, err := io.Copy(&limitWriter{t: t, raw: raw, w: f}, r); err != nil {
 		f.Close()
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
