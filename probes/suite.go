@@ -92,6 +92,7 @@ func Suite() []Probe {
 		{Name: "fmt/go", Needs: Fmt, Args: []string{"fmt", "./fmtme"}, Files: []string{"fmtme/ugly.go"}},
 		{Name: "mod/verify", Needs: Mod, Args: []string{"mod", "verify"}},
 		{Name: "mod/list", Needs: Mod, Args: []string{"list", "-m", "all"}, Stdout: true},
+		{Name: "mod/tidy", Needs: Mod, Args: []string{"mod", "tidy"}, Files: []string{"go.mod"}},
 		{Name: "mod/deps", Needs: Mod, Env: cgo0, Args: []string{"list", "-deps", "./..."}, Stdout: true},
 		{Name: "std/cgo0", Needs: Std, Env: cgo0, Args: []string{"build", "std"}},
 		{Name: "std/cgo1", Needs: Std, Env: cgo1, Args: []string{"build", "std"}},
