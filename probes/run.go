@@ -258,7 +258,10 @@ func probeEnv(base []string, goroot, work, cache string, user bool) []string {
 	env = setEnv(env, "GOTOOLCHAIN=local")
 	env = setEnv(env, "GOENV=off")
 	env = setEnv(env, "GOTELEMETRY=off")
-	if !user {
+	if user {
+		// Keep the module cache removable by whoever owns WorkDir.
+		env = setEnv(env, "GOFLAGS=-modcacherw")
+	} else {
 		// The corpus has no dependencies: never touch the network.
 		env = setEnv(env, "GOPROXY=off")
 		env = setEnv(env, "GOFLAGS=-mod=mod")
