@@ -29,6 +29,7 @@ type fakeFile struct {
 	link string // symlink target
 	hard string // hard link target
 	typ  byte   // overrides the tar type
+	bare bool   // no explicit parent directory entries in tar streams
 }
 
 // fakeGOROOT returns the files of a tiny Go SDK for release v on p.
@@ -92,7 +93,7 @@ func tarBytes(t *testing.T, prefix string, files []fakeFile) []byte {
 	for _, f := range files {
 		name := prefix + f.name
 		// Explicit parent directories, as release archives have them.
-		for d := filepath.Dir(name); d != "." && d != "/" && f.typ == 0; d = filepath.Dir(d) {
+		for d := filepath.Dir(name); d != "." && d != "/" && f.typ == 0 && !f.bare; d = filepath.Dir(d) {
 			if !dirs[d] && !strings.Contains(d, "..") && !strings.HasPrefix(d, "/") && !strings.Contains(filepath.Base(d), ".wh.") {
 				dirs[d] = true
 			}

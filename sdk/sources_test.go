@@ -284,6 +284,7 @@ func TestExtractGOROOTLayers(t *testing.T) {
 	l1 := layerOf(t, append([]fakeFile{{name: "etc/os-release", body: "debian"}, {name: "usr/local/go/src/old/a.go", body: "old"},
 		{name: "usr/local/go/doc/x.html", body: "doc"}, {name: "usr/local/go/misc/keep", body: "k"}}, base...))
 	l2 := layerOf(t, []fakeFile{
+		{name: "usr/local/go/src/old/sub/c.go", body: "implicit parent", bare: true},
 		{name: "usr/local/go/src/old/.wh..wh..opq", typ: tar.TypeReg},
 		{name: "usr/local/go/src/old/b.go", body: "new"},
 		{name: "usr/local/go/doc/.wh.x.html", typ: tar.TypeReg},
@@ -298,7 +299,7 @@ func TestExtractGOROOTLayers(t *testing.T) {
 	}
 	got := readTree(t, dst)
 	for n, want := range map[string]string{
-		"src/old/b.go": "new", "bin/go2": "#!/bin/sh\necho fake go\n", "bin/link": "-> go", "lib/up": "-> ../src/fmt",
+		"src/old/b.go": "new", "src/old/sub/c.go": "implicit parent", "bin/go2": "#!/bin/sh\necho fake go\n", "bin/link": "-> go", "lib/up": "-> ../src/fmt",
 		"misc/keep": "k", "VERSION": "go1.22.5\ntime 2025-02-04T20:39:04Z\n",
 	} {
 		if got[n] != want {
