@@ -158,3 +158,40 @@ func TestRunWrapAndFailure(t *testing.T) {
 		t.Errorf("Run without WorkDir = nil error")
 	}
 }
+
+// TestRunUserModule builds, vets and tests an extra module the caller
+// names, as verify does with a user's own project.
+func TestRunUserModule(t *testing.T) {
+	root := localGOROOT(t)
+	mod := t.TempDir()
+	for name, body := range map[string]string{
+		"go.mod":       "module user\n\ngo 1.21\n",
+		"main.go":      "package main\n\nfunc main() { println(double(2)) }\n\nfunc double(n int) int { return 2 * n }\n",
+		"main_test.go": "package main\n\nimport \"testing\"\n\nfunc TestDouble(t *testing.T) {\n\tif double(2) != 4 {\n\t\tt.Fatal(\"double\")\n\t}\n}\n",
+		"bad/bad.go":   "package bad\n\nfunc F() {\n\treturn\n\tprintln(\"never\")\n}\n",
+	} {
+		p := filepath.Join(mod, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o644)
+	}
+	rs, err := Run(context.Background(), root, Options{
+		WorkDir: t.TempDir(), GOCACHE: userCache(t), Capabilities: []Capability{Build, Vet, Test},
+		Only: []string{"user:" + mod + "/build", "user:" + mod + "/vet", "user:" + mod + "/test"}, UserModules: []string{mod}, Env: os.Environ(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Result{}
+	for _, r := range rs {
+		got[strings.TrimPrefix(r.Probe, "user:"+mod+"/")] = r
+	}
+	if r := got["build"]; !r.Pass || r.Artifacts["user"] == "" {
+		t.Errorf("user build = %+v, want a pass with the user binary", r)
+	}
+	if r := got["test"]; !r.Pass {
+		t.Errorf("user test failed: %s", r.Reason)
+	}
+	if r := got["vet"]; r.Pass || !strings.Contains(r.Reason, "unreachable code") {
+		t.Errorf("user vet = pass %v, reason %q; want vet's unreachable-code complaint", r.Pass, r.Reason)
+	}
+}
