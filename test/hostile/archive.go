@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -40,6 +41,9 @@ type Entry struct {
 	Size int64
 	// Major and Minor are device numbers.
 	Major, Minor int64
+	// Raw, when set, is written into the tar stream as it is instead of
+	// an entry built from the fields above (see SparseBomb).
+	Raw []byte
 }
 
 // versionFile is a VERSION file naming release.
@@ -50,6 +54,10 @@ func versionFile(release string) []byte {
 // sdkEntries is a minimal tree that looks like a Go SDK for GOOS/GOARCH
 // and says it is release, under prefix ("go/").
 func sdkEntries(prefix, release string) []Entry {
+	gomod := "src/go.mod"
+	if prefix == ZipPrefix {
+		gomod = "src/_go.mod" // module zips rename nested go.mod files, as cmd/distpack does
+	}
 	tool := "pkg/tool/" + GOOS + "_" + GOARCH + "/"
 	sh := []byte("#!/bin/sh\necho fake\n")
 	return []Entry{
@@ -60,7 +68,7 @@ func sdkEntries(prefix, release string) []Entry {
 		{Name: prefix + tool + "compile", Mode: 0o755, Body: sh},
 		{Name: prefix + tool + "link", Mode: 0o755, Body: sh},
 		{Name: prefix + "src/fmt/print.go", Mode: 0o644, Body: []byte("package fmt\n")},
-		{Name: prefix + "src/go.mod", Mode: 0o644, Body: []byte("module std\n\ngo 1.22\n")},
+		{Name: prefix + gomod, Mode: 0o644, Body: []byte("module std\n\ngo 1.22\n")},
 	}
 }
 
@@ -74,8 +82,11 @@ func withDirs(es []Entry) []Entry {
 	}
 	var out []Entry
 	for _, e := range es {
-		clean := strings.TrimPrefix(e.Name, "/")
-		parts := strings.Split(clean, "/")
+		if strings.HasPrefix(e.Name, "/") {
+			out = append(out, e) // no parents for an absolute name: the entry itself is the test
+			continue
+		}
+		parts := strings.Split(e.Name, "/")
 		for i := 1; i < len(parts); i++ {
 			d := strings.Join(parts[:i], "/") + "/"
 			if strings.Contains(d, "..") || seen[d] {
@@ -129,6 +140,15 @@ func writeTar(w io.Writer, entries []Entry, gz bool) error {
 	tw := tar.NewWriter(w)
 	mtime := time.Date(2025, 2, 4, 20, 56, 49, 0, time.UTC)
 	for _, e := range entries {
+		if e.Raw != nil {
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if _, err := w.Write(e.Raw); err != nil {
+				return err
+			}
+			continue
+		}
 		typ := e.Type
 		if typ == 0 {
 			typ = tar.TypeReg
@@ -236,4 +256,58 @@ func writeFile(dir, name string, data []byte) (string, error) {
 		return "", err
 	}
 	return p, nil
+}
+
+// SparseBomb returns raw tar blocks for a PAX 1.0 sparse file named name
+// that holds no data and claims size bytes. archive/tar reports it as a
+// regular file of that size and reads size zero bytes from 3 KiB of
+// archive: a decompression bomb that needs no compression. (archive/tar
+// cannot write sparse files, so the blocks are built by hand.)
+func SparseBomb(name string, size int64) []byte {
+	recs := paxRecord("GNU.sparse.major", "1") + paxRecord("GNU.sparse.minor", "0") +
+		paxRecord("GNU.sparse.name", name) + paxRecord("GNU.sparse.realsize", strconv.FormatInt(size, 10))
+	var b []byte
+	b = append(b, ustarBlock("PaxHeaders/bomb", 'x', int64(len(recs)))...)
+	b = append(b, pad512([]byte(recs))...)
+	m := pad512([]byte("1\n" + strconv.FormatInt(size, 10) + "\n0\n")) // one hole-only region ending at size
+	b = append(b, ustarBlock("GNUSparseFile.0/bomb", tar.TypeReg, int64(len(m)))...)
+	return append(b, m...)
+}
+
+func ustarBlock(name string, typ byte, size int64) []byte {
+	h := make([]byte, 512)
+	copy(h[0:100], name)
+	copy(h[100:108], "0000644\x00")
+	copy(h[108:116], "0000000\x00")
+	copy(h[116:124], "0000000\x00")
+	copy(h[124:136], fmt.Sprintf("%011o\x00", size))
+	copy(h[136:148], "14750477421\x00")
+	h[156] = typ
+	copy(h[257:265], "ustar\x0000")
+	for i := 148; i < 156; i++ {
+		h[i] = ' '
+	}
+	sum := 0
+	for _, c := range h {
+		sum += int(c)
+	}
+	copy(h[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	return h
+}
+
+func pad512(b []byte) []byte {
+	if n := len(b) % 512; n != 0 {
+		b = append(b, make([]byte, 512-n)...)
+	}
+	return b
+}
+
+// paxRecord formats "LEN key=value\n", LEN counting itself.
+func paxRecord(k, v string) string {
+	s := " " + k + "=" + v + "\n"
+	for n := len(s) + 1; ; n++ {
+		if r := strconv.Itoa(n) + s; len(r) == n {
+			return r
+		}
+	}
 }

@@ -38,6 +38,8 @@ type Case struct {
 	// MayNormalise is set when accepting the input is also correct,
 	// provided the hostile property is gone from the result (setuid bits).
 	MayNormalise bool
+	// Normalised says what accepting it must have removed.
+	Normalised string
 	// NeedLimit is set when the case is refused only by a size limit; the
 	// test sets Limit as the limit.
 	NeedLimit bool
@@ -188,7 +190,7 @@ func tarballCases() []Case {
 			}),
 		{
 			Name: "tarball/setuid", Source: Tarball, What: "a setuid root go binary",
-			Want: []string{"go/bin/go"}, MayNormalise: true,
+			Want: []string{"go/bin/go"}, MayNormalise: true, Normalised: "no setuid or setgid bit in the tree",
 			Write: func(dir string, t Targets) (string, error) {
 				es := sdkEntries("go/", Release)
 				es = replace(es, "go/bin/go", Entry{Name: "go/bin/go", Mode: 0o4755, Body: []byte("#!/bin/sh\n")})
@@ -200,6 +202,15 @@ func tarballCases() []Case {
 			Want: []string{"go/lib/bomb", "limit"}, NeedLimit: true,
 			Write: func(dir string, t Targets) (string, error) {
 				es := append(sdkEntries("go/", Release), Entry{Name: "go/lib/bomb", Mode: 0o644, Size: BombSize})
+				return writeTarball(dir, es)
+			},
+		},
+		{
+			Name: "tarball/sparse-bomb", Source: Tarball,
+			What: fmt.Sprintf("a PAX sparse entry: 3 KiB of archive claiming 1 PiB of zeros, past the %d MiB limit", Limit>>20),
+			Want: []string{"go/lib/sparse", "limit"}, NeedLimit: true,
+			Write: func(dir string, t Targets) (string, error) {
+				es := append(sdkEntries("go/", Release), Entry{Raw: SparseBomb("go/lib/sparse", 1<<50)})
 				return writeTarball(dir, es)
 			},
 		},
@@ -264,10 +275,18 @@ func zipCases() []Case {
 			plain(func(t Targets, b []Entry) []Entry {
 				return append(b, Entry{Name: "evil/x", Mode: 0o644, Body: []byte("x\n")})
 			})),
-		zipCase("symlink", "a symlink entry pointing out of the tree", []string{ZipPrefix + "lib/up"}, false,
-			plain(func(t Targets, b []Entry) []Entry {
-				return append(b, Entry{Name: ZipPrefix + "lib/up", Type: tar.TypeSymlink, Linkname: "/"})
-			})),
+		{
+			Name: "modzip/symlink", Source: ModZip, What: "an entry with symlink mode bits, pointing at /",
+			Want: []string{ZipPrefix + "lib/up"}, MayNormalise: true,
+			Normalised: "module zips carry no modes: the entry is a plain file, no symlink in the tree",
+			Write: func(dir string, t Targets) (string, error) {
+				z, err := ZipBytes(append(sdkEntries(ZipPrefix, Release), Entry{Name: ZipPrefix + "lib/up", Type: tar.TypeSymlink, Linkname: "/"}))
+				if err != nil {
+					return "", err
+				}
+				return writeFile(dir, ModuleVersion+".zip", z)
+			},
+		},
 		zipCase("duplicate", "the same file twice with different contents", []string{ZipPrefix + "src/fmt/print.go"}, false,
 			plain(func(t Targets, b []Entry) []Entry {
 				return append(b, Entry{Name: ZipPrefix + "src/fmt/print.go", Mode: 0o644, Body: []byte("package fmt // evil twin\n")})
