@@ -112,6 +112,22 @@ func TestRealReleases(t *testing.T) {
 				t.Errorf("hello built by %s printed %q, %v", s.Version, out, err)
 			}
 
+			// The checksum database, asked afresh (empty tile cache),
+			// vouches for the hash the cache recorded.
+			proxy, err := newProxyClient(&o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := parseGOSUMDB(o.GOSUMDB, o.KnownSumDBKeys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tv := toolchainVersion(s.Version, host)
+			h, err := lookupHash(ctx, cfg, proxy, t.TempDir(), tv)
+			if err != nil || h != s.Hash {
+				t.Errorf("checksum database hash of %s = %q, %v; the cache recorded %q", tv, h, err, s.Hash)
+			}
+
 			// The cached release resolves with the network off.
 			off := o
 			off.GOPROXY = "off"
