@@ -31,10 +31,13 @@ const (
 	// GzipBlocks is how many blocks pgzip compresses at once. The output
 	// does not depend on it, but it is pinned anyway.
 	GzipBlocks = 4
-	// ZstdLevel is the klauspost zstd encoder level ("default", ~ zstd -3).
-	ZstdLevel = zstd.SpeedDefault
-	// ZstdConcurrency is the zstd encoder concurrency, pinned because the
-	// output of some encoder versions depends on it.
+	// ZstdLevel is the klauspost zstd encoder level: "fastest" (~ zstd -1).
+	// On a GOROOT it is about 40% faster than "default" for a blob ~7%
+	// larger, and still smaller than gzip; zstd is the fast choice.
+	ZstdLevel = zstd.SpeedFastest
+	// ZstdConcurrency is the zstd encoder concurrency. The output does not
+	// depend on it (checked for 1, 2 and 4 with compress v1.20.4), but it is
+	// pinned so that no future encoder version can make it matter.
 	ZstdConcurrency = 2
 )
 
