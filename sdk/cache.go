@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
 )
@@ -40,7 +41,23 @@ func newCache(dir string) (*cache, error) {
 			return nil, fmt.Errorf("opening cache: %w", err)
 		}
 	}
-	return &cache{dir: abs}, nil
+	c := &cache{dir: abs}
+	c.removeStale(24 * time.Hour)
+	return c, nil
+}
+
+// removeStale removes what crashed processes left in tmp/ long ago, for
+// entries nobody retried (a retry cleans its own under the lock).
+func (c *cache) removeStale(age time.Duration) {
+	es, err := os.ReadDir(filepath.Join(c.dir, "tmp"))
+	if err != nil {
+		return
+	}
+	for _, e := range es {
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > age {
+			removeTree(filepath.Join(c.dir, "tmp", e.Name()))
+		}
+	}
 }
 
 // contentKey turns a content hash ("h1:...", "sha256:...") and any

@@ -403,6 +403,14 @@ func TestConcurrentResolve(t *testing.T) {
 	key := contentKey(fp.sums[tv])
 	os.MkdirAll(filepath.Join(o.CacheDir, "tmp", key+".12345", "go", "bin"), 0o755)
 
+	// And one from long ago for another entry: removed as stale.
+	stale := filepath.Join(o.CacheDir, "tmp", "0123.456")
+	os.MkdirAll(filepath.Join(stale, "go"), 0o755)
+	old := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(stale, old, old)
+	fresh := filepath.Join(o.CacheDir, "tmp", "4567.890.zip")
+	os.WriteFile(fresh, []byte("in progress elsewhere"), 0o644)
+
 	var wg sync.WaitGroup
 	dirs := make([]string, 4)
 	errs := make([]error, 4)
@@ -429,8 +437,8 @@ func TestConcurrentResolve(t *testing.T) {
 	if n := fp.count("/" + toolchainModule + "/@v/" + tv + ".zip"); n != 1 {
 		t.Errorf("zip downloaded %d times by 4 concurrent resolves, want 1", n)
 	}
-	if got := cacheEntries(t, o.CacheDir); len(got) != 1 || !strings.HasPrefix(got[0], "sdk/") {
-		t.Errorf("cache holds %v, want one sdk/ entry and nothing in tmp/", got)
+	if got := cacheEntries(t, o.CacheDir); len(got) != 2 || !strings.HasPrefix(got[0], "sdk/") || got[1] != "tmp/4567.890.zip" {
+		t.Errorf("cache holds %v, want one sdk/ entry and only the recent, unrelated temp file in tmp/", got)
 	}
 }
 
