@@ -1,7 +1,8 @@
-package sdk_test
+package sdk
 
 import (
 	"archive/tar"
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -20,7 +21,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/gorootimg/gorootimg/sdk"
 	"github.com/gorootimg/gorootimg/test/hostile"
 )
 
@@ -34,14 +34,14 @@ func FuzzParsePlatforms(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		ps, err := sdk.ParsePlatforms(s)
+		ps, err := ParsePlatforms(s)
 		if err != nil {
 			return
 		}
 		if len(ps) == 0 {
 			t.Fatalf("ParsePlatforms(%q) = no platforms and no error", s)
 		}
-		seen := map[sdk.Platform]bool{}
+		seen := map[Platform]bool{}
 		for _, p := range ps {
 			if p.OS == "" || p.Arch == "" {
 				t.Errorf("ParsePlatforms(%q) gave %+v with an empty field", s, p)
@@ -50,7 +50,7 @@ func FuzzParsePlatforms(f *testing.F) {
 				t.Errorf("ParsePlatforms(%q) gave %s twice", s, p)
 			}
 			seen[p] = true
-			q, err := sdk.ParsePlatform(p.String())
+			q, err := ParsePlatform(p.String())
 			if err != nil || q != p {
 				t.Errorf("ParsePlatform(%q) = %+v, %v; want %+v", p.String(), q, err, p)
 			}
@@ -75,7 +75,7 @@ func FuzzOpen(f *testing.F) {
 		if err := os.WriteFile(filepath.Join(dir, "VERSION"), version, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		s, err := sdk.Open(dir)
+		s, err := Open(dir)
 		if err != nil {
 			return
 		}
@@ -165,7 +165,7 @@ func FuzzExtractGOROOT(f *testing.F) {
 		}
 		top := t.TempDir()
 		dst := filepath.Join(top, "dst")
-		err = sdk.ExtractGOROOT(context.Background(), img, "/usr/local/go", dst)
+		err = ExtractGOROOT(context.Background(), img, "/usr/local/go", dst)
 		checkConfined(t, top, dst)
 		_ = err // refusing is fine; escaping is not
 	})
@@ -208,5 +208,105 @@ func checkConfined(t *testing.T, top, dst string) {
 			}
 		}
 		return nil
+	})
+}
+
+// FuzzArchive unpacks an arbitrary tar stream the way a release archive is
+// unpacked (everything below go/, strict) with a small size limit.
+func FuzzArchive(f *testing.F) {
+	sdkTar := func(extra ...hostile.Entry) []byte {
+		es := []hostile.Entry{
+			{Name: "go/", Type: tar.TypeDir, Mode: 0o755},
+			{Name: "go/VERSION", Mode: 0o644, Body: []byte("go1.22.12\n")},
+			{Name: "go/bin/", Type: tar.TypeDir, Mode: 0o755},
+			{Name: "go/bin/go", Mode: 0o755, Body: []byte("#!/bin/sh\n")},
+		}
+		return tarOf(f, append(es, extra...))
+	}
+	f.Add(sdkTar())
+	for _, evil := range []hostile.Entry{
+		{Name: "go/../../x", Mode: 0o644},
+		{Name: "/go/abs", Mode: 0o644},
+		{Name: "go/bin/go", Mode: 0o755, Body: []byte("twin")},
+		{Name: "go/lib/up", Type: tar.TypeSymlink, Linkname: "../.."},
+		{Name: "go/lib/h", Type: tar.TypeLink, Linkname: "/etc/passwd"},
+		{Name: "go/lib/tty", Type: tar.TypeChar, Major: 5},
+		{Name: "go/lib/big", Mode: 0o644, Size: 2 << 20},
+		{Raw: hostile.SparseBomb("go/lib/sparse", 1<<40)},
+		{Name: "go/bin/go", Mode: 0o4755},
+	} {
+		f.Add(sdkTar(evil))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		top := t.TempDir()
+		dst := filepath.Join(top, "dst")
+		if err := os.Mkdir(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		tr := newTree(dst)
+		tr.limit = 1 << 20
+		err := applyTar(context.Background(), tr, bytes.NewReader(data), "go", true, false)
+		checkConfined(t, top, dst)
+		if err == nil && tr.written > tr.limit {
+			t.Errorf("applyTar wrote %d bytes, past the limit of %d, and did not fail", tr.written, tr.limit)
+		}
+	})
+}
+
+// FuzzModuleZip unpacks an arbitrary zip the way a golang.org/toolchain
+// module zip is unpacked, after the checks the module zip gets.
+func FuzzModuleZip(f *testing.F) {
+	const tv = "v0.0.1-go1.22.12.linux-amd64"
+	prefix := toolchainModule + "@" + tv + "/"
+	zipOf := func(es ...hostile.Entry) []byte {
+		b, err := hostile.ZipBytes(es)
+		if err != nil {
+			f.Fatal(err)
+		}
+		return b
+	}
+	base := []hostile.Entry{
+		{Name: prefix + "VERSION", Mode: 0o644, Body: []byte("go1.22.12\n")},
+		{Name: prefix + "bin/go", Mode: 0o755, Body: []byte("#!/bin/sh\n")},
+		{Name: prefix + "src/_go.mod", Mode: 0o644, Body: []byte("module std\n")},
+	}
+	f.Add(zipOf(base...))
+	f.Add(zipOf(append(base, hostile.Entry{Name: prefix + "../x", Mode: 0o644})...))
+	f.Add(zipOf(append(base, hostile.Entry{Name: prefix + "bin/go", Mode: 0o644})...))
+	f.Add(zipOf(append(base, hostile.Entry{Name: prefix + "lib/up", Type: tar.TypeSymlink, Linkname: "/"})...))
+	f.Add(zipOf(append(base, hostile.Entry{Name: prefix + "lib/big", Mode: 0o644, Size: 2 << 20})...))
+	if z, err := hostile.RenameLocal(zipOf(base...), prefix+"bin/go", prefix+"../gox"); err == nil {
+		f.Add(z)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		top := t.TempDir()
+		file := filepath.Join(top, "m.zip")
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(top, "dst")
+		if err := os.Mkdir(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		err := extractModuleZip(context.Background(), file, tv, dst, 1<<20)
+		os.Remove(file)
+		checkConfined(t, top, dst)
+		if err != nil {
+			return
+		}
+		// What was unpacked is what archive/zip's central directory lists.
+		zr, zerr := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if zerr != nil {
+			t.Fatalf("extractModuleZip accepted a zip archive/zip cannot open: %v", zerr)
+		}
+		for _, zf := range zr.File {
+			name := strings.TrimPrefix(zf.Name, prefix)
+			if strings.HasSuffix(name, "/") {
+				continue
+			}
+			if _, err := os.Lstat(filepath.Join(dst, filepath.FromSlash(name))); err != nil {
+				t.Errorf("extractModuleZip accepted the zip but did not write %q: %v", zf.Name, err)
+			}
+		}
 	})
 }
