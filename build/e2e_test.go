@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -237,6 +238,60 @@ func TestPushTLSAuth(t *testing.T) {
 			"--creds", reg.User+":"+reg.Password, "docker://"+ref).CombinedOutput()
 		if err != nil || !strings.Contains(string(raw), "linux") {
 			t.Errorf("skopeo inspect of the pushed image: %v\n%s", err, raw)
+		}
+	}
+}
+
+// TestInterruptedBuild stops a build with SIGINT while it writes layers:
+// neither the OCI layout nor the tarball may exist afterwards, not even
+// under a temporary name.
+func TestInterruptedBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping in -short mode")
+	}
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Skipf("skipping: go env GOROOT: %v", err)
+	}
+	bin := gorootimgBin(t)
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "build", "--go", strings.TrimSpace(string(goroot)), "--recipe", "full",
+		"--no-cache", "--oci-layout", filepath.Join(dir, "layout"), "--tarball", filepath.Join(dir, "img.tar"))
+	cmd.Env = append(os.Environ(), "GOROOTIMG_CACHE="+filepath.Join(dir, "cache"))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The first finished layer is the largest; the others are still being
+	// written when it is reported.
+	var log bytes.Buffer
+	buf := make([]byte, 4096)
+	for !strings.Contains(log.String(), " layer: ") {
+		n, err := stderr.Read(buf)
+		log.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(stderr)
+	log.Write(rest)
+	err = cmd.Wait()
+	if err == nil {
+		t.Skipf("skipping: the build finished before the interrupt arrived:\n%s", log.String())
+	}
+	if !strings.Contains(log.String(), "context canceled") {
+		t.Errorf("interrupted build said:\n%s\nwant it to report the cancellation", log.String())
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.Name() != "cache" {
+			t.Errorf("interrupted build left %s in the output directory", e.Name())
 		}
 	}
 }
