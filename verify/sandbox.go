@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -41,25 +42,45 @@ func checkSandboxTools() error {
 	return nil
 }
 
-// inside rewrites a host path (or a string holding host paths, such as
-// PATH) to the paths the sandbox sees.
+// inside rewrites host paths in v (a path, an argument such as
+// -o=/x/y, an environment entry such as PATH=/a:/b) to the paths the
+// sandbox sees. A host path is replaced where it is a whole path or a
+// prefix of one: preceded by the start, "=", ":" or a space and followed
+// by the end, "/" or ":".
 func (s *sandbox) inside(v string) string {
-	// Longest host prefix first.
 	type m struct{ host, in string }
 	var maps []m
 	for in, host := range s.Binds {
 		maps = append(maps, m{filepath.Clean(host), in})
 	}
 	maps = append(maps, m{filepath.Clean(s.Root), ""})
+	// Longest host prefix first.
 	sort.Slice(maps, func(i, j int) bool { return len(maps[i].host) > len(maps[j].host) })
 	for _, x := range maps {
-		if v == x.host {
-			if x.in == "" {
-				return "/"
+		var b strings.Builder
+		for rest := v; ; {
+			i := strings.Index(rest, x.host)
+			if i < 0 {
+				b.WriteString(rest)
+				break
 			}
-			return x.in
+			end := i + len(x.host)
+			before := i == 0 || strings.ContainsRune("=: ", rune(rest[i-1]))
+			after := end == len(rest) || rest[end] == '/' || rest[end] == ':'
+			if !before || !after {
+				b.WriteString(rest[:end])
+				rest = rest[end:]
+				continue
+			}
+			b.WriteString(rest[:i])
+			in := x.in
+			if in == "" && (end == len(rest) || rest[end] != '/') {
+				in = "/"
+			}
+			b.WriteString(in)
+			rest = rest[end:]
 		}
-		v = strings.ReplaceAll(v, x.host+"/", x.in+"/")
+		v = b.String()
 	}
 	return v
 }
@@ -67,7 +88,7 @@ func (s *sandbox) inside(v string) string {
 // command returns the command that runs argv in dir with env inside the
 // sandbox. dir, argv and env use host paths. The chrooted program sees
 // exactly env (rewritten), nothing of the host's environment.
-func (s *sandbox) command(dir string, env, argv []string) *exec.Cmd {
+func (s *sandbox) command(ctx context.Context, dir string, env, argv []string) *exec.Cmd {
 	tool := func(name string) string {
 		if p, err := exec.LookPath(name); err == nil {
 			return shellQuote(p)
@@ -100,7 +121,7 @@ func (s *sandbox) command(dir string, env, argv []string) *exec.Cmd {
 	for _, a := range argv {
 		args = append(args, s.inside(a))
 	}
-	cmd := exec.Command("unshare", args...)
+	cmd := exec.CommandContext(ctx, "unshare", args...)
 	if p, err := exec.LookPath("unshare"); err == nil {
 		cmd.Path = p
 	}

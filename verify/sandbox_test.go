@@ -167,7 +167,7 @@ func TestSandbox(t *testing.T) {
 	if err := sb.prepareBinds(); err != nil {
 		t.Fatal(err)
 	}
-	cmd := sb.command(filepath.Join(root, "work"), []string{"FOO=" + filepath.Join(root, "work") + ":/x"}, []string{bin})
+	cmd := sb.command(context.Background(), filepath.Join(root, "work"), []string{"FOO=" + filepath.Join(root, "work") + ":/x"}, []string{bin})
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("sandboxed probe: %v\n%s", err, out)
@@ -217,3 +217,22 @@ func main() {
 	fmt.Printf("hostroot=%v\n", err == nil)
 }
 `
+
+func TestSandboxInside(t *testing.T) {
+	sb := &sandbox{Root: "/w/rootfs", Binds: map[string]string{"/ref/go": "/cache/sdk/abc"}}
+	for _, tc := range []struct{ in, want string }{
+		{"/w/rootfs", "/"},
+		{"/w/rootfs/usr/local/go/bin/go", "/usr/local/go/bin/go"},
+		{"GOROOT=/cache/sdk/abc", "GOROOT=/ref/go"},
+		{"PATH=/cache/sdk/abc/bin:/usr/bin", "PATH=/ref/go/bin:/usr/bin"},
+		{"PATH=/w/rootfs/usr/local/go/bin:/usr/bin", "PATH=/usr/local/go/bin:/usr/bin"},
+		{"-coverprofile=/w/rootfs/tmp/out", "-coverprofile=/tmp/out"},
+		{"/w/rootfs2/x", "/w/rootfs2/x"},
+		{"/x/w/rootfs/y", "/x/w/rootfs/y"},
+		{"GOROOT=/w/rootfs:x", "GOROOT=/:x"},
+	} {
+		if got := sb.inside(tc.in); got != tc.want {
+			t.Errorf("inside(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
