@@ -46,14 +46,32 @@ func (g Glob) Match(name string) bool {
 // pattern with name elements left over is a match (the pattern named a
 // parent directory).
 func matchElems(pat, name []string) bool {
+	return matchFrom(pat, name, nil)
+}
+
+// matchFrom is matchElems remembering, in failed, the (pattern, name)
+// suffixes (by length) already known not to match, so that several "**"
+// elements cost O(len(pat)*len(name)) rather than exponential time.
+func matchFrom(pat, name []string, failed map[[2]int]bool) bool {
 	for len(pat) > 0 {
 		if pat[0] == "**" {
 			rest := pat[1:]
+			for len(rest) > 0 && rest[0] == "**" {
+				rest = rest[1:] // "**/**" is "**"
+			}
+			if failed == nil {
+				failed = map[[2]int]bool{}
+			}
+			key := [2]int{len(rest), len(name)}
+			if failed[key] {
+				return false
+			}
 			for i := 0; i <= len(name); i++ {
-				if matchElems(rest, name[i:]) {
+				if matchFrom(rest, name[i:], failed) {
 					return true
 				}
 			}
+			failed[key] = true
 			return false
 		}
 		if len(name) == 0 {
