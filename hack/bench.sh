@@ -43,18 +43,34 @@ echo "SDK: $version linux/amd64 at $sdkdir ($files files, $bytes bytes)" >&2
 tar -C "$sdkdir" -cf - . >/dev/null
 
 now() { date +%s.%N; }
-# best CMD...: runs CMD RUNS times, prints the fastest wall time in seconds.
+# cpu: user+sys seconds of all waited-for children of this shell so far.
+# times must run in this shell, not in a $(...) subshell: hence the file.
+cpu() {
+	times >"$tmp/times"
+	tail -1 "$tmp/times" | awk '{
+		s = 0
+		for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] }
+		printf "%.3f", s
+	}'
+}
+# best CMD...: runs CMD RUNS times in a subshell; prints the fastest wall
+# time and the CPU time (user+sys) of that run, in seconds.
 best() {
-	local b=""
+	local b="" bc=""
 	for _ in $(seq "$RUNS"); do
 		rm -rf "$tmp/out" && mkdir -p "$tmp/out"
-		local s e
+		local s e c0 c1
+		cpu >"$tmp/c0"
 		s=$(now)
-		"$@" >/dev/null
+		("$@" >/dev/null)
 		e=$(now)
-		b=$(echo "$s $e $b" | awk '{t=$2-$1; if ($3=="" || t<$3) print t; else print $3}')
+		cpu >"$tmp/c1"
+		c0=$(cat "$tmp/c0") c1=$(cat "$tmp/c1")
+		read -r b bc < <(echo "$s $e $c0 $c1 ${b:-x} ${bc:-x}" | awk '{
+			t = $2 - $1; c = $4 - $3
+			if ($5 == "x" || t < $5) printf "%.2f %.2f\n", t, c; else print $5, $6 }')
 	done
-	echo "$b"
+	echo "$b $bc"
 }
 
 gtar() {
@@ -78,24 +94,24 @@ blobs() { # total size of the layer blobs in the layout
 }
 
 echo "timing gorootimg gzip..." >&2
-t_gz=$(best gorootimg_build gzip); s_gz=$(blobs)
+read -r t_gz c_gz < <(best gorootimg_build gzip); s_gz=$(blobs)
 echo "timing gorootimg zstd..." >&2
-t_zst=$(best gorootimg_build zstd); s_zst=$(blobs)
+read -r t_zst c_zst < <(best gorootimg_build zstd); s_zst=$(blobs)
 echo "timing do-it-yourself (tar | gzip + crane append)..." >&2
-t_diy=$(best diy); s_diy=$(stat -c %s "$tmp/out/layer.tar.gz")
+read -r t_diy c_diy < <(best diy); s_diy=$(stat -c %s "$tmp/out/layer.tar.gz")
 echo "timing tar + sha256..." >&2
-t_floor=$(best floor); s_floor=$(gtar | wc -c)
+read -r t_floor c_floor < <(best floor); s_floor=$(gtar | wc -c)
 
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b/1048576}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f×", a/b}'; }
 
 cat <<TABLE
-$version linux/amd64, recipe $RECIPE for gorootimg ($files files, $(mib "$bytes") on disk), $(nproc) CPUs, best of $RUNS runs:
+$version linux/amd64, recipe $RECIPE for gorootimg ($files files, $(mib "$bytes") on disk), $(nproc) CPUs, load average $(cut -d' ' -f1 /proc/loadavg), best of $RUNS runs:
 
-| pipeline | time | output | vs gorootimg gzip | vs tar + sha256 |
-|---|---:|---:|---:|---:|
-| gorootimg build --compression gzip | ${t_gz}s | $(mib "$s_gz") | 1.00× | $(ratio "$t_gz" "$t_floor") |
-| gorootimg build --compression zstd | ${t_zst}s | $(mib "$s_zst") | $(ratio "$t_zst" "$t_gz") | $(ratio "$t_zst" "$t_floor") |
-| GNU tar \| gzip + crane append (DIY) | ${t_diy}s | $(mib "$s_diy") | $(ratio "$t_diy" "$t_gz") | $(ratio "$t_diy" "$t_floor") |
-| GNU tar \| sha256sum (floor) | ${t_floor}s | $(mib "$s_floor") uncompressed | $(ratio "$t_floor" "$t_gz") | 1.00× |
+| pipeline | wall time | CPU time | output | wall vs gorootimg gzip | wall vs tar + sha256 |
+|---|---:|---:|---:|---:|---:|
+| gorootimg build --compression gzip | ${t_gz} s | ${c_gz} s | $(mib "$s_gz") | 1.00× | $(ratio "$t_gz" "$t_floor") |
+| gorootimg build --compression zstd | ${t_zst} s | ${c_zst} s | $(mib "$s_zst") | $(ratio "$t_zst" "$t_gz") | $(ratio "$t_zst" "$t_floor") |
+| GNU tar \| gzip + crane append (DIY) | ${t_diy} s | ${c_diy} s | $(mib "$s_diy") | $(ratio "$t_diy" "$t_gz") | $(ratio "$t_diy" "$t_floor") |
+| GNU tar \| sha256sum (floor) | ${t_floor} s | ${c_floor} s | $(mib "$s_floor") uncompressed | $(ratio "$t_floor" "$t_gz") | 1.00× |
 TABLE
