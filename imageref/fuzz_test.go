@@ -26,8 +26,20 @@ func FuzzParseReference(f *testing.F) {
 		f.Add(s, false)
 		f.Add(s, true)
 	}
+	f.Add("robot:hunter2@registry.example/go:1", false)
+	f.Add("https://robot:hunter2@127.0.0.1:5000/go", true)
+	f.Add("golang:1.22@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", false)
 	f.Fuzz(func(t *testing.T, s string, insecure bool) {
 		ref, err := ParseReference(s, WithInsecure(insecure))
+		// A "user:password@host" reference must not be echoed.
+		if u := strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://"); err != nil {
+			if at := strings.Index(u, "@"); at > 0 && !strings.Contains(u[:at], "/") {
+				if _, pass, ok := strings.Cut(u[:at], ":"); ok && len(pass) >= 4 && !strings.HasPrefix(u[at+1:], "sha") &&
+					strings.Contains(err.Error(), ":"+pass+"@") {
+					t.Errorf("ParseReference(%q) error %q echoes the password", s, err)
+				}
+			}
+		}
 		if err != nil {
 			if !strings.Contains(err.Error(), "parsing image reference") {
 				t.Errorf("ParseReference(%q) error %q does not say what it was parsing", s, err)

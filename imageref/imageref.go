@@ -101,6 +101,10 @@ func ParseReference(s string, opts ...Option) (name.Reference, error) {
 }
 
 func (o *options) parse(s string) (name.Reference, error) {
+	if red, ok := redactUserinfo(s); ok {
+		// Never echo the input: it holds a password.
+		return nil, fmt.Errorf("parsing image reference %q: a reference cannot hold user:password@; give credentials with docker login (DOCKER_CONFIG)", red)
+	}
 	var nopts []name.Option
 	if o.insecure {
 		nopts = append(nopts, name.Insecure)
@@ -239,4 +243,26 @@ func loadTarball(file string) (*Ref, error) {
 		return nil, fmt.Errorf("reading tarball %q: %w", file, err)
 	}
 	return &Ref{Kind: KindTarball, Name: "tarball:" + abs, Digest: dg, image: img}, nil
+}
+
+// redactUserinfo reports whether s starts with "user:password@" (before
+// any slash, as in a URL) and returns s with the password replaced.
+func redactUserinfo(s string) (string, bool) {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://")
+	at := strings.Index(s, "@")
+	if at < 0 {
+		return "", false
+	}
+	if slash := strings.Index(s, "/"); slash >= 0 && slash < at {
+		return "", false // "host/repo@sha256:..." is a digest, not userinfo
+	}
+	after := s[at+1:]
+	if strings.HasPrefix(after, "sha256:") || strings.HasPrefix(after, "sha512:") {
+		return "", false // "golang:1.22@sha256:..." is a tag and a digest
+	}
+	user, _, hasPass := strings.Cut(s[:at], ":")
+	if !hasPass {
+		return "", false // no password to hide; name.ParseReference says what is wrong
+	}
+	return user + ":xxxxx@" + after, true
 }
