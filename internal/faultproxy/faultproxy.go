@@ -153,6 +153,7 @@ type Proxy struct {
 }
 
 type options struct {
+	addr                 string
 	transport            http.RoundTripper
 	upUser, upPass       string
 	tokenUser, tokenPass string
@@ -172,6 +173,18 @@ func WithUpstreamTransport(rt http.RoundTripper) Option {
 			return errors.New("faultproxy: nil upstream transport")
 		}
 		o.transport = rt
+		return nil
+	}
+}
+
+// WithAddr listens on addr ("0.0.0.0:0" to be reachable on every
+// interface) instead of 127.0.0.1 at a free port.
+func WithAddr(addr string) Option {
+	return func(o *options) error {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return fmt.Errorf("faultproxy: address %q: %w", addr, err)
+		}
+		o.addr = addr
 		return nil
 	}
 }
@@ -234,7 +247,11 @@ func New(upstream string, opts ...Option) (*Proxy, error) {
 	if p.opts.transport == nil {
 		p.opts.transport = &http.Transport{Proxy: nil, DisableCompression: true}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := p.opts.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listening: %w", err)
 	}
@@ -260,8 +277,12 @@ func Start(t testing.TB, upstream string, opts ...Option) *Proxy {
 	return p
 }
 
-// Host is the proxy's "127.0.0.1:PORT", to use as a registry host.
+// Host is the proxy's "127.0.0.1:PORT", to use as a registry host (with
+// WithAddr, the address it listens on).
 func (p *Proxy) Host() string { return p.ln.Addr().String() }
+
+// Port is the port the proxy listens on.
+func (p *Proxy) Port() int { return p.ln.Addr().(*net.TCPAddr).Port }
 
 // URL is "http://127.0.0.1:PORT" (https with WithTLS).
 func (p *Proxy) URL() string { return p.scheme + "://" + p.Host() }
