@@ -169,6 +169,16 @@ func TestFaults(t *testing.T) {
 		if p.Hits("stall") != 1 {
 			t.Errorf("Hits(stall) = %d, want 1", p.Hits("stall"))
 		}
+		// The proxy logs the stalled request once it sees the client go.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			log := p.Log()
+			if len(log) > 0 && log[len(log)-1].Rule == "stall" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the stalled request was never logged: %v", log)
+			}
+		}
 	})
 
 	t.Run("log", func(t *testing.T) {
