@@ -271,5 +271,44 @@ func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) [
 		})
 		rows = append(rows, row)
 	}
+	if v, _ := recipes.ParseVersion(s.Version); v.Compare(recipes.Version{Major: 1, Minor: 25}) >= 0 && slices.ContainsFunc(base, func(r probes.Result) bool { return r.Probe == "coverpkg" }) {
+		t.Run("sabotage", func(t *testing.T) { sabotage(ctx, t, target, base, work) })
+	}
 	return rows
+}
+
+// sabotage shows the fidelity check can fail: ci without src/cmd is the
+// naive recipe the issue warns about, and on Go 1.25+ the coverpkg probe
+// must then fail with go: no such tool "covdata".
+func sabotage(ctx context.Context, t *testing.T, target prune.Target, base []probes.Result, work string) {
+	dir := filepath.Join(work, "sabotage")
+	os.MkdirAll(dir, 0o755)
+	file := filepath.Join(dir, "naive.yaml")
+	if err := os.WriteFile(file, []byte("extends: ci\nrules:\n  - exclude: [src/cmd]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := recipes.Lookup(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := prune.Resolve(ctx, target, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := prune.Apply(ctx, plan, filepath.Join(dir, "transformed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goroot := filepath.Join(dir, "goroot")
+	if err := prune.Materialize(ctx, files, goroot); err != nil {
+		t.Fatal(err)
+	}
+	got, err := probes.Run(ctx, goroot, probes.Options{WorkDir: dir, Capabilities: []probes.Capability{probes.CoverPkg}, Env: os.Environ()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs := probes.Compare(filter(base, []probes.Capability{probes.CoverPkg}), got)
+	if len(diffs) == 0 || len(got) != 1 || got[0].Pass || !strings.Contains(got[0].Reason, "covdata") {
+		t.Errorf("ci without src/cmd on %s: coverpkg = %+v, differences %q; want a covdata failure", target.Version, got, diffs)
+	}
 }
