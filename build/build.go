@@ -395,7 +395,7 @@ func (j *layerJob) run(ctx context.Context, o Options, st *store) error {
 	}
 	cached := l != nil
 	if l == nil {
-		opts := []layers.Option{layers.WithCompression(o.Compression), layers.WithMTime(j.mtime)}
+		opts := []layers.Option{layers.WithCompression(o.Compression), layers.WithMTime(j.mtime), layers.WithSync(st.persistent)}
 		if o.Progress != nil {
 			opts = append(opts, layers.WithProgress(func(n int64) {
 				o.Progress(Event{Platform: j.platform, Layer: j.label, Done: n, Total: j.total})

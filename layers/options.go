@@ -102,6 +102,7 @@ type options struct {
 	mtime       time.Time
 	readAhead   int
 	progress    func(int64)
+	sync        bool
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -154,6 +155,16 @@ func WithReadAhead(n int) Option {
 func WithProgress(f func(done int64)) Option {
 	return func(o *options) error {
 		o.progress = f
+		return nil
+	}
+}
+
+// WithSync makes Write fsync the blob before renaming it into place, so a
+// crash cannot leave a complete-looking but empty blob (default off: use it
+// for blobs that outlive the process, such as a cache).
+func WithSync(sync bool) Option {
+	return func(o *options) error {
+		o.sync = sync
 		return nil
 	}
 }
