@@ -3,7 +3,6 @@ package hostile
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -106,6 +105,9 @@ func TestPushFaults(t *testing.T) {
 			if len(r.tmpLeft) > 0 {
 				t.Errorf("the push left temporary files: %v", r.tmpLeft)
 			}
+			if l := leftovers(filepath.Join(work, "cache")); len(l) > 0 {
+				t.Errorf("the push left files in the cache's temporary directories: %v", l)
+			}
 			switch tc.expect {
 			case mustSucceed:
 				if r.code != 0 {
@@ -136,5 +138,3 @@ func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
 }
-
-var _ = os.Getenv
