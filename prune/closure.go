@@ -181,6 +181,22 @@ func (c *closure) load(dir string) (*pkgInfo, error) {
 		}
 		pi.files = append(pi.files, rel)
 		if !strings.HasSuffix(name, ".go") {
+			if name != "" && name[len(name)-1] != 'o' { // not .syso
+				incs, err := includes(fabs)
+				if err != nil {
+					return nil, err
+				}
+				for _, inc := range incs {
+					// runtime's assembly includes "cgo/abi_amd64.h" from
+					// runtime/cgo, relative to the package directory.
+					p := path.Join("src", dir, inc)
+					if strings.HasPrefix(p, "src/") && p != rel {
+						if _, err := os.Stat(filepath.Join(c.goroot, filepath.FromSlash(p))); err == nil {
+							pi.files = append(pi.files, p)
+						}
+					}
+				}
+			}
 			continue
 		}
 		imps, embeds, err := scanGo(fabs)
@@ -307,6 +323,28 @@ func embedFiles(dir, pattern string) ([]string, error) {
 		})
 		if err != nil {
 			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// includes returns the quoted #include paths of a C or assembly file.
+func includes(abs string) ([]string, error) {
+	b, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "#include")
+		if !ok {
+			continue
+		}
+		rest = strings.TrimSpace(rest)
+		if len(rest) > 2 && rest[0] == '"' {
+			if i := strings.IndexByte(rest[1:], '"'); i > 0 {
+				out = append(out, rest[1:1+i])
+			}
 		}
 	}
 	return out, nil

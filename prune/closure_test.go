@@ -47,7 +47,8 @@ var fakeFiles = map[string]string{
 	"src/b/b_windows.go":                 "package b\n\nimport \"winonly\"\n",
 	"src/b/b_cgo.go":                     "//go:build cgo && !netgo\n\npackage b\n\n// #include \"b.h\"\nimport \"C\"\n",
 	"src/b/b.h":                          "int b(void);\n",
-	"src/b/asm_amd64.s":                  "#include \"textflag.h\"\n",
+	"src/b/asm_amd64.s":                  "#include \"textflag.h\"\n#include \"inc/abi_amd64.h\"\n",
+	"src/b/inc/abi_amd64.h":              "// included from the assembly\n",
 	"src/b/asm_arm64.s":                  "#include \"textflag.h\"\n",
 	"src/b/race.go":                      "//go:build race && arm64\n\npackage b\n\nimport \"racearm\"\n",
 	"src/winonly/w.go":                   "package winonly\n",
@@ -68,7 +69,7 @@ var fakeFiles = map[string]string{
 func TestClosure(t *testing.T) {
 	root := fakeGOROOT(t, fakeFiles)
 	common := []string{
-		"src/a/a.go", "src/a/data/one.txt", "src/b/asm_amd64.s", "src/b/b.h", "src/b/b_cgo.go", "src/b/b_linux.go",
+		"src/a/a.go", "src/a/data/one.txt", "src/b/asm_amd64.s", "src/b/inc/abi_amd64.h", "src/b/b.h", "src/b/b_cgo.go", "src/b/b_linux.go",
 		"src/runtime/cgo/cgo.go", "src/runtime/cgo/gcc_linux.c", "src/syscall/s.go", "src/unsafe/u.go",
 		"src/vendor/golang.org/x/y/y.go",
 	}
