@@ -200,9 +200,9 @@ func checkNormalised(t *testing.T, c Case, sdks []*sdk.SDK) {
 // $WORK and long runs of ../ are abbreviated.
 func oneLine(s, top string) string {
 	s = strings.ReplaceAll(s, "\n", " ")
-	s = strings.ReplaceAll(s, top, "$WORK")
 	s = strings.ReplaceAll(s, up, "../(x40)")
-	s = strings.ReplaceAll(s, up[1:], "./(x40)")
+	s = strings.ReplaceAll(s, top, "$WORK")
+	s = strings.ReplaceAll(s, top[1:], "$WORK")
 	if len(s) > 400 {
 		s = s[:400] + "..."
 	}

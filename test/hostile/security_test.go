@@ -106,7 +106,8 @@ func TestCredentials(t *testing.T) {
 			t.Fatalf("push to a reference with user:password@ succeeded: %v", r)
 		}
 		noSecret(t, "push to user:password@host", r, secrets...)
-		t.Logf("ROW\t-t user:password@host/repo (userinfo in the reference)\trefused: %s\tno secret in output", truncate(lastLine(r.stderr), 120))
+		first, _, _ := strings.Cut(r.stderr, "\n")
+		t.Logf("ROW\t-t user:password@host/repo (userinfo in the reference)\trefused: %s\tno secret in output", truncate(first, 160))
 	})
 
 	t.Run("password in GOPROXY", func(t *testing.T) {
