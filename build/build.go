@@ -301,16 +301,19 @@ func planPlatform(ctx context.Context, o Options, st *store, pl *platformLayers)
 		report(o, pl)
 		return nil, nil
 	}
-	all, err := prune.Scan(pl.sdk.Dir)
-	if err != nil {
-		return nil, err
-	}
-	kept := all
-	if o.Recipe != nil {
+	var all, kept prune.FileSet
+	if o.Recipe == nil {
+		var err error
+		if all, err = prune.Scan(pl.sdk.Dir); err != nil {
+			return nil, err
+		}
+		kept = all
+	} else {
 		plan, err := prune.Resolve(ctx, prune.Target{GOROOT: pl.sdk.Dir, Version: pl.sdk.Version, GOOS: pl.sdk.GOOS, GOARCH: pl.sdk.GOARCH}, o.Recipe)
 		if err != nil {
 			return nil, fmt.Errorf("applying recipe %q to %s: %w", o.Recipe.Name, pl.sdk.Dir, err)
 		}
+		all = plan.All // the complete scan: the full SDK of the report
 		work, err := st.workDir("apply-")
 		if err != nil {
 			return nil, err

@@ -235,9 +235,12 @@ func (st *store) sdkID(s *sdk.SDK) (string, error) {
 		return id, nil
 	}
 	id := fmt.Sprintf("sdk %s %s/%s %s", s.Version, s.GOOS, s.GOARCH, s.Dir)
-	if s.Hash != "" {
+	switch {
+	case !st.persistent:
+		// Keys only tell layers apart within this run: the path will do.
+	case s.Hash != "":
 		id += " hash " + s.Hash
-	} else {
+	default:
 		h := sha256.New()
 		err := filepath.WalkDir(s.Dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
