@@ -241,10 +241,10 @@ func (rc *registryClient) tagState(repo, tag string) (string, []string) {
 
 // layoutDigest builds the archive into an OCI layout and returns the index
 // digest: the digest a push of the same build gives.
-func layoutDigest(t *testing.T, env []string, archive string) string {
+func layoutDigest(t *testing.T, env []string, archive string, extra ...string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "layout")
-	r := gorootimgRun(t, context.Background(), env, nil, "build", "-q", "--go", archive, "--platform", "linux/amd64", "--recipe", "full", "--oci-layout", out)
+	r := gorootimgRun(t, context.Background(), env, nil, append([]string{"build", "-q", "--go", archive, "--platform", "linux/amd64", "--recipe", "full", "--oci-layout", out}, extra...)...)
 	if r.code != 0 {
 		t.Fatalf("building %s into a layout: %v", archive, r)
 	}

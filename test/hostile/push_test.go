@@ -8,6 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
 	"github.com/gorootimg/gorootimg/internal/faultproxy"
 	"github.com/gorootimg/gorootimg/internal/testenv"
 )
@@ -44,23 +48,39 @@ func TestPushFaults(t *testing.T) {
 		expect string
 		// want is a substring of stderr on failure.
 		want string
+		// base builds on a base image read through the proxy.
+		base bool
 	}{
-		{"blob upload: 500 twice", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Times: 2, Fault: faultproxy.Fail(500)}, mustSucceed, ""},
-		{"blob upload start: 502 once", faultproxy.Rule{Method: "POST", Path: pathUpload, Times: 1, Fault: faultproxy.Fail(502)}, mustSucceed, ""},
-		{"blob upload end: 503 with Retry-After", faultproxy.Rule{Method: "PUT", Path: pathUpload, Times: 1, Fault: faultproxy.FailRetryAfter(503, "1")}, mustSucceed, ""},
-		{"blob exists check: 429 with Retry-After twice", faultproxy.Rule{Method: "HEAD", Path: pathBlob, Times: 2, Fault: faultproxy.FailRetryAfter(429, "1")}, mustSucceed, ""},
-		{"blob exists check: 429 without Retry-After", faultproxy.Rule{Method: "HEAD", Path: pathBlob, Times: 1, Fault: faultproxy.Fail(429)}, mustSucceed, ""},
-		{"manifest put: 500 once", faultproxy.Rule{Method: "PUT", Path: pathManifest, Times: 1, Fault: faultproxy.Fail(500)}, mustSucceed, ""},
-		{"blob upload: connection reset", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Times: 1, Fault: faultproxy.ResetConn()}, mustSucceed, ""},
-		{"blob upload: stall 2s", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Times: 1, Fault: faultproxy.StallFor(2 * time.Second)}, mustSucceed, ""},
-		{"manifest put: 502 always", faultproxy.Rule{Method: "PUT", Path: pathManifest, Fault: faultproxy.Fail(502)}, mustFail, "502"},
-		{"tag put: 503 always", faultproxy.Rule{Method: "PUT", Path: `/v2/.+/manifests/[^s][^h]`, Fault: faultproxy.Fail(503)}, mustFail, "503"},
-		{"blob upload: 500 always", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Fault: faultproxy.Fail(500)}, mustFail, "500"},
-		{"blob upload: connection reset always", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Fault: faultproxy.ResetConn()}, mustFail, "blob"},
+		{"blob upload: 500 twice", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Times: 2, Fault: faultproxy.Fail(500)}, mustSucceed, "", false},
+		{"blob upload start: 502 once", faultproxy.Rule{Method: "POST", Path: pathUpload, Times: 1, Fault: faultproxy.Fail(502)}, mustSucceed, "", false},
+		{"blob upload end: 503 with Retry-After", faultproxy.Rule{Method: "PUT", Path: pathUpload, Times: 1, Fault: faultproxy.FailRetryAfter(503, "1")}, mustSucceed, "", false},
+		{"blob exists check: 429 with Retry-After twice", faultproxy.Rule{Method: "HEAD", Path: pathBlob, Times: 2, Fault: faultproxy.FailRetryAfter(429, "1")}, mustSucceed, "", false},
+		{"blob exists check: 429 without Retry-After", faultproxy.Rule{Method: "HEAD", Path: pathBlob, Times: 1, Fault: faultproxy.Fail(429)}, mustSucceed, "", false},
+		{"manifest put: 500 once", faultproxy.Rule{Method: "PUT", Path: pathManifest, Times: 1, Fault: faultproxy.Fail(500)}, mustSucceed, "", false},
+		{"blob upload: connection reset", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Times: 1, Fault: faultproxy.ResetConn()}, mustSucceed, "", false},
+		{"blob upload: stall 2s", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Times: 1, Fault: faultproxy.StallFor(2 * time.Second)}, mustSucceed, "", false},
+		{"manifest put: 502 always", faultproxy.Rule{Method: "PUT", Path: pathManifest, Fault: faultproxy.Fail(502)}, mustFail, "502", false},
+		{"tag put: 503 always", faultproxy.Rule{Method: "PUT", Path: `/v2/.+/manifests/[^s][^h]`, Fault: faultproxy.Fail(503)}, mustFail, "503", false},
+		{"blob upload: 500 always", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Fault: faultproxy.Fail(500)}, mustFail, "500", false},
+		{"blob upload: connection reset always", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Fault: faultproxy.ResetConn()}, mustFail, "blob", false},
+		{"base pull: manifest 503 once", faultproxy.Rule{Method: "GET", Path: `/v2/base/.+/manifests/`, Times: 1, Fault: faultproxy.Fail(503)}, mustSucceed, "", true},
+		{"base pull: layer reset after 64 KiB once", faultproxy.Rule{Method: "GET", Path: `/v2/base/.+/blobs/sha256:`, Times: 1, Fault: faultproxy.ResetAfter(64 << 10)}, mustSucceed, "", true},
+		{"base pull: layer reset after 64 KiB always", faultproxy.Rule{Method: "GET", Path: `/v2/base/.+/blobs/sha256:`, Fault: faultproxy.ResetAfter(64 << 10)}, mustFail, "", true},
 	}
 
-	// The old image every case starts from.
+	// The old image every case starts from, and a base image.
 	p := faultproxy.Start(t, "http://"+reg.Host)
+	baseImg, err := random.Image(1<<20, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	baseRef, err := name.ParseReference(reg.Host + "/base/img:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(baseRef, baseImg); err != nil {
+		t.Fatal(err)
+	}
 	oldArchive := fakeRelease(t, work, 1, size)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -78,14 +98,18 @@ func TestPushFaults(t *testing.T) {
 				t.Fatalf("old image: %s %v", oldDigest, problems)
 			}
 			newArchive := fakeRelease(t, t.TempDir(), int64(100+i), size)
-			newDigest := layoutDigest(t, env, newArchive)
+			var extra []string
+			if tc.base {
+				extra = []string{"--base", p.Host() + "/base/img:1"}
+			}
+			newDigest := layoutDigest(t, env, newArchive, extra...)
 
 			rule := tc.rule
 			rule.Name = tc.name
 			if err := p.SetRules(rule); err != nil {
 				t.Fatal(err)
 			}
-			r := gorootimgRun(t, ctx, env, nil, "build", "-q", "--go", newArchive, "--platform", "linux/amd64", "--recipe", "full", "-t", ref, "--push")
+			r := gorootimgRun(t, ctx, env, nil, append([]string{"build", "-q", "--go", newArchive, "--platform", "linux/amd64", "--recipe", "full", "-t", ref, "--push"}, extra...)...)
 			hits := p.Hits(tc.name)
 			p.SetRules()
 			got, problems := direct.tagState(repo, "v1")
