@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	goversion "go/version"
 	"io"
 	"io/fs"
 	"os"
@@ -308,5 +309,57 @@ func FuzzModuleZip(f *testing.F) {
 				t.Errorf("extractModuleZip accepted the zip but did not write %q: %v", zf.Name, err)
 			}
 		}
+	})
+}
+
+// FuzzParseRelease: a --go value that names a release gives a valid Go
+// version, and a release and platform survive the trip through a
+// golang.org/toolchain version.
+func FuzzParseRelease(f *testing.F) {
+	for _, s := range []string{"1.22", "1.22.12", "go1.22.12", "1.23rc1", "go1.26beta2", "1", "1.22.", "go1.22.12.linux-amd64", "local", "../1.22"} {
+		f.Add(s, "linux", "amd64")
+	}
+	f.Add("1.21.0", "windows", "arm64")
+	f.Fuzz(func(t *testing.T, spec, goos, goarch string) {
+		v, line, ok := parseRelease(spec)
+		if !ok {
+			return
+		}
+		if !goversion.IsValid(v) {
+			t.Fatalf("parseRelease(%q) = %q, not a valid Go version", spec, v)
+		}
+		if line && strings.Count(v, ".") != 1 {
+			t.Errorf("parseRelease(%q) = %q, a line, but not goX.Y", spec, v)
+		}
+		p, err := ParsePlatform(goos + "/" + goarch)
+		if err != nil {
+			return
+		}
+		tv := toolchainVersion(v, p)
+		gv, gp, ok := parseToolchainVersion(tv)
+		if !ok || gv != v || gp != p {
+			t.Errorf("parseToolchainVersion(%q) = %q, %v, %v; want %q, %v", tv, gv, gp, ok, v, p)
+		}
+	})
+}
+
+// FuzzReleaseList parses an arbitrary version list from a proxy and asks
+// it for releases: no panic, and an answer is a release of the list.
+func FuzzReleaseList(f *testing.F) {
+	f.Add([]byte("v0.0.1-go1.22.12.linux-amd64\nv0.0.1-go1.22.12.linux-arm64\nv0.0.1-go1.23rc1.linux-amd64\n"), "1.22")
+	f.Add([]byte("v0.0.1-go1.22.12.lin/ux-am/d64\nv0.0.1-go1.22.12.linux-\n v0.0.1-1.22.linux-amd64"), "1.22.12")
+	f.Fuzz(func(t *testing.T, list []byte, spec string) {
+		r := parseList(list)
+		v, line, ok := parseRelease(spec)
+		if !ok {
+			return
+		}
+		got, err := r.choose(spec, v, line, []Platform{{OS: "linux", Arch: "amd64"}})
+		if err == nil {
+			if _, ok := r[got]; !ok {
+				t.Errorf("choose(%q) = %q, which the list does not hold", spec, got)
+			}
+		}
+		r.newestAny()
 	})
 }
