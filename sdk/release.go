@@ -20,7 +20,8 @@ import (
 
 // releaseRE matches the --go values that name a release: 1.22, 1.22.12,
 // go1.22.12, 1.23rc1, go1.23.0.
-var releaseRE = regexp.MustCompile(`^(?:go)?(1\.[0-9]+(?:\.[0-9]+)?(?:(?:rc|beta)[0-9]+)?)$`)
+// Numbers have no leading zeros ("1.01" is not a Go version).
+var releaseRE = regexp.MustCompile(`^(?:go)?(1\.(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))?(?:(?:rc|beta)[1-9][0-9]*)?)$`)
 
 // parseRelease returns the Go version ("go1.22.12") a --go value names, and
 // whether it names a line ("1.22") rather than one release.
