@@ -211,3 +211,63 @@ func oneLine(s, top string) string {
 
 // setLimit sets the extraction size limit.
 func setLimit(o *sdk.Options, n int64) { o.MaxSize = n }
+
+// TestHostileBuild runs `gorootimg build` on each hostile release archive
+// (the ones refused without a size limit) and checks the command fails,
+// creates no output, installs no SDK in the cache and leaves no temporary
+// files.
+func TestHostileBuild(t *testing.T) {
+	ctx := context.Background()
+	n := 0
+	defer func() {
+		if !t.Failed() {
+			t.Logf("ROW\tgorootimg build --go ARCHIVE --oci-layout OUT on each of the %d refused release archives above\texit 1, the entry named on stderr, nothing on stdout\tyes: no OUT, no SDK in the cache, no temporaries", n)
+		}
+	}()
+	for _, c := range Cases() {
+		if c.Source != Tarball || c.Want == nil || c.MayNormalise || c.NeedLimit {
+			continue
+		}
+		n++
+		t.Run(c.Name, func(t *testing.T) {
+			top := t.TempDir()
+			in, cache, out := filepath.Join(top, "in"), filepath.Join(top, "cache"), filepath.Join(top, "out")
+			os.Mkdir(in, 0o755)
+			tg := Targets{Escape: filepath.Join(top, EscapeName), Victim: filepath.Join(top, "victim")}
+			if err := WriteVictim(tg); err != nil {
+				t.Fatal(err)
+			}
+			spec, err := c.Write(in, tg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := gorootimgRun(t, ctx, []string{"GOROOTIMG_CACHE=" + cache}, nil,
+				"build", "--go", spec, "--platform", "linux/amd64", "--recipe", "full", "--oci-layout", out)
+			if r.code != 1 || r.stdout != "" {
+				t.Errorf("gorootimg build --go %s: %v; want exit 1 and nothing on stdout", c.Name, r)
+			}
+			named := false
+			for _, w := range c.Want {
+				named = named || strings.Contains(r.stderr, w)
+			}
+			if !named {
+				t.Errorf("gorootimg build --go %s: stderr %q names none of %q", c.Name, r.stderr, c.Want)
+			}
+			if _, err := os.Lstat(out); err == nil {
+				t.Errorf("a refused build created its output %s", out)
+			}
+			if ts, _ := os.ReadDir(filepath.Join(cache, "sdk")); len(ts) > 0 {
+				t.Errorf("a refused build installed %d SDK trees in the cache", len(ts))
+			}
+			if l := leftovers(cache); len(l) > 0 || len(r.tmpLeft) > 0 {
+				t.Errorf("a refused build left temporary files: %v %v", l, r.tmpLeft)
+			}
+			if _, err := os.Lstat(tg.Escape); err == nil {
+				t.Errorf("a refused build created %s", tg.Escape)
+			}
+			if b, _ := os.ReadFile(tg.Victim); string(b) != VictimContent {
+				t.Errorf("a refused build changed %s", tg.Victim)
+			}
+		})
+	}
+}
