@@ -41,6 +41,7 @@ var sections = []struct{ test, title, cols string }{
 	{"TestTLSVerification", "", ""},
 	{"TestConcurrentBuilds", "Concurrency and interruption", "| Case | Outcome | Checked | Test |"},
 	{"TestInterrupt", "", ""},
+	{"TestInterruptWhileWriting", "", ""},
 }
 
 var prefix = regexp.MustCompile(`^\s*[\w.]+_test\.go:\d+: `)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/internal/faultproxy"
 	"github.com/gorootimg/gorootimg/internal/testenv"
+	"github.com/gorootimg/gorootimg/sdk"
 )
 
 // leftovers lists the files in the cache's temporary directories.
@@ -269,4 +270,58 @@ func TestInterrupt(t *testing.T) {
 		}
 	}
 	t.Logf("ROW\tSIGINT during a stalled push (--push and --oci-layout)\texit %d %.1fs after the signal: %s\ttag untouched; no temporaries in TMPDIR or the cache", r.code, took.Seconds(), truncate(lastLine(r.stderr), 100))
+}
+
+// TestInterruptWhileWriting sends SIGINT while the SDK is being unpacked
+// into the cache, and while layers are being written (a file has appeared
+// in the cache's temporary directory), and checks that the build stops,
+// leaves no temporary files and no half-written layout or cache entry.
+func TestInterruptWhileWriting(t *testing.T) {
+	for _, phase := range []struct{ name, tmp string }{
+		{"unpacking the SDK", "tmp"},
+		{"writing the layers", "build/tmp"},
+	} {
+		t.Run(phase.name, func(t *testing.T) {
+			work := t.TempDir()
+			cache, out := filepath.Join(work, "cache"), filepath.Join(work, "out")
+			archive := fakeRelease(t, work, 41, 48<<20)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			if phase.tmp == "build/tmp" {
+				// The SDK is in the cache already: the build goes straight to layers.
+				if _, err := sdk.Resolve(ctx, archive, []sdk.Platform{{OS: GOOS, Arch: GOARCH}}, sdk.Options{CacheDir: cache}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sawTemp := false
+			r := gorootimgRun(t, ctx, []string{"GOROOTIMG_CACHE=" + cache}, func(proc *os.Process) {
+				for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+					if l := leftovers(cache); len(l) > 0 && strings.HasPrefix(l[0], filepath.Join(cache, phase.tmp)+"/") {
+						sawTemp = true
+						break
+					}
+				}
+				proc.Signal(syscall.SIGINT)
+			}, "build", "-q", "--go", archive, "--platform", "linux/amd64", "--recipe", "full", "--oci-layout", out)
+			if !sawTemp {
+				t.Skipf("no temporary file appeared in %s before the build ended (%v); nothing to interrupt", phase.tmp, r)
+			}
+			if l := leftovers(cache); len(l) > 0 || len(r.tmpLeft) > 0 {
+				t.Errorf("interrupted build left temporary files: %v %v", l, r.tmpLeft)
+			}
+			if _, err := os.Stat(out); err == nil {
+				if _, err := checkLayout(out); err != nil {
+					t.Errorf("interrupted build left an invalid layout: %v", err)
+				}
+			}
+			if problems := verifyCache(cache, cache); len(problems) > 0 {
+				t.Errorf("interrupted build damaged the cache: %v", problems)
+			}
+			outcome := fmt.Sprintf("exit %d: %s", r.code, truncate(lastLine(r.stderr), 100))
+			if r.code == 0 {
+				outcome = "finished before the signal took effect (exit 0)"
+			}
+			t.Logf("ROW\tSIGINT while %s (48 MiB SDK)\t%s\tno temporaries; layout absent or valid; cache re-hashed clean", phase.name, outcome)
+		})
+	}
 }
