@@ -118,6 +118,20 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 		if err != nil {
 			return nil, err
 		}
+		if br, ok := r.(*bytes.Reader); ok {
+			// A small file read whole: one write, no copy through a buffer.
+			if int64(br.Len()) != e.Size {
+				return nil, fmt.Errorf("reading %q: size changed from %d to %d while writing the layer", e.Src, e.Size, br.Len())
+			}
+			if _, err := br.WriteTo(tw); err != nil {
+				return nil, fmt.Errorf("writing layer %s: %w", dst, err)
+			}
+			if o.progress != nil {
+				done += e.Size
+				o.progress(done)
+			}
+			continue
+		}
 		n, err := io.CopyN(tw, r, e.Size)
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("reading %q: size changed from %d to %d while writing the layer", e.Src, e.Size, n)
