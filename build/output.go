@@ -407,7 +407,9 @@ func Push(ctx context.Context, ref string, idx v1.ImageIndex, po PushOptions) er
 		go func() {
 			defer close(done)
 			for u := range ch {
-				po.Progress(u.Complete, u.Total)
+				if u.Error == nil {
+					po.Progress(u.Complete, u.Total)
+				}
 			}
 		}()
 		defer func() { <-done }()

@@ -83,10 +83,7 @@ func (pr *progress) pushed(done, total int64) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	if pr.p == nil {
-		if done == total {
-			fmt.Fprintf(pr.w, "gorootimg: pushed %s\n", humanBytes(total))
-		}
-		return
+		return // the total grows as blobs are found; runBuild logs the end
 	}
 	if pr.push == nil {
 		pr.push = pr.bar("push", total)
