@@ -221,6 +221,17 @@ func TestSetRulesRejects(t *testing.T) {
 			t.Errorf("SetRules(%s) = %v, want an error containing %q", tc.name, err, tc.want)
 		}
 	}
+	if _, err := New("http://127.0.0.1:1", WithAddr("no-port")); err == nil {
+		t.Errorf("New(WithAddr(no-port)) = nil error, want one")
+	}
+	if q, err := New("http://127.0.0.1:1", WithAddr("127.0.0.1:0")); err != nil {
+		t.Errorf("New(WithAddr(127.0.0.1:0)) = %v", err)
+	} else {
+		if q.Port() == 0 || q.Host() != fmt.Sprintf("127.0.0.1:%d", q.Port()) {
+			t.Errorf("Host() = %q, Port() = %d; want 127.0.0.1:PORT", q.Host(), q.Port())
+		}
+		q.Close()
+	}
 	for _, up := range []string{"", "127.0.0.1:5000", "ftp://x"} {
 		if p, err := New(up); err == nil {
 			p.Close()
