@@ -36,6 +36,10 @@ const (
 	// answers 401 with a fresh challenge, as a registry does when a token
 	// expires. Needs WithTokenAuth.
 	ExpireToken
+	// Corrupt forwards the request and flips the bits of the response
+	// body's byte at offset Fault.After (the length stays the same): a
+	// registry or mirror serving damaged content.
+	Corrupt
 )
 
 func (k Kind) String() string {
@@ -50,6 +54,8 @@ func (k Kind) String() string {
 		return "stall"
 	case ExpireToken:
 		return "expire-token"
+	case Corrupt:
+		return "corrupt"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -87,6 +93,9 @@ func StallFor(d time.Duration) Fault { return Fault{Kind: Stall, Delay: d} }
 // Expire makes the request's bearer token invalid and answers 401.
 func Expire() Fault { return Fault{Kind: ExpireToken} }
 
+// CorruptAt flips the bits of the response body's byte at offset n.
+func CorruptAt(n int64) Fault { return Fault{Kind: Corrupt, After: n} }
+
 func (f Fault) String() string {
 	switch f.Kind {
 	case Status:
@@ -98,6 +107,8 @@ func (f Fault) String() string {
 		return fmt.Sprintf("reset after %d bytes", f.After)
 	case Stall:
 		return fmt.Sprintf("stall %s", f.Delay)
+	case Corrupt:
+		return fmt.Sprintf("corrupt byte %d", f.After)
 	}
 	return f.Kind.String()
 }
@@ -306,7 +317,7 @@ func (p *Proxy) SetRules(rules ...Rule) error {
 		if r.Fault.Kind == ExpireToken && !p.opts.tokenAuth {
 			return fmt.Errorf("rule %q: ExpireToken needs WithTokenAuth", r.Name)
 		}
-		if r.Fault.Kind < Status || r.Fault.Kind > ExpireToken {
+		if r.Fault.Kind < Status || r.Fault.Kind > Corrupt {
 			return fmt.Errorf("rule %q: no fault kind", r.Name)
 		}
 		rs = append(rs, nr)
@@ -432,18 +443,21 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	limit := int64(-1)
+	limit, corrupt := int64(-1), int64(-1)
 	if ru != nil && ru.Fault.Kind == ResetMidBody {
 		limit = ru.Fault.After
 	}
-	p.forward(w, r, limit, e)
+	if ru != nil && ru.Fault.Kind == Corrupt {
+		corrupt = ru.Fault.After
+	}
+	p.forward(w, r, limit, corrupt, e)
 }
 
 // forward sends r upstream and copies the answer back; with limit >= 0 it
 // resets the connection after limit body bytes. It records e with the
 // status sent (0 if the connection was reset) before the client can see
 // the end of the answer.
-func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, limit int64, e Entry) {
+func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, limit, corrupt int64, e Entry) {
 	out := r.Clone(r.Context())
 	out.RequestURI = ""
 	out.URL.Scheme = p.upstream.Scheme
@@ -485,7 +499,11 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, limit int64, e E
 		e.Status = resp.StatusCode
 		p.record(e)
 		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
+		var body io.Reader = resp.Body
+		if corrupt >= 0 {
+			body = &flipReader{r: resp.Body, at: corrupt}
+		}
+		io.Copy(w, body)
 		return
 	}
 	p.record(e)
@@ -495,6 +513,22 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, limit int64, e E
 		f.Flush()
 	}
 	reset(w)
+}
+
+// flipReader flips the bits of the byte at offset at.
+type flipReader struct {
+	r   io.Reader
+	at  int64
+	off int64
+}
+
+func (f *flipReader) Read(b []byte) (int, error) {
+	n, err := f.r.Read(b)
+	if i := f.at - f.off; i >= 0 && i < int64(n) {
+		b[i] ^= 0xff
+	}
+	f.off += int64(n)
+	return n, err
 }
 
 func (p *Proxy) rewriteLocation(loc string) string {

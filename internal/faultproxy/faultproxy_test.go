@@ -102,6 +102,8 @@ func TestFaults(t *testing.T) {
 			[]try{{status: 0, bodyLen: 4096}, full}, 1},
 		{"short stall", Rule{Path: blobPath, Times: 1, Fault: StallFor(10 * time.Millisecond)},
 			[]try{full, full}, 1},
+		{"corrupt", Rule{Path: blobPath, Times: 1, Fault: CorruptAt(5000)},
+			[]try{{status: 200, bodyLen: -1}, full}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.rule.Name = tc.name
@@ -139,7 +141,19 @@ func TestFaults(t *testing.T) {
 				if got := resp.Header.Get("Retry-After"); got != w.retryAfter {
 					t.Errorf("try %d: Retry-After = %q, want %q", i, got, w.retryAfter)
 				}
-				if w.status == 200 {
+				if w.status == 200 && w.bodyLen == -1 {
+					// Corrupted: same length, exactly one byte differs.
+					diff := 0
+					for i := range min(len(body), len(blob)) {
+						if body[i] != blob[i] {
+							diff++
+						}
+					}
+					if len(body) != len(blob) || diff != 1 || body[5000] != blob[5000]^0xff {
+						t.Errorf("try %d: corrupted body has %d bytes (want %d) and %d differing bytes (want 1, at 5000)", i, len(body), len(blob), diff)
+					}
+					faults++
+				} else if w.status == 200 {
 					if !bytes.Equal(body, blob) {
 						t.Errorf("try %d: body differs from the blob pushed (%d bytes, want %d)", i, len(body), len(blob))
 					}

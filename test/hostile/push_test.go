@@ -3,6 +3,7 @@ package hostile
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,22 +51,28 @@ func TestPushFaults(t *testing.T) {
 		want string
 		// base builds on a base image read through the proxy.
 		base bool
+		// sdkImage takes the SDK from an image read through the proxy
+		// (--go image:REF) instead of a release archive.
+		sdkImage bool
 	}{
-		{"blob upload: 500 twice", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Times: 2, Fault: faultproxy.Fail(500)}, mustSucceed, "", false},
-		{"blob upload start: 502 once", faultproxy.Rule{Method: "POST", Path: pathUpload, Times: 1, Fault: faultproxy.Fail(502)}, mustSucceed, "", false},
-		{"blob upload end: 503 with Retry-After", faultproxy.Rule{Method: "PUT", Path: pathUpload, Times: 1, Fault: faultproxy.FailRetryAfter(503, "1")}, mustSucceed, "", false},
-		{"blob exists check: 429 with Retry-After twice", faultproxy.Rule{Method: "HEAD", Path: pathBlob, Times: 2, Fault: faultproxy.FailRetryAfter(429, "1")}, mustSucceed, "", false},
-		{"blob exists check: 429 without Retry-After", faultproxy.Rule{Method: "HEAD", Path: pathBlob, Times: 1, Fault: faultproxy.Fail(429)}, mustSucceed, "", false},
-		{"manifest put: 500 once", faultproxy.Rule{Method: "PUT", Path: pathManifest, Times: 1, Fault: faultproxy.Fail(500)}, mustSucceed, "", false},
-		{"blob upload: connection reset", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Times: 1, Fault: faultproxy.ResetConn()}, mustSucceed, "", false},
-		{"blob upload: stall 2s", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Times: 1, Fault: faultproxy.StallFor(2 * time.Second)}, mustSucceed, "", false},
-		{"manifest put: 502 always", faultproxy.Rule{Method: "PUT", Path: pathManifest, Fault: faultproxy.Fail(502)}, mustFail, "502", false},
-		{"tag put: 503 always", faultproxy.Rule{Method: "PUT", Path: `/v2/.+/manifests/[^s][^h]`, Fault: faultproxy.Fail(503)}, mustFail, "503", false},
-		{"blob upload: 500 always", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Fault: faultproxy.Fail(500)}, mustFail, "500", false},
-		{"blob upload: connection reset always", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Fault: faultproxy.ResetConn()}, mustFail, "blob", false},
-		{"base pull: manifest 503 once", faultproxy.Rule{Method: "GET", Path: `/v2/base/.+/manifests/`, Times: 1, Fault: faultproxy.Fail(503)}, mustSucceed, "", true},
-		{"base pull: layer reset after 64 KiB once", faultproxy.Rule{Method: "GET", Path: `/v2/base/.+/blobs/sha256:`, Times: 1, Fault: faultproxy.ResetAfter(64 << 10)}, mustSucceed, "", true},
-		{"base pull: layer reset after 64 KiB always", faultproxy.Rule{Method: "GET", Path: `/v2/base/.+/blobs/sha256:`, Fault: faultproxy.ResetAfter(64 << 10)}, mustFail, "", true},
+		{"blob upload: 500 twice", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Times: 2, Fault: faultproxy.Fail(500)}, mustSucceed, "", false, false},
+		{"blob upload start: 502 once", faultproxy.Rule{Method: "POST", Path: pathUpload, Times: 1, Fault: faultproxy.Fail(502)}, mustSucceed, "", false, false},
+		{"blob upload end: 503 with Retry-After", faultproxy.Rule{Method: "PUT", Path: pathUpload, Times: 1, Fault: faultproxy.FailRetryAfter(503, "1")}, mustSucceed, "", false, false},
+		{"blob exists check: 429 with Retry-After twice", faultproxy.Rule{Method: "HEAD", Path: pathBlob, Times: 2, Fault: faultproxy.FailRetryAfter(429, "1")}, mustSucceed, "", false, false},
+		{"blob exists check: 429 without Retry-After", faultproxy.Rule{Method: "HEAD", Path: pathBlob, Times: 1, Fault: faultproxy.Fail(429)}, mustSucceed, "", false, false},
+		{"manifest put: 500 once", faultproxy.Rule{Method: "PUT", Path: pathManifest, Times: 1, Fault: faultproxy.Fail(500)}, mustSucceed, "", false, false},
+		{"blob upload: connection reset", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Times: 1, Fault: faultproxy.ResetConn()}, mustSucceed, "", false, false},
+		{"blob upload: stall 2s", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Times: 1, Fault: faultproxy.StallFor(2 * time.Second)}, mustSucceed, "", false, false},
+		{"manifest put: 502 always", faultproxy.Rule{Method: "PUT", Path: pathManifest, Fault: faultproxy.Fail(502)}, mustFail, "502", false, false},
+		{"tag put: 503 always", faultproxy.Rule{Method: "PUT", Path: `/v2/.+/manifests/[^s][^h]`, Fault: faultproxy.Fail(503)}, mustFail, "503", false, false},
+		{"blob upload: 500 always", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Fault: faultproxy.Fail(500)}, mustFail, "500", false, false},
+		{"blob upload: connection reset always", faultproxy.Rule{Method: "PATCH", Path: pathUpload, Fault: faultproxy.ResetConn()}, mustFail, "blob", false, false},
+		{"base pull: manifest 503 once", faultproxy.Rule{Method: "GET", Path: `/v2/base/.+/manifests/`, Times: 1, Fault: faultproxy.Fail(503)}, mustSucceed, "", true, false},
+		{"base pull: layer reset after 64 KiB once", faultproxy.Rule{Method: "GET", Path: `/v2/base/.+/blobs/sha256:`, Times: 1, Fault: faultproxy.ResetAfter(64 << 10)}, mustSucceed, "", true, false},
+		{"base pull: layer reset after 64 KiB always", faultproxy.Rule{Method: "GET", Path: `/v2/base/.+/blobs/sha256:`, Fault: faultproxy.ResetAfter(64 << 10)}, mustFail, "", true, false},
+		{"base pull: a corrupted layer byte always", faultproxy.Rule{Method: "GET", Path: `/v2/base/.+/blobs/sha256:`, Fault: faultproxy.CorruptAt(1000)}, mustFail, "", true, false},
+		{"SDK image pull (--go image:): a corrupted layer byte always", faultproxy.Rule{Method: "GET", Path: `/v2/sdkimg/.+/blobs/sha256:`, Fault: faultproxy.CorruptAt(1000)}, mustFail, "", false, true},
+		{"SDK image pull (--go image:): 503 on a layer once", faultproxy.Rule{Method: "GET", Path: `/v2/sdkimg/.+/blobs/sha256:`, Times: 1, Fault: faultproxy.Fail(503)}, mustSucceed, "", false, true},
 	}
 
 	// The old image every case starts from, and a base image.
@@ -80,6 +87,11 @@ func TestPushFaults(t *testing.T) {
 	}
 	if err := remote.Write(baseRef, baseImg); err != nil {
 		t.Fatal(err)
+	}
+	// An SDK image, for --go image:REF.
+	sdkArchive := fakeRelease(t, work, 2, size)
+	if r := gorootimgRun(t, context.Background(), env, nil, "build", "-q", "--go", sdkArchive, "--platform", "linux/amd64", "--recipe", "full", "-t", reg.Host+"/sdkimg/go:1", "--push"); r.code != 0 {
+		t.Fatalf("pushing the SDK image: %v", r)
 	}
 	oldArchive := fakeRelease(t, work, 1, size)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -102,6 +114,13 @@ func TestPushFaults(t *testing.T) {
 			if tc.base {
 				extra = []string{"--base", p.Host() + "/base/img:1"}
 			}
+			caseEnv := env
+			if tc.sdkImage {
+				// The SDK comes from the image: a cache of its own, so the
+				// check below sees whether the damaged SDK was kept.
+				newArchive = "image:" + p.Host() + "/sdkimg/go:1"
+				caseEnv = []string{"GOROOTIMG_CACHE=" + filepath.Join(t.TempDir(), "cache")}
+			}
 			newDigest := layoutDigest(t, env, newArchive, extra...)
 
 			rule := tc.rule
@@ -109,7 +128,7 @@ func TestPushFaults(t *testing.T) {
 			if err := p.SetRules(rule); err != nil {
 				t.Fatal(err)
 			}
-			r := gorootimgRun(t, ctx, env, nil, append([]string{"build", "-q", "--go", newArchive, "--platform", "linux/amd64", "--recipe", "full", "-t", ref, "--push"}, extra...)...)
+			r := gorootimgRun(t, ctx, caseEnv, nil, append([]string{"build", "-q", "--go", newArchive, "--platform", "linux/amd64", "--recipe", "full", "-t", ref, "--push"}, extra...)...)
 			hits := p.Hits(tc.name)
 			p.SetRules()
 			got, problems := direct.tagState(repo, "v1")
@@ -129,8 +148,14 @@ func TestPushFaults(t *testing.T) {
 			if len(r.tmpLeft) > 0 {
 				t.Errorf("the push left temporary files: %v", r.tmpLeft)
 			}
-			if l := leftovers(filepath.Join(work, "cache")); len(l) > 0 {
-				t.Errorf("the push left files in the cache's temporary directories: %v", l)
+			for _, e := range caseEnv {
+				cache := strings.TrimPrefix(e, "GOROOTIMG_CACHE=")
+				if l := leftovers(cache); len(l) > 0 {
+					t.Errorf("the push left files in the cache's temporary directories: %v", l)
+				}
+				if ts, _ := os.ReadDir(filepath.Join(cache, "sdk")); tc.sdkImage && r.code != 0 && len(ts) > 0 {
+					t.Errorf("a failed build from a damaged SDK image kept %d SDK trees in its cache", len(ts))
+				}
 			}
 			switch tc.expect {
 			case mustSucceed:
