@@ -80,12 +80,12 @@ func saved(n, full int64) float64 {
 
 // WriteText writes the report as tables, one per platform.
 func (r *Report) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	for i, p := range r.Platforms {
 		if i > 0 {
-			fmt.Fprintln(tw)
+			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(tw, "%s %s, recipe %s, %s\t\t\t\t\n", p.Platform, p.GoVersion, r.Recipe, r.Compression)
+		fmt.Fprintf(w, "%s %s, recipe %s, %s layers:\n", p.Platform, p.GoVersion, r.Recipe, r.Compression)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintf(tw, "layer\tfiles\tuncompressed\tcompressed\tdigest\t\n")
 		for _, l := range p.Layers {
 			d := strings.TrimPrefix(l.Digest, "sha256:")
@@ -97,8 +97,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(tw, "total\t%d\t%s\t%s\t\t\n", p.Total.Files, human(p.Total.Uncompressed), human(p.Total.Compressed))
 		fmt.Fprintf(tw, "full SDK\t%d\t%s\t%s\t\t\n", p.FullTotal.Files, human(p.FullTotal.Uncompressed), human(p.FullTotal.Compressed))
 		fmt.Fprintf(tw, "saved\t%d\t%.1f%%\t%.1f%%\t\t\n", p.FullTotal.Files-p.Total.Files, p.SavedUncompressedPercent, p.SavedPercent)
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
-	return tw.Flush()
+	return nil
 }
 
 // human formats a byte count with a binary unit.

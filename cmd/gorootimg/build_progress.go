@@ -23,6 +23,7 @@ type progress struct {
 	push *mpb.Bar
 
 	finished bool
+	lines    []string // logf lines kept until the bars are gone
 }
 
 func isTerminal(w io.Writer) bool {
@@ -99,8 +100,10 @@ func (pr *progress) pushed(done, total int64) {
 func (pr *progress) logf(format string, args ...any) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	if pr.p != nil {
-		fmt.Fprintf(pr.p, "gorootimg: "+format+"\n", args...)
+	if pr.p != nil && !pr.finished {
+		// Lines written through mpb after its bars complete can be lost:
+		// keep them for done.
+		pr.lines = append(pr.lines, fmt.Sprintf("gorootimg: "+format+"\n", args...))
 		return
 	}
 	fmt.Fprintf(pr.w, "gorootimg: "+format+"\n", args...)
@@ -120,6 +123,10 @@ func (pr *progress) done() {
 	}
 	pr.mu.Unlock()
 	pr.p.Wait()
+	for _, l := range pr.lines {
+		io.WriteString(pr.w, l)
+	}
+	pr.lines = nil
 }
 
 func humanBytes(n int64) string {
