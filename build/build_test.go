@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -265,5 +266,52 @@ func TestLayerPlan(t *testing.T) {
 		if err != nil || p.String() != tc.want {
 			t.Errorf("ParseLayerPlan(%q) = %v, %v, want %s", tc.in, p, err, tc.want)
 		}
+	}
+}
+
+// TestRecipeSharesLayers builds the fake SDK with the full SDK and with a
+// recipe that drops tests and docs: the layers the recipe leaves alone are
+// the same blobs, and the report counts what it saved.
+func TestRecipeSharesLayers(t *testing.T) {
+	r, err := recipes.Lookup(filepath.Join("testdata", "notests.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	slim, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), Recipe: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slim.Close()
+	byGroup := func(ls []LayerReport) map[string]string {
+		m := map[string]string{}
+		for _, l := range ls {
+			m[l.Group] = l.Digest
+		}
+		return m
+	}
+	f, s := byGroup(full.Report.Platforms[0].Layers), byGroup(slim.Report.Platforms[0].Layers)
+	for _, g := range []string{"toolchain", "std", "cmd"} {
+		if f[g] == "" || f[g] != s[g] {
+			t.Errorf("%s layer: full %q, recipe %q; want the same blob", g, f[g], s[g])
+		}
+	}
+	if _, ok := s["tests"]; ok {
+		t.Errorf("recipe without tests has a tests layer")
+	}
+	if f["rest"] == s["rest"] {
+		t.Errorf("rest layer is the same with and without docs")
+	}
+	p := slim.Report.Platforms[0]
+	if p.FullTotal != full.Report.Platforms[0].Total || p.Total.Files >= p.FullTotal.Files || p.SavedPercent <= 0 {
+		t.Errorf("report: total %+v, full %+v, saved %v%%; want the full SDK's figures and a saving", p.Total, p.FullTotal, p.SavedPercent)
+	}
+	cf, _ := slim.Images[0].Image.ConfigFile()
+	if cf.Config.Labels[LabelRecipeDigest] != r.Digest() || r.Digest() == "" {
+		t.Errorf("recipe digest label = %q, want %q", cf.Config.Labels[LabelRecipeDigest], r.Digest())
 	}
 }
