@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/gorootimg/gorootimg/sdk"
@@ -58,6 +59,13 @@ func (f *sdkFlags) options(ctx context.Context, e *env, rf *remoteFlags) (sdk.Op
 	}
 	if rf != nil {
 		o.ImageOptions = rf.options()
+	}
+	if s := e.getenv("GOROOTIMG_MAX_SDK_SIZE"); s != "" {
+		n, err := parseSize(s)
+		if err != nil {
+			return sdk.Options{}, nil, fmt.Errorf("GOROOTIMG_MAX_SDK_SIZE=%q: want the most bytes an SDK may unpack to, such as 2147483648 or 2GiB", s)
+		}
+		o.MaxSize = n
 	}
 	vals := map[string]string{}
 	for _, k := range goEnvVars {
@@ -140,4 +148,24 @@ func cacheDir(getenv func(string) string) (string, error) {
 		return "", fmt.Errorf("no cache directory: set GOROOTIMG_CACHE (neither XDG_CACHE_HOME nor HOME is set)")
 	}
 	return filepath.Join(base, "gorootimg"), nil
+}
+
+// parseSize parses a positive byte count with an optional KiB, MiB or GiB
+// suffix.
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = rest, u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	return n * mult, nil
 }
