@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/internal/faultproxy"
 )
 
 func buildFake(t *testing.T, o Options) *Result {
@@ -389,4 +390,49 @@ func writeSinglePlatform(t *testing.T, img v1.Image) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// TestPushThroughFaults pushes through internal/faultproxy: 503s and 429s
+// on uploads are retried until the push succeeds; a tag update that keeps
+// failing fails the push and leaves the tag on the previous index.
+func TestPushThroughFaults(t *testing.T) {
+	srv := httptest.NewServer(quietRegistry())
+	defer srv.Close()
+	px := faultproxy.Start(t, srv.URL)
+	ref := px.Host() + "/go/faults:1.99"
+	ctx := context.Background()
+	first := buildFake(t, Options{SDKs: fakeSDKs(t, "amd64")})
+	if err := px.SetRules(
+		faultproxy.Rule{Name: "upload-503", Method: http.MethodPut, Path: "/v2/.+/blobs/uploads/.+", Times: 2, Fault: faultproxy.Fail(http.StatusServiceUnavailable)},
+		faultproxy.Rule{Name: "manifest-429", Method: http.MethodPut, Path: "/v2/.+/manifests/.+", Times: 1, Fault: faultproxy.FailRetryAfter(http.StatusTooManyRequests, "0")},
+	); err != nil {
+		t.Fatal(err)
+	}
+	if err := Push(ctx, ref, first.Index, PushOptions{}); err != nil {
+		t.Fatalf("Push through transient faults: %v", err)
+	}
+	if px.Hits("upload-503") != 2 || px.Hits("manifest-429") != 1 {
+		t.Errorf("faults fired %d and %d times, want 2 and 1", px.Hits("upload-503"), px.Hits("manifest-429"))
+	}
+	r, _ := name.ParseReference(ref)
+	want, _ := first.Index.Digest()
+	if d, err := remote.Head(r); err != nil || d.Digest != want {
+		t.Fatalf("tag after push = %v, %v; want %s", d, err, want)
+	}
+
+	second := buildFake(t, Options{SDKs: fakeSDKs(t, "amd64"), Compression: "zstd"})
+	if err := px.SetRules(faultproxy.Rule{Name: "tag-500", Method: http.MethodPut, Path: "/v2/.+/manifests/1.99$", Fault: faultproxy.Fail(http.StatusInternalServerError)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Push(ctx, ref, second.Index, PushOptions{}); err == nil {
+		t.Fatal("Push with the tag update failing = nil error")
+	}
+	if d, err := remote.Head(r); err != nil || d.Digest != want {
+		t.Errorf("tag after a failed push = %v, %v; want it left at %s", d, err, want)
+	}
+	// The platform manifest went up by digest before the tag was tried.
+	im, _ := second.Index.IndexManifest()
+	if _, err := remote.Head(r.Context().Digest(im.Manifests[0].Digest.String())); err != nil {
+		t.Errorf("platform manifest was not pushed before the tag: %v", err)
+	}
 }
