@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tests='^(TestHostileResolve|TestHostileBuild|TestPushFaults|TestCredentials|TestPlainHTTPNeedsInsecure|TestTLSVerification|TestConcurrentBuilds|TestInterrupt|TestInterruptWhileWriting)$'
+tests='^(TestHostileResolve|TestHostileBuild|TestPushFaults|TestCredentials|TestPlainHTTPNeedsInsecure|TestTLSVerification|TestConcurrentBuilds|TestInterrupt|TestInterruptWhileWriting|TestKillThenRebuild)$'
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 

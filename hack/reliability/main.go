@@ -42,6 +42,7 @@ var sections = []struct{ test, title, cols string }{
 	{"TestConcurrentBuilds", "Concurrency and interruption", "| Case | Outcome | Checked | Test |"},
 	{"TestInterrupt", "", ""},
 	{"TestInterruptWhileWriting", "", ""},
+	{"TestKillThenRebuild", "", ""},
 }
 
 var prefix = regexp.MustCompile(`^\s*[\w.]+_test\.go:\d+: `)

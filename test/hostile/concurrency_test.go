@@ -325,3 +325,56 @@ func TestInterruptWhileWriting(t *testing.T) {
 		})
 	}
 }
+
+// TestKillThenRebuild kills a build (SIGKILL: no chance to clean up) while
+// it writes layers into the cache, then builds again with the same cache:
+// the second build must succeed with the digest a clean build gives, and
+// the cache must re-hash clean (a killed run may leave its temporary
+// directory behind, nothing else).
+func TestKillThenRebuild(t *testing.T) {
+	work := t.TempDir()
+	cache := filepath.Join(work, "cache")
+	archive := fakeRelease(t, work, 51, 48<<20)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if _, err := sdk.Resolve(ctx, archive, []sdk.Platform{{OS: GOOS, Arch: GOARCH}}, sdk.Options{CacheDir: cache}); err != nil {
+		t.Fatal(err)
+	}
+	args := func(out string) []string {
+		return []string{"build", "-q", "--go", archive, "--platform", "linux/amd64", "--recipe", "full", "--oci-layout", out}
+	}
+	want := layoutDigest(t, []string{"GOROOTIMG_CACHE=" + filepath.Join(work, "ref-cache")}, archive)
+	killed := false
+	r := gorootimgRun(t, ctx, []string{"GOROOTIMG_CACHE=" + cache}, func(proc *os.Process) {
+		for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+			if l := leftovers(cache); len(l) > 0 && strings.Contains(l[0], "/build/tmp/") {
+				killed = proc.Kill() == nil
+				return
+			}
+		}
+	}, args(filepath.Join(work, "out1"))...)
+	if !killed {
+		t.Skipf("the build wrote no temporary layer file before it ended (%v); nothing to kill", r)
+	}
+	r = gorootimgRun(t, ctx, []string{"GOROOTIMG_CACHE=" + cache}, nil, args(filepath.Join(work, "out2"))...)
+	if r.code != 0 {
+		t.Fatalf("rebuild after a killed build: %v", r)
+	}
+	if got := strings.TrimSpace(r.stdout); got != want {
+		t.Errorf("rebuild after a killed build = %s, want %s (a clean build's digest)", got, want)
+	}
+	var problems []string
+	for _, p := range verifyCache(cache, cache) {
+		if !strings.Contains(p, "/tmp/") {
+			problems = append(problems, p)
+		}
+	}
+	if len(problems) > 0 {
+		t.Errorf("the cache is damaged after a killed build: %v", problems)
+	}
+	if _, err := checkLayout(filepath.Join(work, "out2")); err != nil {
+		t.Errorf("rebuild wrote an invalid layout: %v", err)
+	}
+	left := len(leftovers(cache))
+	t.Logf("ROW\tSIGKILL while writing layers, then the same build again\trebuild exit 0 with the clean build's digest\tcache re-hashed clean; %d temporary files of the killed run left in the cache's tmp/", left)
+}
