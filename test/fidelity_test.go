@@ -138,33 +138,37 @@ func TestFidelity(t *testing.T) {
 	}
 	opts := sdkOptions(t)
 	ctx := context.Background()
-	var rows []Row
 	for _, rel := range listEnv("GOROOTIMG_FIDELITY_RELEASES", defaultReleases) {
-		t.Run(rel, func(t *testing.T) {
-			rows = append(rows, fidelity(ctx, t, rel, opts)...)
-		})
-	}
-	for _, r := range rows {
-		t.Logf("%s %-8s %6.1f MB of %6.1f MB (%4.1f%%)  probes %d/%d same, artifacts %d/%d identical %s",
-			r.Release, r.Recipe, float64(r.KeptBytes)/1e6, float64(r.FullBytes)/1e6, 100*float64(r.KeptBytes)/float64(r.FullBytes),
-			r.Same, r.Probes, r.Identical, r.Artifacts, r.Note)
-	}
-	if out := os.Getenv("GOROOTIMG_FIDELITY_OUT"); out != "" {
-		f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rows {
-			b, _ := json.Marshal(r)
-			fmt.Fprintf(f, "%s\n", b)
-		}
-		if err := f.Close(); err != nil {
-			t.Fatal(err)
-		}
+		t.Run(rel, func(t *testing.T) { fidelity(ctx, t, rel, opts) })
 	}
 }
 
-func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) []Row {
+// record logs a row of the results table as soon as it is known and
+// appends it to GOROOTIMG_FIDELITY_OUT, so a long run that is stopped
+// keeps what it proved.
+func record(t *testing.T, r Row) {
+	t.Logf("%s %-8s %6.1f MB of %6.1f MB (%4.1f%%)  probes %d/%d same, artifacts %d/%d identical %s",
+		r.Release, r.Recipe, float64(r.KeptBytes)/1e6, float64(r.FullBytes)/1e6, 100*float64(r.KeptBytes)/float64(r.FullBytes),
+		r.Same, r.Probes, r.Identical, r.Artifacts, r.Note)
+	out := os.Getenv("GOROOTIMG_FIDELITY_OUT")
+	if out == "" {
+		return
+	}
+	if t.Failed() {
+		r.Note = "FAILED"
+	}
+	f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(r)
+	fmt.Fprintf(f, "%s\n", b)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) {
 	sdks, err := sdk.Resolve(ctx, rel, []sdk.Platform{sdk.HostPlatform()}, opts)
 	if err != nil {
 		t.Fatalf("sdk.Resolve(%q) = %v", rel, err)
@@ -203,7 +207,6 @@ func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) [
 			}
 		}
 	}
-	var rows []Row
 	for _, r := range rs {
 		plan, err := prune.Resolve(ctx, target, r)
 		if err != nil {
@@ -215,7 +218,7 @@ func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) [
 				t.Errorf("%s: full drops %d files and strips %d, want none", s.Version, len(plan.Dropped), len(plan.Stripped))
 			}
 			row.Note = "same files as the SDK"
-			rows = append(rows, row)
+			record(t, row)
 			continue
 		}
 		t.Run(r.Name, func(t *testing.T) {
@@ -268,13 +271,12 @@ func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) [
 					}
 				}
 			}
+			record(t, row)
 		})
-		rows = append(rows, row)
 	}
 	if v, _ := recipes.ParseVersion(s.Version); v.Compare(recipes.Version{Major: 1, Minor: 25}) >= 0 && slices.ContainsFunc(base, func(r probes.Result) bool { return r.Probe == "coverpkg" }) {
 		t.Run("sabotage", func(t *testing.T) { sabotage(ctx, t, target, base, work) })
 	}
-	return rows
 }
 
 // sabotage shows the fidelity check can fail: ci without src/cmd is the
