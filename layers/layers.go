@@ -97,8 +97,11 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 	mtime = mtime.UTC().Truncate(time.Second)
 
 	var done int64
-	files := newReadAhead(ctx, list, o.readAhead)
-	defer files.stop()
+	var files *readAhead
+	if o.readAhead > 0 {
+		files = newReadAhead(ctx, list, o.readAhead)
+		defer files.stop()
+	}
 	for i, e := range list {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -114,7 +117,13 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 		if e.Src == "" {
 			continue
 		}
-		r, err := files.get(i)
+		var r io.Reader
+		if files != nil {
+			r, err = files.get(i)
+		} else {
+			res := load(e)
+			r, err = res.r, res.err
+		}
 		if err != nil {
 			return nil, err
 		}
