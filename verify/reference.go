@@ -52,9 +52,16 @@ func (o *options) reference(ctx context.Context, rep *Report, caps []probes.Capa
 		}
 	}
 	if len(missing) > 0 || len(mods) > 0 {
-		full, err := sdk.Resolve(ctx, rep.GoVersion, []sdk.Platform{{OS: runtimeOS(rep.Platform), Arch: runtimeArch(rep.Platform)}}, o.sdk)
-		if err != nil {
-			return nil, fmt.Errorf("fetching the full SDK of %s for reference: %w", rep.GoVersion, err)
+		full := []*sdk.SDK{o.refSDK}
+		if o.refSDK == nil {
+			var err error
+			full, err = sdk.Resolve(ctx, rep.GoVersion, []sdk.Platform{{OS: runtimeOS(rep.Platform), Arch: runtimeArch(rep.Platform)}}, o.sdk)
+			if err != nil {
+				return nil, fmt.Errorf("fetching the full SDK of %s for reference: %w", rep.GoVersion, err)
+			}
+		}
+		if full[0].Version != rep.GoVersion || full[0].Platform().String() != rep.Platform {
+			return nil, fmt.Errorf("the reference SDK is %s %s; the image holds %s %s", full[0].Version, full[0].Platform(), rep.GoVersion, rep.Platform)
 		}
 		c.source = full[0].Source
 		fullDir := full[0].Dir

@@ -54,35 +54,35 @@ func (s *sandbox) inside(v string) string {
 		maps = append(maps, m{filepath.Clean(host), in})
 	}
 	maps = append(maps, m{filepath.Clean(s.Root), ""})
-	// Longest host prefix first.
+	// Longest host prefix first; one pass, so a rewritten path is never
+	// rewritten again.
 	sort.Slice(maps, func(i, j int) bool { return len(maps[i].host) > len(maps[j].host) })
-	for _, x := range maps {
-		var b strings.Builder
-		for rest := v; ; {
-			i := strings.Index(rest, x.host)
-			if i < 0 {
-				b.WriteString(rest)
+	var b strings.Builder
+	for i := 0; i < len(v); {
+		if i == 0 || strings.ContainsRune("=: ", rune(v[i-1])) {
+			matched := false
+			for _, x := range maps {
+				end := i + len(x.host)
+				if !strings.HasPrefix(v[i:], x.host) || end < len(v) && v[end] != '/' && v[end] != ':' {
+					continue
+				}
+				in := x.in
+				if in == "" && (end == len(v) || v[end] != '/') {
+					in = "/"
+				}
+				b.WriteString(in)
+				i = end
+				matched = true
 				break
 			}
-			end := i + len(x.host)
-			before := i == 0 || strings.ContainsRune("=: ", rune(rest[i-1]))
-			after := end == len(rest) || rest[end] == '/' || rest[end] == ':'
-			if !before || !after {
-				b.WriteString(rest[:end])
-				rest = rest[end:]
+			if matched {
 				continue
 			}
-			b.WriteString(rest[:i])
-			in := x.in
-			if in == "" && (end == len(rest) || rest[end] != '/') {
-				in = "/"
-			}
-			b.WriteString(in)
-			rest = rest[end:]
 		}
-		v = b.String()
+		b.WriteByte(v[i])
+		i++
 	}
-	return v
+	return b.String()
 }
 
 // command returns the command that runs argv in dir with env inside the

@@ -219,7 +219,9 @@ func main() {
 `
 
 func TestSandboxInside(t *testing.T) {
-	sb := &sandbox{Root: "/w/rootfs", Binds: map[string]string{"/ref/go": "/cache/sdk/abc"}}
+	// The reference SDK may live at a path the image also has (--reference
+	// local gives /usr/local/go): a path is rewritten once, never twice.
+	sb := &sandbox{Root: "/w/rootfs", Binds: map[string]string{"/ref/go": "/cache/sdk/abc", "/gorootimg-ref/go": "/usr/local/go"}}
 	for _, tc := range []struct{ in, want string }{
 		{"/w/rootfs", "/"},
 		{"/w/rootfs/usr/local/go/bin/go", "/usr/local/go/bin/go"},
@@ -230,6 +232,9 @@ func TestSandboxInside(t *testing.T) {
 		{"/w/rootfs2/x", "/w/rootfs2/x"},
 		{"/x/w/rootfs/y", "/x/w/rootfs/y"},
 		{"GOROOT=/w/rootfs:x", "GOROOT=/:x"},
+		{"GOROOT=/w/rootfs/usr/local/go", "GOROOT=/usr/local/go"},
+		{"GOROOT=/usr/local/go", "GOROOT=/gorootimg-ref/go"},
+		{"PATH=/w/rootfs/usr/local/go/bin:/usr/local/go/bin", "PATH=/usr/local/go/bin:/gorootimg-ref/go/bin"},
 	} {
 		if got := sb.inside(tc.in); got != tc.want {
 			t.Errorf("inside(%q) = %q, want %q", tc.in, got, tc.want)

@@ -50,6 +50,7 @@ type options struct {
 	workDir     string
 	cache       *ReferenceCache
 	extraCaps   []probes.Capability
+	refSDK      *sdk.SDK
 }
 
 // WithGOROOT sets where GOROOT lives in the image; by default the image's
@@ -134,6 +135,18 @@ func WithWorkDir(dir string) Option {
 func WithReferenceCache(c *ReferenceCache) Option {
 	return func(o *options) error {
 		o.cache = c
+		return nil
+	}
+}
+
+// WithReferenceSDK uses s as the full SDK to compare with instead of
+// fetching the image's release. It must be the same release.
+func WithReferenceSDK(s *sdk.SDK) Option {
+	return func(o *options) error {
+		if s == nil {
+			return errors.New("reference SDK: nil")
+		}
+		o.refSDK = s
 		return nil
 	}
 }

@@ -49,6 +49,7 @@ and tested with both toolchains and the results compared.`,
 			recipe := fs.String("recipe", "", "check this recipe's capabilities instead of the image label's (a name or a file)")
 			probeDirs := fs.StringArray("probes", nil, "a Go module `DIR` to build, vet and test as well (repeatable)")
 			sandbox := fs.String("sandbox", verify.SandboxAuto, "auto (when root), on or off")
+			reference := fs.String("reference", "", "the full SDK to compare with, as a --go value (default: the image's release, fetched)")
 			asJSON := fs.Bool("json", false, "print the report as JSON")
 			var rf remoteFlags
 			rf.register(fs)
@@ -81,6 +82,13 @@ and tested with both toolchains and the results compared.`,
 						return err
 					}
 					opts = append(opts, verify.WithRecipe(r))
+				}
+				if *reference != "" {
+					sdks, err := sdk.Resolve(ctx, *reference, []sdk.Platform{p}, so)
+					if err != nil {
+						return err
+					}
+					opts = append(opts, verify.WithReferenceSDK(sdks[0]))
 				}
 				if len(*probeDirs) > 0 {
 					opts = append(opts, verify.WithUserModules(*probeDirs...))
