@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
 	"github.com/gorootimg/gorootimg/layers"
@@ -49,12 +50,32 @@ func newStore(cacheDir string) (*store, func() error, error) {
 			return nil, nil, fmt.Errorf("creating build cache: %w", err)
 		}
 	}
+	removeStale(filepath.Join(cacheDir, "tmp"))
 	tmp, err := os.MkdirTemp(filepath.Join(cacheDir, "tmp"), "run-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating build cache: %w", err)
 	}
 	st.tmp = tmp
 	return st, func() error { return os.RemoveAll(tmp) }, nil
+}
+
+// staleAfter is how old a run's temporary directory must be before a later
+// run removes it: a run that old was killed (a live one is far younger).
+const staleAfter = 24 * time.Hour
+
+// removeStale removes the temporary directories of runs that were killed
+// (SIGKILL, a crash) and so could not clean up after themselves.
+func removeStale(dir string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err == nil && strings.HasPrefix(e.Name(), "run-") && time.Since(fi.ModTime()) > staleAfter {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 func (st *store) workDir(prefix string) (string, error) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -59,20 +60,20 @@ func WriteLayout(ctx context.Context, dir, tag string, idx v1.ImageIndex, lo Lay
 	if err != nil {
 		return err
 	}
-	target := dir
-	if !existing {
-		parent := filepath.Dir(filepath.Clean(dir))
-		if err := os.MkdirAll(parent, 0o755); err != nil {
-			return fmt.Errorf("writing OCI layout %q: %w", dir, err)
-		}
-		target, err = os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
-		if err != nil {
-			return fmt.Errorf("writing OCI layout %q: %w", dir, err)
-		}
-		defer os.RemoveAll(target) // nothing left to remove after the rename
-		if err := os.Chmod(target, 0o755); err != nil {
-			return err
-		}
+	if existing {
+		return addToLayout(ctx, dir, tag, idx, lo)
+	}
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("writing OCI layout %q: %w", dir, err)
+	}
+	target, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("writing OCI layout %q: %w", dir, err)
+	}
+	defer os.RemoveAll(target) // nothing left to remove after the rename
+	if err := os.Chmod(target, 0o755); err != nil {
+		return err
 	}
 	if err := writeIndexBlobs(ctx, target, idx); err != nil {
 		return fmt.Errorf("writing OCI layout %q: %w", dir, err)
@@ -80,14 +81,37 @@ func WriteLayout(ctx context.Context, dir, tag string, idx v1.ImageIndex, lo Lay
 	if err := writeIndexJSON(target, tag, idx, lo); err != nil {
 		return fmt.Errorf("writing OCI layout %q: %w", dir, err)
 	}
-	if !existing {
-		if err := atomicfile.WriteFile(filepath.Join(target, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
-			return err
+	if err := atomicfile.WriteFile(filepath.Join(target, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
+		return err
+	}
+	os.Remove(dir) // an empty directory may be replaced
+	if err := os.Rename(target, dir); err != nil {
+		// Another writer may have put a layout there first: join it.
+		if ok, lerr := layoutState(dir); lerr == nil && ok {
+			return addToLayout(ctx, dir, tag, idx, lo)
 		}
-		os.Remove(dir) // an empty directory may be replaced
-		if err := os.Rename(target, dir); err != nil {
-			return fmt.Errorf("writing OCI layout %q: %w", dir, err)
-		}
+		return fmt.Errorf("writing OCI layout %q: %w", dir, err)
+	}
+	return nil
+}
+
+// addToLayout adds the index to an existing layout under an exclusive lock
+// on the directory, so concurrent writers do not lose each other's tags.
+func addToLayout(ctx context.Context, dir, tag string, idx v1.ImageIndex, lo LayoutOptions) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("writing OCI layout %q: %w", dir, err)
+	}
+	defer d.Close()
+	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("locking OCI layout %q: %w", dir, err)
+	}
+	defer syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
+	if err := writeIndexBlobs(ctx, dir, idx); err != nil {
+		return fmt.Errorf("writing OCI layout %q: %w", dir, err)
+	}
+	if err := writeIndexJSON(dir, tag, idx, lo); err != nil {
+		return fmt.Errorf("writing OCI layout %q: %w", dir, err)
 	}
 	return nil
 }

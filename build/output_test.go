@@ -3,6 +3,7 @@ package build
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -434,5 +435,30 @@ func TestPushThroughFaults(t *testing.T) {
 	im, _ := second.Index.IndexManifest()
 	if _, err := remote.Head(r.Context().Digest(im.Manifests[0].Digest.String())); err != nil {
 		t.Errorf("platform manifest was not pushed before the tag: %v", err)
+	}
+}
+
+// TestWriteLayoutConcurrent has several writers create one new layout at
+// once, each with its own tag: every write succeeds and every tag is there.
+func TestWriteLayoutConcurrent(t *testing.T) {
+	res := buildFake(t, Options{})
+	out := filepath.Join(t.TempDir(), "shared")
+	const n = 6
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			errs <- WriteLayout(context.Background(), out, fmt.Sprintf("t%d", i), res.Index, LayoutOptions{})
+		}()
+	}
+	want := map[string]v1.ImageIndex{}
+	for i := range n {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent WriteLayout: %v", err)
+		}
+		want[fmt.Sprintf("t%d", i)] = res.Index
+	}
+	checkLayoutTags(t, out, want)
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".shared.tmp-*")); len(left) > 0 {
+		t.Errorf("temporary layouts left behind: %v", left)
 	}
 }
