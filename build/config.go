@@ -25,6 +25,9 @@ const (
 	// LabelGOROOT is where the SDK lives in the image ("/usr/local/go").
 	LabelGOROOT = "io.github.gorootimg.goroot"
 
+	// The OCI pre-defined annotation keys gorootimg sets as labels: the Go
+	// release without "go", the created time, the base image's name and
+	// digest, and --source.
 	LabelOCIVersion    = "org.opencontainers.image.version"
 	LabelOCICreated    = "org.opencontainers.image.created"
 	LabelOCIBaseName   = "org.opencontainers.image.base.name"
