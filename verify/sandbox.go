@@ -114,7 +114,7 @@ func (s *sandbox) command(ctx context.Context, dir string, env, argv []string) *
 	}
 	fmt.Fprintf(&script, "exec %s --root=\"$R\" --wd=\"$W\" -- \"$@\"\n", tool("unshare"))
 
-	args := []string{"--mount", "--pid", "--fork", "--", "/bin/sh", "-c", script.String(), "sh", filepath.Clean(s.Root), s.inside(dir)}
+	args := []string{"--mount", "--pid", "--fork", "--kill-child", "--", "/bin/sh", "-c", script.String(), "sh", filepath.Clean(s.Root), s.inside(dir)}
 	for _, in := range ins {
 		args = append(args, s.Binds[in])
 	}

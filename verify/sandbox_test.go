@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -301,4 +302,55 @@ func TestRequiredCapabilities(t *testing.T) {
 	if slices.Contains(got, probes.Vet) || !slices.Contains(got, probes.Cross) {
 		t.Errorf("requiredCapabilities(build recipe, label ci) = %v, want build's", got)
 	}
+}
+
+// TestSandboxCancel: canceling the context kills everything in the
+// sandbox, not only the unshare process the caller started.
+func TestSandboxCancel(t *testing.T) {
+	testenv.NeedRoot(t)
+	testenv.NeedTool(t, "unshare", "mount")
+	root := t.TempDir()
+	src := filepath.Join(t.TempDir(), "main.go")
+	os.WriteFile(src, []byte("package main\n\nimport (\n\t\"os\"\n\t\"time\"\n)\n\nfunc main() {\n\tos.WriteFile(\"/started\", nil, 0o644)\n\ttime.Sleep(time.Minute)\n}\n"), 0o644)
+	build := exec.Command("go", "build", "-o", filepath.Join(root, "sleeper"), src)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building: %v\n%s", err, out)
+	}
+	if err := prepareSandboxRoot(root); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := (&sandbox{Root: root}).command(ctx, root, nil, []string{filepath.Join(root, "sleeper")})
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 600; i++ {
+		if _, err := os.Stat(filepath.Join(root, "started")); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	cmd.Wait()
+	// Give the kernel a moment to reap the namespace.
+	for i := 0; i < 50; i++ {
+		if len(processesIn(root)) == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("processes still running in the sandbox after cancel: %v", processesIn(root))
+}
+
+// processesIn lists the pids whose root directory is root.
+func processesIn(root string) []string {
+	var pids []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if l, err := os.Readlink(filepath.Join("/proc", e.Name(), "root")); err == nil && l == root {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
 }
