@@ -16,11 +16,15 @@ if [ -z "$releases" ]; then
 	newest=$(go version | sed -n 's/.*go1\.\([0-9]*\).*/\1/p')
 	releases=$(seq 21 "$newest" | sed 's/^/1./')
 fi
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+# Rows accumulate in a committed file, so a run of some release lines
+# replaces only their rows and the table keeps the others.
+out="$PWD/hack/fidelity/results.jsonl"
+touch "$out"
 status=0
 for r in $releases; do
 	echo "fidelity: $r" >&2
+	grep -v "\"release\":\"go$r\." "$out" >"$out.tmp" || true
+	mv "$out.tmp" "$out"
 	GOROOTIMG_FIDELITY_RELEASES=$r \
 	GOROOTIMG_FIDELITY_RECIPES=full,slim,ci,build,minimal \
 	GOROOTIMG_FIDELITY_OUT=$out \
