@@ -32,11 +32,12 @@ for r in $releases; do
 done
 table=$(go run ./hack/fidelity <"$out")
 echo "$table"
-doc=docs/recipes.md
-awk -v table="$table" '
-	/<!-- fidelity-table:start -->/ { print; print table; skip = 1; next }
-	/<!-- fidelity-table:end -->/ { skip = 0 }
-	!skip { print }
-' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
-echo "fidelity: wrote the table to $doc" >&2
+for doc in docs/recipes.md README.md; do
+	awk -v table="$table" '
+		/<!-- fidelity-table:start -->/ { print; print table; skip = 1; next }
+		/<!-- fidelity-table:end -->/ { skip = 0 }
+		!skip { print }
+	' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
+	echo "fidelity: wrote the table to $doc" >&2
+done
 exit $status
