@@ -100,7 +100,7 @@ func (p LayerPlan) split(files prune.FileSet, goroot string) []groupEntries {
 		case f.Mode&fs.ModeSymlink != 0:
 			e.Mode, e.Link = fs.ModeSymlink|0o777, f.Link
 		default:
-			e.Mode, e.Src, e.Size = layers.GOROOTMode(f.Name), f.Src, f.Size
+			e.Mode, e.Src, e.Size = prune.ModeOf(f.Name), f.Src, f.Size
 		}
 		g := p.group(f.Name)
 		by[g] = append(by[g], e)

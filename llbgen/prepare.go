@@ -9,14 +9,13 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/prune"
 )
 
 // Prepare writes files (the kept GOROOT files, as prune.Apply returns them)
 // below dir, which must not exist yet or be empty, so that dir can be passed
 // to buildctl as the local context: --local goroot=DIR. Modes are the ones
-// gorootimg build gives the files in an image (layers.GOROOTMode), and every
+// gorootimg build gives the files in an image (prune.ModeOf), and every
 // modification time is t, so BuildKit's content checksum of the context, and
 // with it the build cache key, depends on nothing but the files.
 func Prepare(ctx context.Context, dir string, files prune.FileSet, t time.Time) error {
@@ -49,7 +48,7 @@ func Prepare(ctx context.Context, dir string, files prune.FileSet, t time.Time) 
 				return fmt.Errorf("preparing %q: %w", f.Name, err)
 			}
 		case f.Mode.IsRegular():
-			if err := copyFile(dst, f.Src, layers.GOROOTMode(f.Name)); err != nil {
+			if err := copyFile(dst, f.Src, prune.ModeOf(f.Name)); err != nil {
 				return fmt.Errorf("preparing %q: %w", f.Name, err)
 			}
 			if err := os.Chtimes(dst, t, t); err != nil {

@@ -2,45 +2,15 @@ package sdk
 
 import (
 	"fmt"
+	"github.com/gorootimg/gorootimg/prune"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
-	"strings"
 )
 
 // Mode is the permission a file in a Go SDK gets from its role, as
-// cmd/distpack assigns it: 0755 for bin/, pkg/tool/, scripts and the
-// go_*_*_exec wrappers, 0644 for everything else. name is slash-separated
-// and relative to GOROOT.
-func Mode(name string) fs.FileMode {
-	if strings.HasPrefix(name, "bin/") ||
-		strings.HasPrefix(name, "pkg/tool/") ||
-		strings.HasSuffix(name, ".bash") ||
-		strings.HasSuffix(name, ".sh") ||
-		strings.HasSuffix(name, ".pl") ||
-		strings.HasSuffix(name, ".rc") {
-		return 0o755
-	}
-	if isExecWrapper(path.Base(name)) {
-		return 0o755
-	}
-	return 0o644
-}
-
-// isExecWrapper matches go_?*_?*_exec (go_js_wasm_exec, go_wasip1_wasm32_exec).
-func isExecWrapper(base string) bool {
-	rest, ok := strings.CutPrefix(base, "go_")
-	if !ok {
-		return false
-	}
-	rest, ok = strings.CutSuffix(rest, "_exec")
-	if !ok {
-		return false
-	}
-	a, b, ok := strings.Cut(rest, "_")
-	return ok && a != "" && b != ""
-}
+// cmd/distpack assigns it (see prune.ModeOf).
+func Mode(name string) fs.FileMode { return prune.ModeOf(name) }
 
 // normalize makes a freshly extracted tree look the same whatever its
 // source: every nested _go.mod (the module zip's name for it) becomes
