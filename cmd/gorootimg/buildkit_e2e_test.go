@@ -224,7 +224,7 @@ func TestBuildKitEndToEnd(t *testing.T) {
 	}
 
 	const goroot = "/usr/local/go"
-	common := []string{"--go", "local", "--recipe", "minimal", "--platform", "linux/amd64", "--base", base}
+	common := []string{"--go", "local", "--recipe", "ci", "--platform", "linux/amd64", "--base", base}
 
 	// 3. gorootimg build.
 	built := reg.Host + "/go:build"
