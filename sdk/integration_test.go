@@ -3,7 +3,6 @@ package sdk
 import (
 	"context"
 	"encoding/json"
-	"go/version"
 	"net/http"
 	"os"
 	"os/exec"
@@ -11,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // realOptions configures Resolve the way cmd/gorootimg does, from 'go env'
@@ -140,33 +137,4 @@ func TestRealReleases(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestRealReleaseList reads the real golang.org/toolchain version list: it
-// must hold two supported final lines, each served for linux/amd64 and
-// linux/arm64.
-func TestRealReleaseList(t *testing.T) {
-	o := realOptions(t)
-	skipUnlessProxy(t, o)
-	o.CacheDir = t.TempDir() // no cached list to fall back on
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	rels, err := ListReleases(ctx, o)
-	if err != nil {
-		t.Fatalf("ListReleases: %v", err)
-	}
-	ps := []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}
-	sup, err := SupportedReleases(rels, ps)
-	if err != nil {
-		t.Fatalf("SupportedReleases: %v", err)
-	}
-	if len(sup) != SupportedLines || version.Compare(sup[0].Line(), sup[1].Line()) <= 0 || version.Compare(sup[1].Line(), "go1.21") < 0 {
-		t.Fatalf("SupportedReleases = %+v, want two lines newer than go1.21, newest first", sup)
-	}
-	for _, r := range sup {
-		if !r.Supported || !r.Final() {
-			t.Errorf("supported release %+v is not marked supported and final", r)
-		}
-	}
-	t.Logf("%d releases; supported: %s, %s", len(rels), sup[0].Version, sup[1].Version)
 }
