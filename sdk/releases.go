@@ -194,3 +194,11 @@ func v1PlatformList(ps []v1.Platform) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// IsReleaseSpec reports whether s names a Go release or line the way --go
+// does ("1.26", "1.25.3", "go1.27rc1"), so callers can check it before
+// fetching the version list.
+func IsReleaseSpec(s string) bool {
+	_, _, ok := parseRelease(strings.TrimSpace(s))
+	return ok
+}

@@ -106,6 +106,14 @@ func TestChooseRelease(t *testing.T) {
 	}
 }
 
+func TestIsReleaseSpec(t *testing.T) {
+	for in, want := range map[string]bool{"1.26": true, "go1.25.3": true, " 1.27rc1 ": true, "supported": false, "1": false, "1.26.x": false} {
+		if got := IsReleaseSpec(in); got != want {
+			t.Errorf("IsReleaseSpec(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
 func TestSupportedReleases(t *testing.T) {
 	rels := testReleases(t)
 	for _, tc := range []struct {
