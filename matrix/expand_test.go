@@ -159,7 +159,9 @@ func TestExpandErrors(t *testing.T) {
 		{"supported not served", func(f *File) { f.Platforms = []string{"linux/arm"} }, "go: supported: 1.25: no release is served for linux/arm"},
 		{"invalid tag", func(f *File) { f.Tags = []TagTemplate{"{{.Version}}+{{.Variant}}"} }, `tags: "{{.Version}}+{{.Variant}}" renders "1.26.11+" for go1.26.11: not a valid tag`},
 		{"tag with a leading dot", func(f *File) { f.Tags = []TagTemplate{".{{.Version}}{{.Suffix}}"} }, `renders ".1.26.11" for go1.26.11: not a valid tag: a tag cannot begin with "."`},
-		{"tag too long", func(f *File) { f.Tags = []TagTemplate{TagTemplate(strings.Repeat("x", 120)) + "{{.Version}}{{.Suffix}}"} }, "not a valid tag"},
+		{"tag too long", func(f *File) {
+			f.Tags = []TagTemplate{TagTemplate(strings.Repeat("x", 120)) + "{{.Version}}{{.Suffix}}"}
+		}, "not a valid tag"},
 		{"same tag for two variants", func(f *File) { f.Tags = []TagTemplate{"{{.Version}}"} }, `tags: "{{.Version}}" renders "1.26.11" for both go1.26.11 and go1.26.11 bookworm; give each variant its own tags`},
 		{"latest for two variants", func(f *File) { f.Tags = []TagTemplate{"{{.Version}}{{.Suffix}}", "latest"} }, `tags: "latest" renders "latest" for both go1.26.11 and go1.26.11 bookworm`},
 		{"image without a tag", func(f *File) { f.Tags = []TagTemplate{"{{.Minor}}{{.Suffix}}"}; f.Go = []Selector{"1.25", "1.25.3"} }, "tags: go1.25.3 gets no tag"},
