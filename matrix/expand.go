@@ -41,7 +41,7 @@ func (im *Image) String() string {
 	return im.Release.Version + " " + im.Variant.Name
 }
 
-// Ref is the image's tag tag in its repository.
+// Ref returns tag in the image's repository.
 func (im *Image) Ref(tag string) name.Tag { return im.Repository.Tag(tag) }
 
 // Expand turns the file into the list of images to build, given the
