@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +21,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/gorootimg/gorootimg/internal/atomicfile"
 )
 
 // Entry is one file, directory or symlink to put in a layer.
@@ -73,11 +74,12 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 	if err != nil {
 		return nil, err
 	}
-	f, err := createTemp(dst, o.sync)
+	f, err := atomicfile.Create(dst, 0o644)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("writing layer: %w", err)
 	}
-	defer f.abort()
+	defer f.Abort()
+	f.NoSync = !o.sync
 
 	l := &Layer{Path: dst, MediaType: o.compression.MediaType()}
 	bw := bufio.NewWriterSize(f.File, 1<<20)
@@ -165,68 +167,14 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 	if err := bw.Flush(); err != nil {
 		return nil, fmt.Errorf("writing layer %s: %w", dst, err)
 	}
-	if err := f.commit(); err != nil {
-		return nil, err
+	if err := f.Commit(); err != nil {
+		return nil, fmt.Errorf("writing layer: %w", err)
 	}
 	l.Digest = sum(digest)
 	l.DiffID = sum(diffID)
 	l.Size = blob.n
 	l.UncompressedSize = raw.n
 	return l, nil
-}
-
-// tempFile is the blob being written under a temporary name next to its
-// destination; commit renames it into place, after fsync when asked.
-type tempFile struct {
-	*os.File
-	dst  string
-	sync bool
-	done bool
-}
-
-func createTemp(dst string, sync bool) (*tempFile, error) {
-	dir, base := filepath.Split(dst)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return nil, fmt.Errorf("creating layer %s: %w", dst, err)
-	}
-	return &tempFile{File: f, dst: dst, sync: sync}, nil
-}
-
-func (f *tempFile) commit() error {
-	f.done = true
-	if f.sync {
-		if err := f.Sync(); err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			return fmt.Errorf("writing layer %s: %w", f.dst, err)
-		}
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing layer %s: %w", f.dst, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing layer %s: %w", f.dst, err)
-	}
-	if err := os.Rename(f.Name(), f.dst); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing layer %s: %w", f.dst, err)
-	}
-	return nil
-}
-
-func (f *tempFile) abort() {
-	if f.done {
-		return
-	}
-	f.done = true
-	f.Close()
-	os.Remove(f.Name())
 }
 
 func sum(h hash.Hash) v1.Hash {
