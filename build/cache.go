@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
+	"github.com/gorootimg/gorootimg/internal/stale"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -50,7 +51,7 @@ func newStore(cacheDir string) (*store, func() error, error) {
 			return nil, nil, fmt.Errorf("creating build cache: %w", err)
 		}
 	}
-	removeStale(filepath.Join(cacheDir, "tmp"))
+	stale.Remove(filepath.Join(cacheDir, "tmp"), "run-", staleAfter, nil)
 	tmp, err := os.MkdirTemp(filepath.Join(cacheDir, "tmp"), "run-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating build cache: %w", err)
@@ -62,21 +63,6 @@ func newStore(cacheDir string) (*store, func() error, error) {
 // staleAfter is how old a run's temporary directory must be before a later
 // run removes it: a run that old was killed (a live one is far younger).
 const staleAfter = 24 * time.Hour
-
-// removeStale removes the temporary directories of runs that were killed
-// (SIGKILL, a crash) and so could not clean up after themselves.
-func removeStale(dir string) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		fi, err := e.Info()
-		if err == nil && strings.HasPrefix(e.Name(), "run-") && time.Since(fi.ModTime()) > staleAfter {
-			os.RemoveAll(filepath.Join(dir, e.Name()))
-		}
-	}
-}
 
 func (st *store) workDir(prefix string) (string, error) {
 	d, err := os.MkdirTemp(st.tmp, prefix)
