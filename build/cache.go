@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
@@ -93,15 +92,18 @@ func (st *store) putLayer(key string, l *layers.Layer) error {
 	return st.putJSON(filepath.Join(st.dir, "layers", key+".json"), l)
 }
 
-// getLayer returns the layer recorded under key, or nil when there is none
-// or its blob is gone.
-func (st *store) getLayer(key string) (*layers.Layer, error) {
+// getLayer returns the layer recorded under key, or nil when there is none,
+// its blob is gone, or digests are wanted and it was written without them.
+func (st *store) getLayer(key string, digests bool) (*layers.Layer, error) {
 	if !st.persistent {
 		return nil, nil
 	}
 	var l layers.Layer
 	if ok, err := st.getJSON(filepath.Join(st.dir, "layers", key+".json"), &l); !ok || err != nil {
 		return nil, err
+	}
+	if digests && !l.HasDigests {
+		return nil, nil // written without its files' digests: write it again
 	}
 	l.Path = st.blobPath(&l)
 	if l.Check() != nil {
@@ -147,6 +149,11 @@ func (st *store) getPlatform(pl *platformLayers, o Options) (bool, error) {
 	}
 	if len(rec.Layers) == 0 || (rec.Reset == nil) != o.Base.IsScratch() {
 		return false, nil
+	}
+	for _, nl := range rec.Layers {
+		if o.SBOM && (nl == nil || nl.Layer == nil || !nl.Layer.HasDigests) {
+			return false, nil
+		}
 	}
 	for _, nl := range all {
 		if nl == nil || nl.Layer == nil {
@@ -270,11 +277,7 @@ func (st *store) sdkID(s *sdk.SDK) (string, error) {
 }
 
 func statID(fi fs.FileInfo) string {
-	var ino uint64
-	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
-		ino = sys.Ino
-	}
-	return fmt.Sprintf("%v %d %d %d", fi.Mode(), fi.Size(), fi.ModTime().UnixNano(), ino)
+	return fmt.Sprintf("%v %d %d %d", fi.Mode(), fi.Size(), fi.ModTime().UnixNano(), inode(fi))
 }
 
 func hashLines(lines ...string) string {

@@ -1,7 +1,6 @@
 package sbom
 
 import (
-	"archive/tar"
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -17,8 +16,7 @@ import (
 	"strings"
 	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -36,10 +34,12 @@ type Input struct {
 	// them: names relative to GOROOT, content readable at Src. Directories
 	// are skipped: SPDX lists files.
 	Files prune.FileSet
-	// Image, when Files is nil, is read instead: the regular files and
-	// symlinks below GOROOTPath in its flattened file system (whiteouts
-	// applied), so the SBOM lists exactly what the image holds.
-	Image v1.Image
+	// Digests, when Files is nil, are used instead: the files of the
+	// image's GOROOT layers as layers.Write hashed them while writing
+	// (WithFileDigests), named by their path in the image. Those below
+	// GOROOTPath are listed, so the SBOM lists exactly what the image
+	// holds without reading the layers back.
+	Digests []layers.FileDigest
 	// Required: GOROOTPath is where the files are in the image ("/usr/local/go").
 	GOROOTPath string
 	// Optional: Base is the base image reference ("" or "scratch" for none)
@@ -71,8 +71,8 @@ func (in *Input) Validate() error {
 		return errors.New("sbom input: no SDK")
 	case in.SDK.Version == "" || in.SDK.GOOS == "" || in.SDK.GOARCH == "":
 		return errors.New("sbom input: SDK without version or platform")
-	case in.Files == nil && in.Image == nil:
-		return errors.New("sbom input: neither files nor an image")
+	case in.Files == nil && in.Digests == nil:
+		return errors.New("sbom input: neither files nor file digests")
 	case in.Recipe == "":
 		return errors.New("sbom input: no recipe")
 	case !path.IsAbs(in.GOROOTPath) || path.Clean(in.GOROOTPath) != in.GOROOTPath:
@@ -107,7 +107,7 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 	if in.Files != nil {
 		files, err = fileEntries(ctx, in.Files)
 	} else {
-		files, err = imageEntries(ctx, in.Image, in.GOROOTPath)
+		files, err = digestEntries(ctx, in.Digests, in.GOROOTPath)
 	}
 	if err != nil {
 		return nil, err
@@ -275,45 +275,28 @@ func fileEntries(ctx context.Context, files prune.FileSet) ([]entry, error) {
 	return out, nil
 }
 
-// imageEntries hashes the regular files and symlinks below goroot in img's
-// flattened file system, sorted by name.
-func imageEntries(ctx context.Context, img v1.Image, goroot string) ([]entry, error) {
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
+// digestEntries turns the layer writer's digests of the files below
+// goroot into entries, sorted by name. A symlink's checksums are those of
+// its target's name, as fileEntries computes them.
+func digestEntries(ctx context.Context, ds []layers.FileDigest, goroot string) ([]entry, error) {
 	prefix := strings.TrimPrefix(goroot, "/") + "/"
 	var out []entry
-	for {
+	for _, d := range ds {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
+		rel, ok := strings.CutPrefix(d.Name, prefix)
+		if !ok || rel == "" || strings.HasPrefix(path.Base(rel), ".wh.") {
+			continue // not below GOROOT, or a whiteout: not a file of the image
 		}
-		if err != nil {
-			return nil, fmt.Errorf("reading image for SBOM: %w", err)
+		e := entry{name: rel, link: d.Link, sha1: d.SHA1, sha256: d.SHA256}
+		if d.Link != "" {
+			h1, h256 := sha1.New(), sha256.New()
+			io.WriteString(io.MultiWriter(h1, h256), d.Link)
+			e.sha1, e.sha256 = hexSum(h1), hexSum(h256)
+		} else if d.SHA1 == "" || d.SHA256 == "" {
+			return nil, fmt.Errorf("generating SBOM: no digests for %q", d.Name)
 		}
-		name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
-		rel, ok := strings.CutPrefix(name, prefix)
-		if !ok {
-			continue
-		}
-		h1, h256 := sha1.New(), sha256.New()
-		w := io.MultiWriter(h1, h256)
-		e := entry{name: rel}
-		switch h.Typeflag {
-		case tar.TypeReg:
-			if _, err := io.Copy(w, tr); err != nil {
-				return nil, fmt.Errorf("reading image for SBOM: %s: %w", name, err)
-			}
-		case tar.TypeSymlink:
-			e.link = h.Linkname
-			io.WriteString(w, h.Linkname)
-		default:
-			continue
-		}
-		e.sha1, e.sha256 = hexSum(h1), hexSum(h256)
 		out = append(out, e)
 	}
 	slices.SortFunc(out, func(a, b entry) int { return strings.Compare(a.name, b.name) })
