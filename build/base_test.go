@@ -129,4 +129,3 @@ func writeSinglePlatform(t *testing.T, img v1.Image) string {
 	}
 	return dir
 }
-
