@@ -1,6 +1,7 @@
 package build
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/gorootimg/gorootimg/internal/imagetest"
 	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/sbom"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -223,5 +226,67 @@ func TestStaleRunsRemoved(t *testing.T) {
 	}
 	if _, err := os.Stat(recent); err != nil {
 		t.Errorf("recent run directory %s was removed: %v", recent, err)
+	}
+}
+
+// TestSBOM builds with SBOMs: each image's document, made from the layer
+// writer's digests, is the one sbom.Generate makes from the recipe's files
+// on disk, and a cache filled without digests is not trusted for it.
+func TestSBOM(t *testing.T) {
+	ctx := context.Background()
+	r, err := recipes.Lookup(filepath.Join("testdata", "notests.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	o := Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Recipe: r, CacheDir: cache, Tool: "gorootimg test"}
+	plain, err := Build(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain.Close()
+	if len(plain.Images[0].Referrers) != 0 {
+		t.Errorf("build without SBOM has referrers %+v", plain.Images[0].Referrers)
+	}
+	o.SBOM = true
+	var docs [][]byte
+	for i := range 2 {
+		res, err := Build(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Close()
+		if res.Reused != (i == 1) {
+			t.Errorf("SBOM build %d: Reused = %v, want %v (the first cache had no digests)", i, res.Reused, i == 1)
+		}
+		if d1, d2 := digestsOf(t, res.Index), digestsOf(t, plain.Index); d1.Index != d2.Index {
+			t.Errorf("SBOM build %d index = %s, want the plain build's %s", i, d1.Index, d2.Index)
+		}
+		ref := res.Images[0].Referrers
+		if len(ref) != 1 || ref[0].Kind != "SBOM" || ref[0].ArtifactType != sbom.MediaType || ref[0].FileSuffix != ".spdx.json" {
+			t.Fatalf("referrers = %+v, want one SBOM", ref)
+		}
+		docs = append(docs, ref[0].Data)
+	}
+	if !bytes.Equal(docs[0], docs[1]) {
+		t.Error("the SBOM from cached layers differs from the one written afresh")
+	}
+	// The reference: the same document from the files the recipe keeps.
+	s := o.SDKs[0]
+	plan, err := prune.Resolve(ctx, prune.Target{GOROOT: s.Dir, Version: s.Version, GOOS: s.GOOS, GOARCH: s.GOARCH}, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := prune.Apply(ctx, plan, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := sbom.Generate(ctx, sbom.Input{SDK: s, Recipe: r.Name, RecipeDigest: r.Digest(), Files: kept,
+		GOROOTPath: DefaultGOROOT, Created: s.Time, Tool: "gorootimg test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(docs[0], want) {
+		t.Errorf("SBOM of the build differs from the SBOM of the kept files:\n%s\nwant\n%s", docs[0], want)
 	}
 }

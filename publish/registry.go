@@ -62,26 +62,28 @@ func (r *Registry) remote(ctx context.Context) (name.Reference, []remote.Option,
 // Check makes sure the registry answers and accepts our credentials,
 // before any work is done.
 func (r *Registry) Check(ctx context.Context) error {
-	_, err := r.Tagged(ctx)
+	_, _, err := r.Tagged(ctx)
 	return err
 }
 
-// Tagged returns the digest the reference names now: the zero hash when
-// the tag or repository does not exist yet.
-func (r *Registry) Tagged(ctx context.Context) (v1.Hash, error) {
+// Tagged returns the digest the reference names now; ok is false when the
+// tag or repository does not exist yet. With the index digest of a result
+// (known before anything is pushed) it tells whether a publish would
+// change anything.
+func (r *Registry) Tagged(ctx context.Context) (digest v1.Hash, ok bool, err error) {
 	ref, ro, err := r.remote(ctx)
 	if err != nil {
-		return v1.Hash{}, err
+		return v1.Hash{}, false, err
 	}
 	desc, err := remote.Head(ref, ro...)
 	var terr *transport.Error
 	if errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound {
-		return v1.Hash{}, nil // a new tag or repository
+		return v1.Hash{}, false, nil // a new tag or repository
 	}
 	if err != nil {
-		return v1.Hash{}, pushError(ref, err)
+		return v1.Hash{}, false, pushError(ref, err)
 	}
-	return desc.Digest, nil
+	return desc.Digest, true, nil
 }
 
 // Publish stages res and then moves the tag to its index.
