@@ -18,7 +18,7 @@ import (
 func TestFileDigests(t *testing.T) {
 	dir := t.TempDir()
 	big := strings.Repeat("0123456789abcdef", 1<<18) // 4 MiB: read whole
-	huge := big + "x"                                 // streamed
+	huge := big + "x"                                // streamed
 	files := map[string]string{"go/small": "hello\n", "go/empty": "", "go/big": big, "go/huge": huge}
 	var entries []Entry
 	for n, c := range files {

@@ -116,47 +116,8 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 	}
 	mtime = mtime.UTC().Truncate(time.Second)
 
-	var done int64
-	var files *readAhead
-	if o.readAhead > 0 {
-		files = newReadAhead(ctx, list, o.readAhead)
-		defer files.stop()
-	}
-	var fd *fileDigester
-	if o.digests {
-		fd = &fileDigester{sha1: sha1.New(), sha256: sha256.New()}
-		l.HasDigests = true
-	}
-	for i, e := range list {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		hdr := header(e, mtime)
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, fmt.Errorf("writing layer %s: %w", dst, err)
-		}
-		if fd != nil && hdr.Typeflag == tar.TypeSymlink {
-			l.Digests = append(l.Digests, FileDigest{Name: e.Name, Link: e.Link})
-		}
-		if hdr.Typeflag != tar.TypeReg {
-			continue
-		}
-		l.Files++
-		w := io.Writer(tw)
-		if fd != nil {
-			w = fd.start(tw)
-		}
-		err := copyContent(w, dst, e, i, files)
-		if fd != nil {
-			l.Digests = append(l.Digests, fd.finish(e.Name))
-		}
-		if err != nil {
-			return nil, err
-		}
-		if o.progress != nil && e.Src != "" {
-			done += e.Size
-			o.progress(done)
-		}
+	if err := writeEntries(ctx, tw, dst, list, l, mtime, o); err != nil {
+		return nil, err
 	}
 	if err := tw.Close(); err != nil {
 		return nil, fmt.Errorf("writing layer %s: %w", dst, err)
@@ -175,6 +136,54 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 	l.Size = blob.n
 	l.UncompressedSize = raw.n
 	return l, nil
+}
+
+// writeEntries writes the sorted entries to tw, counting the files of l
+// and, with o.digests, listing their digests in it.
+func writeEntries(ctx context.Context, tw *tar.Writer, dst string, list []Entry, l *Layer, mtime time.Time, o *options) error {
+	var done int64
+	var files *readAhead
+	if o.readAhead > 0 {
+		files = newReadAhead(ctx, list, o.readAhead)
+		defer files.stop()
+	}
+	var fd *fileDigester
+	if o.digests {
+		fd = &fileDigester{sha1: sha1.New(), sha256: sha256.New()}
+		l.HasDigests = true
+	}
+	for i, e := range list {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hdr := header(e, mtime)
+		if err := tw.WriteHeader(hdr); err != nil {
+			return fmt.Errorf("writing layer %s: %w", dst, err)
+		}
+		if fd != nil && hdr.Typeflag == tar.TypeSymlink {
+			l.Digests = append(l.Digests, FileDigest{Name: e.Name, Link: e.Link})
+		}
+		if hdr.Typeflag != tar.TypeReg {
+			continue
+		}
+		l.Files++
+		w := io.Writer(tw)
+		if fd != nil {
+			w = fd.start(tw)
+		}
+		err := copyContent(w, dst, e, i, files)
+		if fd != nil {
+			l.Digests = append(l.Digests, fd.finish(e.Name))
+		}
+		if err != nil {
+			return err
+		}
+		if o.progress != nil && e.Src != "" {
+			done += e.Size
+			o.progress(done)
+		}
+	}
+	return nil
 }
 
 // copyContent writes entry i's content to w: read whole for a small

@@ -86,22 +86,14 @@ func (in *Input) Validate() error {
 }
 
 // Generate returns the SPDX 2.3 JSON document for in. It reads every file
-// once (SHA-1, which SPDX requires, and SHA-256). The same input gives the
-// same bytes: files are sorted, times come from in.Created, and the document
-// namespace is derived from the content.
+// once (SHA-1, which SPDX requires, and SHA-256), or none when in.Digests
+// has them. The same input gives the same bytes: files are sorted, times
+// come from in.Created, and the document namespace is derived from the
+// content.
 func Generate(ctx context.Context, in Input) ([]byte, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	created := in.Created.UTC().Format(time.RFC3339)
-	tool := in.Tool
-	if tool == "" {
-		tool = "gorootimg"
-	}
-	tool = strings.ReplaceAll(tool, " ", "-")
-	s := in.SDK
-	platform := s.GOOS + "/" + s.GOARCH
-
 	var files []entry
 	var err error
 	if in.Files != nil {
@@ -112,26 +104,53 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	g := generator{in: in, created: in.Created.UTC().Format(time.RFC3339), tool: in.Tool,
+		platform: in.SDK.GOOS + "/" + in.SDK.GOARCH}
+	if g.tool == "" {
+		g.tool = "gorootimg"
+	}
+	g.tool = strings.ReplaceAll(g.tool, " ", "-")
 	doc := document{
 		SPDXVersion: spdxVersion,
 		DataLicense: "CC0-1.0",
 		SPDXID:      docID,
-		Name:        fmt.Sprintf("%s %s recipe %s", s.Version, platform, in.Recipe),
+		Name:        fmt.Sprintf("%s %s recipe %s", in.SDK.Version, g.platform, in.Recipe),
 		CreationInfo: creationInfo{
-			Created:  created,
-			Creators: []string{"Tool: " + tool},
+			Created:  g.created,
+			Creators: []string{"Tool: " + g.tool},
 			Comment:  "Go SDK files at " + in.GOROOTPath + " in an image built by gorootimg.",
 		},
 		DocumentDescribes: []string{goPkgID},
 	}
 	var sha1s []string
+	if doc.Files, sha1s, err = g.files(files); err != nil {
+		return nil, err
+	}
+	doc.Packages = append(doc.Packages, g.goPackage(doc.Files, sha1s))
+	doc.Relationships = append(doc.Relationships, relationship{docID, "DESCRIBES", goPkgID, ""})
+	if in.Base != "" && in.Base != "scratch" {
+		doc.Packages = append(doc.Packages, g.basePackage())
+		doc.Relationships = append(doc.Relationships, relationship{basePkgID, "OTHER", goPkgID, "the Go SDK is laid on top of this base image"})
+	}
+	return g.encode(doc)
+}
+
+// generator holds what every part of one document is made from.
+type generator struct {
+	in                      Input
+	created, tool, platform string
+}
+
+// files are the document's file records and their SHA-1s.
+func (g generator) files(files []entry) ([]file, []string, error) {
+	var out []file
+	var sha1s []string
 	ids := map[string]string{}
 	for _, f := range files {
-		sum1, sum256 := f.sha1, f.sha256
-		sha1s = append(sha1s, sum1)
+		sha1s = append(sha1s, f.sha1)
 		id := fileID(f.name)
 		if other, dup := ids[id]; dup {
-			return nil, fmt.Errorf("generating SBOM: %q and %q share the SPDX ID %s", other, f.name, id)
+			return nil, nil, fmt.Errorf("generating SBOM: %q and %q share the SPDX ID %s", other, f.name, id)
 		}
 		ids[id] = f.name
 		cat := prune.CategoryOf(f.name)
@@ -139,16 +158,22 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 		if f.link != "" {
 			comment += "; symlink to " + f.link + " (checksums are of the link target's name)"
 		}
-		doc.Files = append(doc.Files, file{
-			FileName:         "./" + strings.TrimPrefix(path.Join(in.GOROOTPath, f.name), "/"),
+		out = append(out, file{
+			FileName:         "./" + strings.TrimPrefix(path.Join(g.in.GOROOTPath, f.name), "/"),
 			SPDXID:           id,
 			FileTypes:        fileTypes(f.name, cat),
-			Checksums:        []checksum{{"SHA1", sum1}, {"SHA256", sum256}},
+			Checksums:        []checksum{{"SHA1", f.sha1}, {"SHA256", f.sha256}},
 			LicenseConcluded: noAssertion,
 			CopyrightText:    noAssertion,
 			Comment:          comment,
 		})
 	}
+	return out, sha1s, nil
+}
+
+// goPackage is the Go SDK's package, holding files.
+func (g generator) goPackage(files []file, sha1s []string) pkg {
+	s, in := g.in.SDK, g.in
 	goPkg := pkg{
 		Name:             "go",
 		SPDXID:           goPkgID,
@@ -160,7 +185,7 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 		LicenseConcluded: noAssertion,
 		LicenseDeclared:  "BSD-3-Clause",
 		CopyrightText:    noAssertion,
-		Comment:          fmt.Sprintf("The Go SDK %s for %s at %s, pruned by gorootimg recipe %s.", s.Version, platform, in.GOROOTPath, in.Recipe),
+		Comment:          fmt.Sprintf("The Go SDK %s for %s at %s, pruned by gorootimg recipe %s.", s.Version, g.platform, in.GOROOTPath, in.Recipe),
 		ExternalRefs: []externalRef{
 			{"PACKAGE-MANAGER", "purl", "pkg:golang/stdlib@" + strings.TrimPrefix(s.Version, "go")},
 			{"SECURITY", "cpe23Type", "cpe:2.3:a:golang:go:" + strings.TrimPrefix(s.Version, "go") + ":*:*:*:*:*:*:*"},
@@ -179,14 +204,14 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 	if v, ok := strings.CutPrefix(s.Hash, "sha256:"); ok {
 		goPkg.Checksums = []checksum{{"SHA256", v}}
 	}
-	for _, f := range doc.Files {
+	for _, f := range files {
 		goPkg.HasFiles = append(goPkg.HasFiles, f.SPDXID)
 	}
 	for _, kv := range [][2]string{
 		{KeyRecipe, in.Recipe},
 		{KeyRecipeDigest, in.RecipeDigest},
 		{KeyGOROOT, in.GOROOTPath},
-		{KeyPlatform, platform},
+		{KeyPlatform, g.platform},
 		{KeySDKSource, s.Source},
 		{KeySDKHash, s.Hash},
 	} {
@@ -194,41 +219,46 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 			continue
 		}
 		goPkg.Annotations = append(goPkg.Annotations, annotation{
-			Annotator: "Tool: " + tool,
-			Date:      created,
+			Annotator: "Tool: " + g.tool,
+			Date:      g.created,
 			Type:      "OTHER",
 			Comment:   kv[0] + "=" + kv[1],
 		})
 	}
-	doc.Packages = append(doc.Packages, goPkg)
-	doc.Relationships = append(doc.Relationships, relationship{docID, "DESCRIBES", goPkgID, ""})
-	if in.Base != "" && in.Base != "scratch" {
-		base := pkg{
-			Name:                  in.Base,
-			SPDXID:                basePkgID,
-			VersionInfo:           in.BaseDigest,
-			DownloadLocation:      noAssertion,
-			FilesAnalyzed:         false,
-			LicenseConcluded:      noAssertion,
-			LicenseDeclared:       noAssertion,
-			CopyrightText:         noAssertion,
-			Comment:               "The base image below the Go SDK.",
-			PrimaryPackagePurpose: "CONTAINER",
-		}
-		if purl := ociPURL(in.Base, in.BaseDigest); purl != "" {
-			base.ExternalRefs = []externalRef{{"PACKAGE-MANAGER", "purl", purl}}
-		}
-		doc.Packages = append(doc.Packages, base)
-		doc.Relationships = append(doc.Relationships, relationship{basePkgID, "OTHER", goPkgID, "the Go SDK is laid on top of this base image"})
+	return goPkg
+}
+
+// basePackage is the base image's package.
+func (g generator) basePackage() pkg {
+	base := pkg{
+		Name:                  g.in.Base,
+		SPDXID:                basePkgID,
+		VersionInfo:           g.in.BaseDigest,
+		DownloadLocation:      noAssertion,
+		FilesAnalyzed:         false,
+		LicenseConcluded:      noAssertion,
+		LicenseDeclared:       noAssertion,
+		CopyrightText:         noAssertion,
+		Comment:               "The base image below the Go SDK.",
+		PrimaryPackagePurpose: "CONTAINER",
 	}
-	// The namespace must be unique per document: derive it from everything else.
+	if purl := ociPURL(g.in.Base, g.in.BaseDigest); purl != "" {
+		base.ExternalRefs = []externalRef{{"PACKAGE-MANAGER", "purl", purl}}
+	}
+	return base
+}
+
+// encode sets the namespace, which must be unique per document, from
+// everything else, and encodes the document.
+func (g generator) encode(doc document) ([]byte, error) {
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("encoding SBOM: %w", err)
 	}
 	h := sha256.Sum256(b)
+	s := g.in.SDK
 	doc.DocumentNamespace = fmt.Sprintf("https://github.com/gorootimg/gorootimg/spdx/%s-%s-%s-%s/%s",
-		s.Version, s.GOOS, s.GOARCH, slug(in.Recipe), hex.EncodeToString(h[:]))
+		s.Version, s.GOOS, s.GOARCH, slug(g.in.Recipe), hex.EncodeToString(h[:]))
 	b, err = json.MarshalIndent(doc, "", " ")
 	if err != nil {
 		return nil, fmt.Errorf("encoding SBOM: %w", err)
