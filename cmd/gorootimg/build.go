@@ -215,6 +215,13 @@ func (f *buildFlags) parse(e *env, sf *sdkFlags, rf *remoteFlags) (*buildInputs,
 	if !f.push && f.layout == "" && f.tarball == "" {
 		in.layout = defaultLayout
 	}
+	if in.layout != "" {
+		// Before the recipe, as docs/build.md orders the mistakes; the
+		// layout publisher checks it again with the other outputs.
+		if err := publish.CheckLayout(in.layout); err != nil {
+			return nil, err
+		}
+	}
 	if in.recipe, err = recipes.Lookup(f.recipe); err != nil {
 		return nil, fmt.Errorf("--recipe: %w", err)
 	}
