@@ -105,6 +105,7 @@ type options struct {
 	readAhead   int
 	progress    func(int64)
 	sync        bool
+	digests     bool
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -170,6 +171,16 @@ func WithProgress(f func(done int64)) Option {
 func WithSync(sync bool) Option {
 	return func(o *options) error {
 		o.sync = sync
+		return nil
+	}
+}
+
+// WithFileDigests makes Write hash each regular file's content (SHA-1 and
+// SHA-256) as it goes into the tar stream and list the layer's files in
+// Layer.Digests, so that an SBOM needs no second read (default off).
+func WithFileDigests(on bool) Option {
+	return func(o *options) error {
+		o.digests = on
 		return nil
 	}
 }

@@ -188,6 +188,9 @@ func TestStrip(t *testing.T) {
 		if err != nil || b == nil {
 			t.Fatalf("stripFile(%s) = %v, %v", orig, b == nil, err)
 		}
+		if n, err := strippedSize(orig); err != nil || n != int64(len(b)) {
+			t.Errorf("strippedSize(%s) = %d, %v; stripping gives %d bytes", bin, n, err, len(b))
+		}
 		info, _ := os.Stat(orig)
 		if int64(len(b)) >= info.Size() {
 			t.Errorf("stripped %s is %d bytes, not less than %d", bin, len(b), info.Size())
@@ -235,6 +238,21 @@ func TestStrip(t *testing.T) {
 		if err != nil || !bytes.Equal(out, want) {
 			t.Errorf("stripped %s %v = %q, %v; want %q", bin, cmd.Args[1:], out, err, want)
 		}
+	}
+	// Every tool of the SDK: the size from the headers is the stripped size.
+	tools, _ := filepath.Glob(filepath.Join(root, "pkg", "tool", "*", "*"))
+	for _, p := range tools {
+		b, err := stripFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := strippedSize(p)
+		if err != nil || b == nil && n != -1 || b != nil && n != int64(len(b)) {
+			t.Errorf("strippedSize(%s) = %d, %v; stripFile gives %d bytes (nil %v)", p, n, err, len(b), b == nil)
+		}
+	}
+	if n, err := strippedSize(filepath.Join(root, "VERSION")); n != -1 || err != nil {
+		t.Errorf("strippedSize(VERSION) = %d, %v; want -1, nil", n, err)
 	}
 	if b, err := stripFile(filepath.Join(root, "VERSION")); b != nil || err != nil {
 		t.Errorf("stripFile(VERSION) = %v, %v; want nil, nil", b != nil, err)
