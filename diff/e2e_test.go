@@ -15,6 +15,7 @@ import (
 	"github.com/gorootimg/gorootimg/build"
 	"github.com/gorootimg/gorootimg/internal/testenv"
 	"github.com/gorootimg/gorootimg/prune"
+	"github.com/gorootimg/gorootimg/publish"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -183,11 +184,19 @@ func TestRealRegistryVersusLayout(t *testing.T) {
 	s, _ := releaseSDK(t, testRelease)
 	res := buildImage(t, s, "ci")
 	ref := reg.Host + "/go:ci"
-	if err := build.Push(ctx, ref, res.Index, build.PushOptions{}); err != nil {
+	pub, err := publish.NewRegistry(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Publish(ctx, res); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "layout")
-	if err := build.WriteLayout(ctx, dir, "ci", res.Index, build.LayoutOptions{}); err != nil {
+	lay, err := publish.NewLayout(dir, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lay.Publish(ctx, res); err != nil {
 		t.Fatal(err)
 	}
 	a, err := LoadSide(ctx, ref, LoadOptions{})
