@@ -1,4 +1,4 @@
-package verify
+package sandbox
 
 import (
 	"archive/tar"
@@ -15,19 +15,20 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 )
 
-// extractRootfs unpacks the whole file system of img (its layers flattened,
+// ExtractImage unpacks the whole file system of img (its layers flattened,
 // whiteouts applied) into dst, which must exist and be empty. All writes go
 // through an os.Root, so no entry — "..", an absolute symlink followed by a
 // file, a hard link — can write outside dst. Device nodes, fifos and
 // sockets are skipped; ownership is not kept (the probes run as root).
-func extractRootfs(ctx context.Context, img v1.Image, dst string) error {
+func ExtractImage(ctx context.Context, img v1.Image, dst string) error {
 	rc := mutate.Extract(img)
 	defer rc.Close()
-	return untar(ctx, rc, dst)
+	return Untar(ctx, rc, dst)
 }
 
-// untar writes a flattened tar stream below dst through an os.Root.
-func untar(ctx context.Context, r io.Reader, dst string) error {
+// Untar writes a flattened tar stream (whiteouts already applied) below
+// dst through an os.Root, as ExtractImage does.
+func Untar(ctx context.Context, r io.Reader, dst string) error {
 	root, err := os.OpenRoot(dst)
 	if err != nil {
 		return fmt.Errorf("opening %q: %w", dst, err)
@@ -108,10 +109,10 @@ func untar(ctx context.Context, r io.Reader, dst string) error {
 	return nil
 }
 
-// prepareSandboxRoot adds what the sandbox mounts over and what the probes
-// need: /proc, /dev with empty files to bind the host's devices onto, and a
-// world-writable /tmp.
-func prepareSandboxRoot(dst string) error {
+// PrepareRoot adds what the sandbox mounts over and what a go command
+// needs: /proc, /dev with empty files to bind the host's devices onto, and
+// a world-writable /tmp. It keeps what is already there.
+func PrepareRoot(dst string) error {
 	root, err := os.OpenRoot(dst)
 	if err != nil {
 		return err
@@ -125,7 +126,7 @@ func prepareSandboxRoot(dst string) error {
 	if err := root.Chmod("tmp", 0o777|fs.ModeSticky); err != nil {
 		return fmt.Errorf("preparing sandbox: %w", err)
 	}
-	for _, dev := range sandboxDevices {
+	for _, dev := range Devices {
 		name := "dev/" + dev
 		if fi, err := root.Lstat(name); err == nil && fi.Mode().IsRegular() {
 			continue
@@ -140,5 +141,5 @@ func prepareSandboxRoot(dst string) error {
 	return nil
 }
 
-// sandboxDevices are bound from the host's /dev into the sandbox.
-var sandboxDevices = []string{"null", "zero", "random", "urandom"}
+// Devices are bound from the host's /dev into the sandbox.
+var Devices = []string{"null", "zero", "random", "urandom"}
