@@ -65,6 +65,10 @@ func fakeRoot(t *testing.T) string {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building the fake go: %v\n%s", err, out)
 	}
+	version := filepath.Join(root, "usr", "local", "go", "VERSION")
+	os.WriteFile(version, []byte("go1.26.0\n"), 0o644)
+	old := time.Date(2026, 11, 2, 20, 36, 21, 0, time.UTC)
+	os.Chtimes(version, old, old)
 	return root
 }
 
@@ -152,6 +156,9 @@ func TestWarmErrors(t *testing.T) {
 		{"parent is a file", fakeEnv, []Variant{Std}, func(root string) {
 			os.WriteFile(filepath.Join(root, "root"), nil, 0o644)
 		}, "/root in the image is not a directory"},
+		{"fresh GOROOT", fakeEnv, []Variant{Std}, func(root string) {
+			os.Chtimes(filepath.Join(root, "usr/local/go/VERSION"), time.Now(), time.Now())
+		}, "not its layer's time"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := fakeRoot(t)

@@ -148,6 +148,9 @@ func newWarmer(img Image, o *options) (*warmer, error) {
 		cache:  filepath.Join(root, filepath.FromSlash(env["GOCACHE"])),
 		res:    &Result{GOCACHE: env["GOCACHE"]},
 	}
+	if err := checkTimes(root, env["GOROOT"]); err != nil {
+		return nil, err
+	}
 	if ents, err := os.ReadDir(w.cache); err == nil && len(ents) > 0 {
 		return nil, fmt.Errorf("warming the build cache: %s is not empty in the image's file system", w.res.GOCACHE)
 	}
@@ -169,6 +172,21 @@ func newWarmer(img Image, o *options) (*warmer, error) {
 		return nil, fmt.Errorf("warming the build cache: %w", err)
 	}
 	return w, nil
+}
+
+// checkTimes refuses a root whose GOROOT has the time it was copied at
+// rather than its layer's: the go command keys its package index entries
+// on the source files' times (and skips files newer than 2s), so such a
+// cache would differ from run to run and miss in a container.
+func checkTimes(root, goroot string) error {
+	fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(goroot), "VERSION"))
+	if err != nil {
+		return fmt.Errorf("warming the build cache: the image has no %s/VERSION: %w", goroot, err)
+	}
+	if time.Since(fi.ModTime()) < time.Minute {
+		return fmt.Errorf("warming the build cache: %s/VERSION in the root is dated %v, not its layer's time: unpack the image keeping file times (sandbox.ExtractImage)", goroot, fi.ModTime().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // makeParents returns the entries of GOCACHE's parent directories with the

@@ -78,11 +78,22 @@ func releaseSDK(t *testing.T, spec string) *sdk.SDK {
 }
 
 // imageRoot makes a scratch image's root file system: the SDK at
-// /usr/local/go and nothing else (no shell, no C compiler).
+// /usr/local/go and nothing else (no shell, no C compiler), every file
+// dated at the release time as the GOROOT layer dates it.
 func imageRoot(t *testing.T, s *sdk.SDK) string {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), "rootfs")
-	if err := os.CopyFS(filepath.Join(root, "usr", "local", "go"), os.DirFS(s.Dir)); err != nil {
+	goroot := filepath.Join(root, "usr", "local", "go")
+	if err := os.CopyFS(goroot, os.DirFS(s.Dir)); err != nil {
+		t.Fatal(err)
+	}
+	err := filepath.WalkDir(goroot, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Chtimes(p, s.Time, s.Time)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return root

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -36,8 +37,9 @@ func Untar(ctx context.Context, r io.Reader, dst string) error {
 	defer root.Close()
 	tr := tar.NewReader(r)
 	type dirMode struct {
-		name string
-		mode fs.FileMode
+		name  string
+		mode  fs.FileMode
+		mtime time.Time
 	}
 	var dirs []dirMode
 	buf := make([]byte, 128<<10)
@@ -67,7 +69,7 @@ func Untar(ctx context.Context, r io.Reader, dst string) error {
 			if err := root.MkdirAll(name, 0o755); err != nil {
 				return fmt.Errorf("extracting %q: %w", h.Name, err)
 			}
-			dirs = append(dirs, dirMode{name, mode.Perm()})
+			dirs = append(dirs, dirMode{name, mode.Perm(), h.ModTime})
 		case tar.TypeReg, tar.TypeRegA:
 			root.Remove(name)
 			f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -82,6 +84,9 @@ func Untar(ctx context.Context, r io.Reader, dst string) error {
 				return fmt.Errorf("extracting %q: %w", h.Name, err)
 			}
 			if err := root.Chmod(name, mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+				return fmt.Errorf("extracting %q: %w", h.Name, err)
+			}
+			if err := root.Chtimes(name, h.ModTime, h.ModTime); err != nil {
 				return fmt.Errorf("extracting %q: %w", h.Name, err)
 			}
 		case tar.TypeSymlink:
@@ -99,10 +104,13 @@ func Untar(ctx context.Context, r io.Reader, dst string) error {
 			// Devices, fifos: the sandbox provides its own /dev.
 		}
 	}
-	// Directory modes last, so a read-only directory does not stop its
-	// own extraction.
+	// Directory modes and times last, so a read-only directory does not
+	// stop its own extraction and its contents do not move its time.
 	for i := len(dirs) - 1; i >= 0; i-- {
 		if err := root.Chmod(dirs[i].name, dirs[i].mode|0o700); err != nil {
+			return fmt.Errorf("extracting %q: %w", dirs[i].name, err)
+		}
+		if err := root.Chtimes(dirs[i].name, dirs[i].mtime, dirs[i].mtime); err != nil {
 			return fmt.Errorf("extracting %q: %w", dirs[i].name, err)
 		}
 	}

@@ -28,12 +28,15 @@ type tarEntry struct {
 	mode             int64
 }
 
+// testTime is the time of every test layer entry.
+var testTime = time.Date(2025, 1, 31, 18, 38, 3, 0, time.UTC)
+
 func testLayer(t *testing.T, entries ...tarEntry) v1.Layer {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Typeflag: e.typ, Mode: e.mode, Linkname: e.link, Size: int64(len(e.body))}
+		h := &tar.Header{Name: e.name, Typeflag: e.typ, Mode: e.mode, Linkname: e.link, Size: int64(len(e.body)), ModTime: testTime}
 		if h.Typeflag == 0 {
 			h.Typeflag = tar.TypeReg
 		}
@@ -99,6 +102,13 @@ func TestExtractRootfs(t *testing.T) {
 	}
 	if fi, err := os.Stat(filepath.Join(dst, "usr/bin/tool")); err != nil || fi.Mode().Perm() != 0o755 {
 		t.Errorf("usr/bin/tool mode = %v, %v; want 0755", fi.Mode(), err)
+	}
+	// Times are kept, as an engine keeps them (the go command's package
+	// index is keyed on them).
+	for _, name := range []string{"usr/bin/tool", "usr/bin", "etc/new"} {
+		if fi, err := os.Stat(filepath.Join(dst, name)); err != nil || !fi.ModTime().Equal(testTime) {
+			t.Errorf("%s: mtime %v, %v; want %v", name, fi.ModTime(), err, testTime)
+		}
 	}
 }
 
