@@ -43,6 +43,9 @@ type Entry struct {
 	Size int64
 	// Link is the target of a symlink.
 	Link string
+	// ModTime, when set, is this entry's modification time instead of the
+	// layer's (WithMTime); see entryTime.
+	ModTime time.Time
 }
 
 // Layer is a finished layer blob on disk and what describes it.
@@ -103,7 +106,7 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 	bw := bufio.NewWriterSize(f.File, 1<<20)
 	digest := sha256.New()
 	blob := &countWriter{w: io.MultiWriter(bw, digest)}
-	comp, err := o.compression.newWriter(blob)
+	comp, err := o.compression.newLevelWriter(blob, o.level, tarSize(list))
 	if err != nil {
 		return nil, err
 	}
@@ -280,6 +283,9 @@ func normalise(entries []Entry) ([]Entry, error) {
 		default:
 			return nil, fmt.Errorf("layer entry %q: unsupported file type %v", name, e.Mode.Type())
 		}
+		if err := checkEntryTime(e); err != nil {
+			return nil, err
+		}
 		if e.Mode.IsRegular() && e.Src == "" && e.Size != 0 {
 			return nil, fmt.Errorf("layer entry %q: %d bytes but no source file", name, e.Size)
 		}
@@ -320,8 +326,8 @@ func comparePaths(a, b string) int {
 func header(e Entry, mtime time.Time) *tar.Header {
 	h := &tar.Header{
 		Name:    e.Name,
-		Mode:    int64(e.Mode.Perm()),
-		ModTime: mtime,
+		Mode:    tarMode(e.Mode),
+		ModTime: entryTime(e, mtime),
 		Format:  tar.FormatPAX,
 	}
 	switch {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -31,7 +32,7 @@ type ReferenceCache struct {
 func NewReferenceCache() *ReferenceCache { return &ReferenceCache{} }
 
 func (o *options) reference(ctx context.Context, rep *Report, caps []probes.Capability, mods []string, runDir string,
-	env []string, sb *sandbox, wrap probes.WrapFunc, logf func(string, ...any)) ([]probes.Result, error) {
+	env []string, sb *sandbox.Sandbox, wrap probes.WrapFunc, logf func(string, ...any)) ([]probes.Result, error) {
 	c := o.cache
 	if c == nil {
 		c = NewReferenceCache()
@@ -67,7 +68,7 @@ func (o *options) reference(ctx context.Context, rep *Report, caps []probes.Capa
 		fullDir := full[0].Dir
 		if sb != nil {
 			sb.Binds[refGOROOT] = fullDir
-			if err := sb.prepareBinds(); err != nil {
+			if err := sb.PrepareBinds(); err != nil {
 				return nil, err
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -202,12 +203,12 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 		if os.Geteuid() != 0 {
 			return nil, errors.New("the sandbox needs root (chroot and mount namespaces)")
 		}
-		if err := checkSandboxTools(); err != nil {
+		if err := sandbox.CheckTools(); err != nil {
 			return nil, err
 		}
 		rep.Sandboxed = true
 	case SandboxAuto:
-		if os.Geteuid() == 0 && checkSandboxTools() == nil {
+		if os.Geteuid() == 0 && sandbox.CheckTools() == nil {
 			rep.Sandboxed = true
 		} else {
 			logf("verify: not running as root (or unshare/mount missing): running the image's Go toolchain directly on this host, without its base image; cgo probes are skipped")
@@ -228,22 +229,22 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 
 	// Extract.
 	var goroot, rootfs, runDir string
-	var sb *sandbox
+	var sb *sandbox.Sandbox
 	if rep.Sandboxed {
 		rootfs = filepath.Join(work, "rootfs")
 		if err := os.MkdirAll(rootfs, 0o755); err != nil {
 			return nil, err
 		}
 		logf("verify: unpacking the image's file system")
-		if err := extractRootfs(ctx, img, rootfs); err != nil {
+		if err := sandbox.ExtractImage(ctx, img, rootfs); err != nil {
 			return nil, fmt.Errorf("unpacking the image: %w", err)
 		}
-		if err := prepareSandboxRoot(rootfs); err != nil {
+		if err := sandbox.PrepareRoot(rootfs); err != nil {
 			return nil, err
 		}
 		goroot = filepath.Join(rootfs, filepath.FromSlash(o.goroot))
 		runDir = filepath.Join(rootfs, "tmp", "gorootimg-verify")
-		sb = &sandbox{Root: rootfs, Binds: map[string]string{}}
+		sb = &sandbox.Sandbox{Root: rootfs, Binds: map[string]string{}}
 		rep.CCompiler = findCC(rootfs)
 	} else {
 		goroot = filepath.Join(work, "goroot")
@@ -310,7 +311,7 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 			env = append(env, "CC="+rep.CCompiler)
 		}
 		wrap = func(ctx context.Context, dir string, env, argv []string) (*exec.Cmd, error) {
-			return sb.command(ctx, dir, env, argv), nil
+			return sb.Command(ctx, dir, env, argv), nil
 		}
 	} else {
 		env = []string{"PATH=" + os.Getenv("PATH")}
