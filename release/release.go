@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"time"
+		"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
@@ -38,11 +37,14 @@ type Options struct {
 	Builder provenance.Builder
 	// DryRun stops after the plan: nothing is pushed.
 	DryRun bool
-	// Jobs is how many images are assembled, and how many published, at
-	// once (2 when 0). Each image writes LayerJobs layers at once.
+	// Jobs is how many images are assembled at once (2 when 0); each
+	// writes LayerJobs layers at once. Images are published one at a
+	// time, each pushing its blobs PushJobs at once.
 	Jobs int
 	// LayerJobs is build.Options.Jobs (2 when 0).
 	LayerJobs int
+	// PushJobs is how many blobs of an image are uploaded at once (4 when 0).
+	PushJobs int
 	// Logf receives one line per step ("pushed ...", "moved tag ...");
 	// nil discards them.
 	Logf func(format string, args ...any)
@@ -77,6 +79,9 @@ func Run(ctx context.Context, f *matrix.File, o Options) (*Report, error) {
 	}
 	if o.LayerJobs <= 0 {
 		o.LayerJobs = 2
+	}
+	if o.PushJobs <= 0 {
+		o.PushJobs = 4
 	}
 	if o.Builder.Version == "" {
 		return nil, errors.New("publishing: no builder version")
@@ -160,32 +165,32 @@ func readTags(ctx context.Context, images []matrix.Image, o *Options) (map[strin
 	return now, nil
 }
 
-// publishPlan publishes the steps that have work, Jobs at a time. Each
-// step's error is its own; they are returned together.
+// publishPlan publishes the steps that have work, one image at a time in
+// plan order (each uploads its blobs a few at a time). Images of one
+// release share most blobs, and pushing two of them at once races in some
+// registries: docker-registry's filesystem storage rewrites a repository's
+// blob link in place, so a manifest PUT can find a shared blob "unknown"
+// while the other image's upload of it commits. Each step's error is its
+// own: a failed image does not stop the others, and the errors are
+// returned together.
 func publishPlan(ctx context.Context, plan *matrix.Plan, results []assembled, rep *Report, o *Options) error {
-	var mu sync.Mutex
 	var errs []error
-	var g errgroup.Group
-	g.SetLimit(o.Jobs)
 	for i := range plan.Steps {
 		s := &plan.Steps[i]
 		if s.UpToDate() {
 			continue
 		}
-		g.Go(func() error {
-			err := publishStep(ctx, s, results[i].res, o)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, fmt.Errorf("publishing %s: %w", &s.Image, err))
-				rep.Images[i].Error = err.Error()
-				return nil
-			}
-			rep.Images[i].Done = true
-			return nil
-		})
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		if err := publishStep(ctx, s, results[i].res, o); err != nil {
+			errs = append(errs, fmt.Errorf("publishing %s: %w", &s.Image, err))
+			rep.Images[i].Error = err.Error()
+			continue
+		}
+		rep.Images[i].Done = true
 	}
-	g.Wait()
 	rep.count()
 	return errors.Join(errs...)
 }
@@ -194,7 +199,7 @@ func publishPlan(ctx context.Context, plan *matrix.Plan, results []assembled, re
 // then moves its tags, in the image's tag order.
 func publishStep(ctx context.Context, s *matrix.Step, res *build.Result, o *Options) error {
 	name := s.Image.String()
-	opts := []publish.Option{publish.WithRemote(o.Remote...), publish.WithLogf(o.logf)}
+	opts := []publish.Option{publish.WithRemote(o.Remote...), publish.WithLogf(o.logf), publish.WithJobs(o.PushJobs)}
 	if o.PushProgress != nil {
 		opts = append(opts, publish.WithProgress(func(done, total int64) { o.PushProgress(name, done, total) }))
 	}
