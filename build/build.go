@@ -5,16 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/prune"
@@ -33,7 +33,7 @@ type Options struct {
 	Recipe *recipes.Recipe
 	// Base is the base image; nil or imageref.Scratch for none.
 	Base *imageref.Ref
-	// GOROOT is the SDK's path in the image (DefaultGOROOT when empty).
+	// GOROOT is the SDK's path in the image (imageconfig.DefaultGOROOT when empty).
 	GOROOT string
 	// Compression is the layer compression (layers.Gzip when empty).
 	Compression layers.Compression
@@ -117,7 +117,7 @@ func Build(ctx context.Context, o Options) (_ *Result, err error) {
 		o.LayerPlan, _ = ParseLayerPlan(DefaultLayerPlan)
 	}
 	if o.GOROOT == "" {
-		o.GOROOT = DefaultGOROOT
+		o.GOROOT = imageconfig.DefaultGOROOT
 	}
 	if err := checkGOROOT(o.GOROOT); err != nil {
 		return nil, err
@@ -132,13 +132,13 @@ func Build(ctx context.Context, o Options) (_ *Result, err error) {
 	bases := make([]v1.Image, len(o.SDKs))
 	seen := map[string]bool{}
 	for i, s := range o.SDKs {
-		p := s.Platform().String()
+		p := imageref.FormatPlatform(s.Platform())
 		if seen[p] {
 			return nil, fmt.Errorf("building image: two SDKs for %s", p)
 		}
 		seen[p] = true
-		if o.MTime.IsZero() && s.Time.IsZero() {
-			return nil, fmt.Errorf("building image: %s has no release time in VERSION; set SOURCE_DATE_EPOCH", s.Dir)
+		if _, err := imageconfig.Created(o.MTime, s.Tree()); err != nil {
+			return nil, fmt.Errorf("building image: %w", err)
 		}
 		if !o.Base.IsScratch() {
 			img, err := o.Base.Image(v1.Platform{OS: s.GOOS, Architecture: s.GOARCH})
@@ -184,8 +184,8 @@ func Build(ctx context.Context, o Options) (_ *Result, err error) {
 }
 
 func checkGOROOT(p string) error {
-	if !path.IsAbs(p) || path.Clean(p) == "/" || strings.Contains(p, "/.wh.") {
-		return fmt.Errorf("GOROOT path %q: want an absolute directory below /, such as /usr/local/go", p)
+	if err := goroot.CheckImagePath(p); err != nil {
+		return fmt.Errorf("GOROOT path %w", err)
 	}
 	return nil
 }
@@ -231,11 +231,8 @@ func buildLayers(ctx context.Context, o Options, st *store) ([]*platformLayers, 
 		jobs []*layerJob
 	)
 	for _, s := range o.SDKs {
-		pl := &platformLayers{sdk: s, platform: v1.Platform{OS: s.GOOS, Architecture: s.GOARCH}, mtime: o.MTime}
-		if pl.mtime.IsZero() {
-			pl.mtime = s.Time
-		}
-		pl.mtime = pl.mtime.UTC().Truncate(time.Second)
+		pl := &platformLayers{sdk: s, platform: s.Platform()}
+		pl.mtime, _ = imageconfig.Created(o.MTime, s.Tree()) // checked in Build
 		out = append(out, pl)
 		js, err := planPlatform(ctx, o, st, pl)
 		if err != nil {
@@ -301,15 +298,15 @@ func planPlatform(ctx context.Context, o Options, st *store, pl *platformLayers)
 		report(o, pl)
 		return nil, nil
 	}
-	var all, kept prune.FileSet
+	var all, kept goroot.FileSet
 	if o.Recipe == nil {
 		var err error
-		if all, err = prune.Scan(pl.sdk.Dir); err != nil {
+		if all, err = goroot.Scan(pl.sdk.Dir); err != nil {
 			return nil, err
 		}
 		kept = all
 	} else {
-		plan, err := prune.Resolve(ctx, prune.Target{GOROOT: pl.sdk.Dir, Version: pl.sdk.Version, GOOS: pl.sdk.GOOS, GOARCH: pl.sdk.GOARCH}, o.Recipe)
+		plan, err := prune.Resolve(ctx, pl.sdk.Tree(), o.Recipe)
 		if err != nil {
 			return nil, fmt.Errorf("applying recipe %q to %s: %w", o.Recipe.Name, pl.sdk.Dir, err)
 		}

@@ -19,7 +19,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/gorootimg/gorootimg/prune"
+
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -32,10 +33,10 @@ type Input struct {
 	Recipe string
 	// Optional: RecipeDigest is the recipe's "sha256:..." digest.
 	RecipeDigest string
-	// Files are the GOROOT files in the image, as prune.Apply returns
+	// Files are the GOROOT files in the image, as goroot.Apply returns
 	// them: names relative to GOROOT, content readable at Src. Directories
 	// are skipped: SPDX lists files.
-	Files prune.FileSet
+	Files goroot.FileSet
 	// Image, when Files is nil, is read instead: the regular files and
 	// symlinks below GOROOTPath in its flattened file system (whiteouts
 	// applied), so the SBOM lists exactly what the image holds.
@@ -75,7 +76,7 @@ func (in *Input) Validate() error {
 		return errors.New("sbom input: neither files nor an image")
 	case in.Recipe == "":
 		return errors.New("sbom input: no recipe")
-	case !path.IsAbs(in.GOROOTPath) || path.Clean(in.GOROOTPath) != in.GOROOTPath:
+	case goroot.CheckImagePath(in.GOROOTPath) != nil:
 		return fmt.Errorf("sbom input: GOROOT path %q is not a clean absolute path", in.GOROOTPath)
 	case in.Created.IsZero():
 		return errors.New("sbom input: zero creation time; pass SOURCE_DATE_EPOCH or the release time")
@@ -134,7 +135,7 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 			return nil, fmt.Errorf("generating SBOM: %q and %q share the SPDX ID %s", other, f.name, id)
 		}
 		ids[id] = f.name
-		cat := prune.CategoryOf(f.name)
+		cat := goroot.CategoryOf(f.name)
 		comment := "category: " + string(cat)
 		if f.link != "" {
 			comment += "; symlink to " + f.link + " (checksums are of the link target's name)"
@@ -244,8 +245,8 @@ type entry struct {
 }
 
 // fileEntries hashes the regular files and symlinks of files, sorted by name.
-func fileEntries(ctx context.Context, files prune.FileSet) ([]entry, error) {
-	files = files.Filter(func(f prune.File) bool { return !f.IsDir() })
+func fileEntries(ctx context.Context, files goroot.FileSet) ([]entry, error) {
+	files = files.Filter(func(f goroot.File) bool { return !f.IsDir() })
 	files.Sort()
 	var out []entry
 	for _, f := range files {
@@ -337,11 +338,11 @@ func fileID(name string) string {
 	return "SPDXRef-File-" + hex.EncodeToString(h[:10])
 }
 
-func fileTypes(name string, cat prune.Category) []string {
+func fileTypes(name string, cat goroot.Category) []string {
 	switch cat {
-	case prune.CatBin, prune.CatTool:
+	case goroot.CatBin, goroot.CatTool:
 		return []string{"BINARY"}
-	case prune.CatDocs:
+	case goroot.CatDocs:
 		return []string{"DOCUMENTATION"}
 	}
 	switch path.Ext(name) {

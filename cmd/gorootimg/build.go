@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
 	"github.com/gorootimg/gorootimg/build"
@@ -18,7 +16,6 @@ import (
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/recipes"
-	"github.com/gorootimg/gorootimg/sdk"
 )
 
 // defaultLayout is where build writes when no output is given.
@@ -139,15 +136,15 @@ func runBuild(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *bui
 	if err := checkSBOMFlag(f.sbom); err != nil {
 		return err
 	}
-	platforms, err := sdk.ParsePlatforms(sf.platforms)
+	platforms, err := parsePlatforms(sf.platforms)
 	if err != nil {
-		return usagef("--platform: %v", err)
+		return err
 	}
 	if f.tarball != "" && len(platforms) > 1 {
 		return usagef("--tarball holds one platform and --platform names %d; build one platform or use --oci-layout", len(platforms))
 	}
-	if !strings.HasPrefix(sf.gorootPath, "/") || filepath.Clean(sf.gorootPath) == "/" {
-		return usagef("--goroot-path %q: want an absolute directory inside the image, such as /usr/local/go", sf.gorootPath)
+	if err := checkGOROOTPath(sf.gorootPath); err != nil {
+		return err
 	}
 	tagName := ""
 	if f.tag != "" {
@@ -189,7 +186,7 @@ func runBuild(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *bui
 	}
 	if !base.IsScratch() {
 		for _, p := range platforms {
-			if _, err := base.Image(v1.Platform{OS: p.OS, Architecture: p.Arch}); err != nil {
+			if _, err := base.Image(p); err != nil {
 				return fmt.Errorf("--base: %w", err)
 			}
 		}
