@@ -275,7 +275,14 @@ func (c *comparer) platform(ctx context.Context, key, aName string, ta target, b
 	pr := &PlatformReport{Platform: key, A: totals(la, va), B: totals(lb, vb)}
 	pr.Layers = layerRows(la, lb)
 
-	// Categories of the final files on each side.
+	pr.Categories = c.categories(va, vb)
+	pr.Files = c.changes(pr, va, vb)
+	return pr, nil
+}
+
+// categories sums the final files of each side by category, in report
+// order.
+func (c *comparer) categories(va, vb *view) []Category {
 	cats := map[string]*Category{}
 	cat := func(name string) *Category {
 		if cats[name] == nil {
@@ -297,13 +304,18 @@ func (c *comparer) platform(ctx context.Context, key, aName string, ta target, b
 			k.BBytes += e.size
 		}
 	}
+	var out []Category
 	for _, name := range categoryOrder() {
 		if k := cats[name]; k != nil {
-			pr.Categories = append(pr.Categories, *k)
+			out = append(out, *k)
 		}
 	}
+	return out
+}
 
-	// Files added, removed and changed.
+// changes counts the files added, removed and changed from A to B into
+// pr and returns the largest of them, at most the option's file count.
+func (c *comparer) changes(pr *PlatformReport, va, vb *view) []FileChange {
 	var changes []FileChange
 	for p, ea := range va.files {
 		if ea.kind == kindDir {
@@ -340,11 +352,11 @@ func (c *comparer) platform(ctx context.Context, key, aName string, ta target, b
 		}
 		return strings.Compare(x.Path, y.Path)
 	})
-	pr.Files = changes[:min(len(changes), c.o.files)]
-	if pr.Files == nil {
-		pr.Files = []FileChange{}
+	files := changes[:min(len(changes), c.o.files)]
+	if files == nil {
+		files = []FileChange{}
 	}
-	return pr, nil
+	return files
 }
 
 // category names the category of an image path (without leading slash).

@@ -97,7 +97,8 @@ type llbPlatform struct {
 	dirName string // "linux-amd64"
 }
 
-func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFlags) error {
+// checkLLBFlags checks the flags of llb before anything is resolved.
+func checkLLBFlags(sf *sdkFlags, f *llbFlags) error {
 	switch f.print {
 	case "llb", "config", "output-attr":
 	default:
@@ -126,6 +127,13 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 		if ents, err := os.ReadDir(f.prepare); err == nil && len(ents) > 0 {
 			return usagef("--prepare %s: directory exists and is not empty; remove it or name a new one", f.prepare)
 		}
+	}
+	return nil
+}
+
+func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFlags) error {
+	if err := checkLLBFlags(sf, f); err != nil {
+		return err
 	}
 	mtime, err := sourceDateEpoch(e.getenv)
 	if err != nil {
