@@ -161,7 +161,7 @@ func firstNonEmpty(lists ...[]v1.Platform) []v1.Platform {
 func sdkList(ps []v1.Platform) string {
 	var s []string
 	for _, p := range ps {
-		s = append(s, p.OS+"/"+p.Architecture)
+		s = append(s, imageref.FormatPlatform(p))
 	}
 	return strings.Join(s, ", ")
 }
