@@ -74,7 +74,7 @@ func LoadSide(ctx context.Context, spec string, o LoadOptions) (*Side, error) {
 			}
 		}
 		if len(keep) == 0 {
-			return nil, fmt.Errorf("%s has no image for %s; it has %s", ref, sdkList(o.Platforms), v1List(platforms))
+			return nil, fmt.Errorf("%s has no image for %s; it has %s", ref, v1List(o.Platforms), v1List(platforms))
 		}
 		platforms = keep
 	}
@@ -156,14 +156,6 @@ func firstNonEmpty(lists ...[]v1.Platform) []v1.Platform {
 		}
 	}
 	return nil
-}
-
-func sdkList(ps []v1.Platform) string {
-	var s []string
-	for _, p := range ps {
-		s = append(s, imageref.FormatPlatform(p))
-	}
-	return strings.Join(s, ", ")
 }
 
 func v1List(ps []v1.Platform) string {
