@@ -33,7 +33,7 @@ type Input struct {
 	Recipe string
 	// Optional: RecipeDigest is the recipe's "sha256:..." digest.
 	RecipeDigest string
-	// Files are the GOROOT files in the image, as goroot.Apply returns
+	// Files are the GOROOT files in the image, as prune.Prepare returns
 	// them: names relative to GOROOT, content readable at Src. Directories
 	// are skipped: SPDX lists files.
 	Files goroot.FileSet
