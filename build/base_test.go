@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
 )
 
@@ -45,7 +46,7 @@ func TestBuildOnBase(t *testing.T) {
 		cf = cf.DeepCopy()
 		cf.OS, cf.Architecture = "linux", arch
 		cf.Config.Env = []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "GOROOT=/old"}
-		cf.Config.Labels = map[string]string{"maintainer": "base", LabelSDKHash: "from-base"}
+		cf.Config.Labels = map[string]string{"maintainer": "base", imageconfig.LabelSDKHash: "from-base"}
 		img, err = mutateConfig(img, cf)
 		if err != nil {
 			t.Fatal(err)
@@ -90,12 +91,12 @@ func TestBuildOnBase(t *testing.T) {
 		if !strings.Contains(env, "PATH=/go/bin:/usr/local/go/bin:/usr/bin:/bin") || !strings.Contains(env, "LANG=C.UTF-8") || strings.Contains(env, "/old") {
 			t.Errorf("Env = %q, want the base's PATH extended, LANG kept and the base's GOROOT gone", env)
 		}
-		if cf.Config.Labels["maintainer"] != "base" || cf.Config.Labels[LabelOCIBaseName] == "" ||
-			cf.Config.Labels[LabelOCIBaseDigest] != base.Digest.String() {
+		if cf.Config.Labels["maintainer"] != "base" || cf.Config.Labels[imageconfig.LabelOCIBaseName] == "" ||
+			cf.Config.Labels[imageconfig.LabelOCIBaseDigest] != base.Digest.String() {
 			t.Errorf("labels = %v, want the base's kept and base name/digest set", cf.Config.Labels)
 		}
-		if _, ok := cf.Config.Labels[LabelSDKHash]; ok {
-			t.Errorf("label %s inherited from the base", LabelSDKHash)
+		if _, ok := cf.Config.Labels[imageconfig.LabelSDKHash]; ok {
+			t.Errorf("label %s inherited from the base", imageconfig.LabelSDKHash)
 		}
 		if len(cf.History) < 6 || !strings.Contains(cf.History[len(cf.History)-6].CreatedBy, "opaque whiteout") {
 			t.Errorf("history does not name the reset layer: %+v", cf.History)

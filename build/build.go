@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"runtime"
-	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -33,7 +33,7 @@ type Options struct {
 	// Build does not look them up again. Optional: the image of an SDK's
 	// platform that is not here is looked up in Base.
 	BaseImages []BaseImage
-	// GOROOT is the SDK's path in the image (DefaultGOROOT when empty).
+	// GOROOT is the SDK's path in the image (imageconfig.DefaultGOROOT when empty).
 	GOROOT string
 	// Compression is the layer compression (layers.Gzip when empty).
 	Compression layers.Compression
@@ -160,7 +160,7 @@ func (o *Options) normalise() error {
 		o.LayerPlan, _ = ParseLayerPlan(DefaultLayerPlan)
 	}
 	if o.GOROOT == "" {
-		o.GOROOT = DefaultGOROOT
+		o.GOROOT = imageconfig.DefaultGOROOT
 	}
 	if err := checkGOROOT(o.GOROOT); err != nil {
 		return err
@@ -173,13 +173,13 @@ func (o *Options) normalise() error {
 	}
 	seen := map[string]bool{}
 	for _, s := range o.SDKs {
-		p := s.Platform().String()
+		p := imageref.FormatPlatform(s.Platform())
 		if seen[p] {
 			return fmt.Errorf("building image: two SDKs for %s", p)
 		}
 		seen[p] = true
-		if o.MTime.IsZero() && s.Time.IsZero() {
-			return fmt.Errorf("building image: %s has no release time in VERSION; set SOURCE_DATE_EPOCH", s.Dir)
+		if _, err := imageconfig.Created(o.MTime, s.Tree()); err != nil {
+			return fmt.Errorf("building image: %w", err)
 		}
 	}
 	return nil
@@ -213,8 +213,8 @@ func (r *Result) assemble(ctx context.Context, o Options, bases []v1.Image, plat
 }
 
 func checkGOROOT(p string) error {
-	if !path.IsAbs(p) || path.Clean(p) == "/" || strings.Contains(p, "/.wh.") {
-		return fmt.Errorf("GOROOT path %q: want an absolute directory below /, such as /usr/local/go", p)
+	if err := goroot.CheckImagePath(p); err != nil {
+		return fmt.Errorf("GOROOT path %w", err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/internal/imagetest"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/prune"
@@ -52,15 +53,15 @@ func TestConfigAndReport(t *testing.T) {
 		}
 	}
 	for k, want := range map[string]string{
-		LabelOCIVersion: "1.99.0", LabelOCICreated: "2024-02-03T04:05:06Z", LabelOCISource: "https://example.com/repo",
-		LabelGoVersion: "go1.99.0", LabelRecipe: "full", LabelGOROOT: "/opt/go",
+		imageconfig.LabelOCIVersion: "1.99.0", imageconfig.LabelOCICreated: "2024-02-03T04:05:06Z", imageconfig.LabelOCISource: "https://example.com/repo",
+		imageconfig.LabelGoVersion: "go1.99.0", imageconfig.LabelRecipe: "full", imageconfig.LabelGOROOT: "/opt/go",
 	} {
 		if got := cf.Config.Labels[k]; got != want {
 			t.Errorf("label %s = %q, want %q", k, got, want)
 		}
 	}
-	if _, ok := cf.Config.Labels[LabelOCIBaseName]; ok {
-		t.Errorf("scratch image has label %s", LabelOCIBaseName)
+	if _, ok := cf.Config.Labels[imageconfig.LabelOCIBaseName]; ok {
+		t.Errorf("scratch image has label %s", imageconfig.LabelOCIBaseName)
 	}
 	if !cf.Created.Time.Equal(mtime) || cf.OS != "linux" || cf.Architecture != "amd64" {
 		t.Errorf("config created/os/arch = %v %s/%s, want %v linux/amd64", cf.Created, cf.OS, cf.Architecture, mtime)
@@ -196,8 +197,8 @@ func TestRecipeSharesLayers(t *testing.T) {
 		t.Errorf("report: total %+v, full %+v, saved %v%%; want the full SDK's figures and a saving", p.Total, p.FullTotal, p.SavedPercent)
 	}
 	cf, _ := slim.Images[0].Image.ConfigFile()
-	if cf.Config.Labels[LabelRecipeDigest] != r.Digest() || r.Digest() == "" {
-		t.Errorf("recipe digest label = %q, want %q", cf.Config.Labels[LabelRecipeDigest], r.Digest())
+	if cf.Config.Labels[imageconfig.LabelRecipeDigest] != r.Digest() || r.Digest() == "" {
+		t.Errorf("recipe digest label = %q, want %q", cf.Config.Labels[imageconfig.LabelRecipeDigest], r.Digest())
 	}
 }
 
@@ -273,16 +274,12 @@ func TestSBOM(t *testing.T) {
 	}
 	// The reference: the same document from the files the recipe keeps.
 	s := o.SDKs[0]
-	plan, err := prune.Resolve(ctx, prune.Target{GOROOT: s.Dir, Version: s.Version, GOOS: s.GOOS, GOARCH: s.GOARCH}, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kept, err := prune.Apply(ctx, plan, t.TempDir())
+	_, kept, err := prune.Prepare(ctx, s.Tree(), r, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	want, err := sbom.Generate(ctx, sbom.Input{SDK: s, Recipe: r.Name, RecipeDigest: r.Digest(), Files: kept,
-		GOROOTPath: DefaultGOROOT, Created: s.Time, Tool: "gorootimg test"})
+		GOROOTPath: imageconfig.DefaultGOROOT, Created: s.Time, Tool: "gorootimg test"})
 	if err != nil {
 		t.Fatal(err)
 	}

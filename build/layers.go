@@ -10,6 +10,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -40,11 +42,8 @@ func buildLayers(ctx context.Context, o Options, st *store) ([]*platformLayers, 
 		jobs []*layerJob
 	)
 	for _, s := range o.SDKs {
-		pl := &platformLayers{sdk: s, platform: v1.Platform{OS: s.GOOS, Architecture: s.GOARCH}, mtime: o.MTime}
-		if pl.mtime.IsZero() {
-			pl.mtime = s.Time
-		}
-		pl.mtime = pl.mtime.UTC().Truncate(time.Second)
+		pl := &platformLayers{sdk: s, platform: s.Platform()}
+		pl.mtime, _ = imageconfig.Created(o.MTime, s.Tree()) // checked in normalise
 		out = append(out, pl)
 		js, err := planPlatform(ctx, o, st, pl)
 		if err != nil {
@@ -126,23 +125,14 @@ func planPlatform(ctx context.Context, o Options, st *store, pl *platformLayers)
 // resolveFiles returns the SDK's complete file set (the full SDK of the
 // report) and the files the recipe keeps, with stripped binaries written
 // to a work directory.
-func resolveFiles(ctx context.Context, o Options, st *store, s *sdk.SDK) (all, kept prune.FileSet, err error) {
-	if o.Recipe == nil {
-		if all, err = prune.Scan(s.Dir); err != nil {
-			return nil, nil, err
-		}
-		return all, all, nil
-	}
-	plan, err := prune.Resolve(ctx, prune.Target{GOROOT: s.Dir, Version: s.Version, GOOS: s.GOOS, GOARCH: s.GOARCH}, o.Recipe)
-	if err != nil {
-		return nil, nil, fmt.Errorf("applying recipe %q to %s: %w", o.Recipe.Name, s.Dir, err)
-	}
+func resolveFiles(ctx context.Context, o Options, st *store, s *sdk.SDK) (all, kept goroot.FileSet, err error) {
 	work, err := st.workDir("apply-")
 	if err != nil {
 		return nil, nil, err
 	}
-	if kept, err = prune.Apply(ctx, plan, work); err != nil {
-		return nil, nil, fmt.Errorf("applying recipe %q to %s: %w", o.Recipe.Name, s.Dir, err)
+	plan, kept, err := prune.Prepare(ctx, s.Tree(), o.Recipe, work)
+	if err != nil {
+		return nil, nil, err
 	}
 	return plan.All, kept, nil
 }

@@ -16,8 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/layers"
-	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -30,10 +30,10 @@ type Input struct {
 	Recipe string
 	// Optional: RecipeDigest is the recipe's "sha256:..." digest.
 	RecipeDigest string
-	// Files are the GOROOT files in the image, as prune.Apply returns
+	// Files are the GOROOT files in the image, as prune.Prepare returns
 	// them: names relative to GOROOT, content readable at Src. Directories
 	// are skipped: SPDX lists files.
-	Files prune.FileSet
+	Files goroot.FileSet
 	// Digests, when Files is nil, are used instead: the files of the
 	// image's GOROOT layers as layers.Write hashed them while writing
 	// (WithFileDigests), named by their path in the image. Those below
@@ -75,7 +75,7 @@ func (in *Input) Validate() error {
 		return errors.New("sbom input: neither files nor file digests")
 	case in.Recipe == "":
 		return errors.New("sbom input: no recipe")
-	case !path.IsAbs(in.GOROOTPath) || path.Clean(in.GOROOTPath) != in.GOROOTPath:
+	case goroot.CheckImagePath(in.GOROOTPath) != nil:
 		return fmt.Errorf("sbom input: GOROOT path %q is not a clean absolute path", in.GOROOTPath)
 	case in.Created.IsZero():
 		return errors.New("sbom input: zero creation time; pass SOURCE_DATE_EPOCH or the release time")
@@ -153,7 +153,7 @@ func (g generator) files(files []entry) ([]file, []string, error) {
 			return nil, nil, fmt.Errorf("generating SBOM: %q and %q share the SPDX ID %s", other, f.name, id)
 		}
 		ids[id] = f.name
-		cat := prune.CategoryOf(f.name)
+		cat := goroot.CategoryOf(f.name)
 		comment := "category: " + string(cat)
 		if f.link != "" {
 			comment += "; symlink to " + f.link + " (checksums are of the link target's name)"
@@ -274,8 +274,8 @@ type entry struct {
 }
 
 // fileEntries hashes the regular files and symlinks of files, sorted by name.
-func fileEntries(ctx context.Context, files prune.FileSet) ([]entry, error) {
-	files = files.Filter(func(f prune.File) bool { return !f.IsDir() })
+func fileEntries(ctx context.Context, files goroot.FileSet) ([]entry, error) {
+	files = files.Filter(func(f goroot.File) bool { return !f.IsDir() })
 	files.Sort()
 	var out []entry
 	for _, f := range files {
@@ -350,11 +350,11 @@ func fileID(name string) string {
 	return "SPDXRef-File-" + hex.EncodeToString(h[:10])
 }
 
-func fileTypes(name string, cat prune.Category) []string {
+func fileTypes(name string, cat goroot.Category) []string {
 	switch cat {
-	case prune.CatBin, prune.CatTool:
+	case goroot.CatBin, goroot.CatTool:
 		return []string{"BINARY"}
-	case prune.CatDocs:
+	case goroot.CatDocs:
 		return []string{"DOCUMENTATION"}
 	}
 	switch path.Ext(name) {

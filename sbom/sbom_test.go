@@ -18,8 +18,8 @@ import (
 	"github.com/spdx/tools-golang/spdx"
 	"github.com/spdx/tools-golang/spdxlib"
 
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/layers"
-	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -36,7 +36,7 @@ var treeFiles = map[string]string{
 }
 
 // tree writes the fake GOROOT below dir and scans it.
-func tree(t *testing.T, dir string) prune.FileSet {
+func tree(t *testing.T, dir string) goroot.FileSet {
 	t.Helper()
 	for n, c := range treeFiles {
 		p := filepath.Join(dir, filepath.FromSlash(n))
@@ -50,7 +50,7 @@ func tree(t *testing.T, dir string) prune.FileSet {
 	if err := os.Symlink("print.go", filepath.Join(dir, "src/fmt/alias.go")); err != nil {
 		t.Fatal(err)
 	}
-	fs, err := prune.Scan(dir)
+	fs, err := goroot.Scan(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,15 +177,15 @@ func TestGenerate(t *testing.T) {
 		s.Annotations[KeySDKHash] != in.SDK.Hash || s.Base != in.Base || s.BaseDigest != in.BaseDigest {
 		t.Errorf("Read = %+v", s)
 	}
-	cats := map[string]prune.Category{}
+	cats := map[string]goroot.Category{}
 	for _, f := range s.Files {
 		cats[f.Name] = f.Category
 	}
-	for n, c := range map[string]prune.Category{
-		"usr/local/go/bin/go":                prune.CatBin,
-		"usr/local/go/src/fmt/print_test.go": prune.CatTests,
-		"usr/local/go/doc/go_spec.html":      prune.CatDocs,
-		"usr/local/go/src/fmt/alias.go":      prune.CatStd,
+	for n, c := range map[string]goroot.Category{
+		"usr/local/go/bin/go":                goroot.CatBin,
+		"usr/local/go/src/fmt/print_test.go": goroot.CatTests,
+		"usr/local/go/doc/go_spec.html":      goroot.CatDocs,
+		"usr/local/go/src/fmt/alias.go":      goroot.CatStd,
 	} {
 		if cats[n] != c {
 			t.Errorf("Read: %s category %q, want %q", n, cats[n], c)
@@ -205,7 +205,7 @@ func TestGenerate(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	ok := func() Input {
-		return Input{SDK: &sdk.SDK{Version: "go1.99.1", GOOS: "linux", GOARCH: "amd64"}, Recipe: "ci", GOROOTPath: "/usr/local/go", Created: testTime, Files: prune.FileSet{}}
+		return Input{SDK: &sdk.SDK{Version: "go1.99.1", GOOS: "linux", GOARCH: "amd64"}, Recipe: "ci", GOROOTPath: "/usr/local/go", Created: testTime, Files: goroot.FileSet{}}
 	}
 	tests := []struct {
 		name   string

@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -169,12 +173,12 @@ func record(t *testing.T, r Row) {
 }
 
 func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) {
-	sdks, err := sdk.Resolve(ctx, rel, []sdk.Platform{sdk.HostPlatform()}, opts)
+	sdks, err := sdk.Resolve(ctx, rel, []v1.Platform{imageref.HostPlatform()}, opts)
 	if err != nil {
 		t.Fatalf("sdk.Resolve(%q) = %v", rel, err)
 	}
 	s := sdks[0]
-	target := prune.Target{GOROOT: s.Dir, Version: s.Version, GOOS: s.GOOS, GOARCH: s.GOARCH}
+	target := s.Tree()
 	var rs []*recipes.Recipe
 	var union []probes.Capability
 	for _, name := range listEnv("GOROOTIMG_FIDELITY_RECIPES", defaultRecipes) {
@@ -282,7 +286,7 @@ func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) {
 // sabotage shows the fidelity check can fail: ci without src/cmd is the
 // naive recipe the issue warns about, and on Go 1.25+ the coverpkg probe
 // must then fail with go: no such tool "covdata".
-func sabotage(ctx context.Context, t *testing.T, target prune.Target, base []probes.Result, work string) {
+func sabotage(ctx context.Context, t *testing.T, target goroot.Tree, base []probes.Result, work string) {
 	dir := filepath.Join(work, "sabotage")
 	os.MkdirAll(dir, 0o755)
 	file := filepath.Join(dir, "naive.yaml")

@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -65,7 +68,7 @@ func releaseSDK(t *testing.T, spec string) (*sdk.SDK, sdk.Options) {
 	if src, err := os.ReadFile(filepath.Join(ge["GOROOT"], "src", "cmd", "go", "internal", "modfetch", "key.go")); err == nil {
 		o.KnownSumDBKeys = sdk.ParseKnownSumDBKeys(src)
 	}
-	sdks, err := sdk.Resolve(context.Background(), spec, []sdk.Platform{sdk.HostPlatform()}, o)
+	sdks, err := sdk.Resolve(context.Background(), spec, []v1.Platform{imageref.HostPlatform()}, o)
 	if err != nil {
 		t.Fatalf("Resolve(%q): %v", spec, err)
 	}

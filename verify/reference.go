@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -56,7 +58,7 @@ func (o *options) reference(ctx context.Context, rep *Report, caps []probes.Capa
 		full := []*sdk.SDK{o.refSDK}
 		if o.refSDK == nil {
 			var err error
-			full, err = sdk.Resolve(ctx, rep.GoVersion, []sdk.Platform{{OS: runtimeOS(rep.Platform), Arch: runtimeArch(rep.Platform)}}, o.sdk)
+			full, err = sdk.Resolve(ctx, rep.GoVersion, []v1.Platform{{OS: runtimeOS(rep.Platform), Architecture: runtimeArch(rep.Platform)}}, o.sdk)
 			if err != nil {
 				return nil, fmt.Errorf("fetching the full SDK of %s for reference: %w", rep.GoVersion, err)
 			}

@@ -16,7 +16,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -55,7 +55,7 @@ type options struct {
 }
 
 // WithGOROOT sets where GOROOT lives in the image; by default the image's
-// build.LabelGOROOT label, else /usr/local/go.
+// imageconfig.LabelGOROOT label, else /usr/local/go.
 func WithGOROOT(p string) Option {
 	return func(o *options) error {
 		if !strings.HasPrefix(p, "/") {
@@ -67,7 +67,7 @@ func WithGOROOT(p string) Option {
 }
 
 // WithRecipe sets the recipe whose capabilities must pass, instead of the
-// one the image's build.LabelRecipe label names.
+// one the image's imageconfig.LabelRecipe label names.
 func WithRecipe(r *recipes.Recipe) Option {
 	return func(o *options) error {
 		o.recipe = r
@@ -184,14 +184,14 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 	labels := cf.Config.Labels
 	rep := &Report{
 		Platform: cf.OS + "/" + cf.Architecture,
-		Recipe:   labels[build.LabelRecipe],
+		Recipe:   labels[imageconfig.LabelRecipe],
 	}
 	if cf.OS != runtime.GOOS || cf.Architecture != runtime.GOARCH {
 		return nil, fmt.Errorf("the image is for %s; verify runs its toolchain and can only do so on %s/%s", rep.Platform, runtime.GOOS, runtime.GOARCH)
 	}
 	if o.goroot == "" {
-		o.goroot = build.DefaultGOROOT
-		if g := labels[build.LabelGOROOT]; strings.HasPrefix(g, "/") {
+		o.goroot = imageconfig.DefaultGOROOT
+		if g := labels[imageconfig.LabelGOROOT]; strings.HasPrefix(g, "/") {
 			o.goroot = path.Clean(g)
 		}
 	}
@@ -259,10 +259,10 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 	}
 
 	// The release.
-	rep.GoVersion = labels[build.LabelGoVersion]
+	rep.GoVersion = labels[imageconfig.LabelGoVersion]
 	if rep.GoVersion == "" {
 		if rep.GoVersion, err = readVersion(filepath.Join(goroot, "VERSION")); err != nil {
-			return nil, fmt.Errorf("finding the image's Go release: no %s label and %w", build.LabelGoVersion, err)
+			return nil, fmt.Errorf("finding the image's Go release: no %s label and %w", imageconfig.LabelGoVersion, err)
 		}
 	}
 
@@ -304,7 +304,7 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 		modNames[dst] = m
 	}
 
-	env := []string{"PATH=" + build.DefaultPATH}
+	env := []string{"PATH=" + imageconfig.DefaultPATH}
 	var wrap probes.WrapFunc
 	if rep.Sandboxed {
 		if rep.CCompiler != "" {
@@ -390,7 +390,7 @@ func readVersion(file string) (string, error) {
 // findCC returns the C compiler the sandboxed go command would find, as
 // a path inside the root, or "".
 func findCC(root string) string {
-	for _, dir := range strings.Split(build.DefaultPATH, ":") {
+	for _, dir := range strings.Split(imageconfig.DefaultPATH, ":") {
 		for _, name := range []string{"gcc", "cc", "clang"} {
 			p := path.Join(dir, name)
 			if fi, err := statIn(root, p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {

@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/internal/testenv"
 	"github.com/gorootimg/gorootimg/layers"
@@ -70,7 +73,7 @@ func releaseSDK(t *testing.T, spec string) *sdk.SDK {
 	if src, err := os.ReadFile(filepath.Join(ge["GOROOT"], "src", "cmd", "go", "internal", "modfetch", "key.go")); err == nil {
 		o.KnownSumDBKeys = sdk.ParseKnownSumDBKeys(src)
 	}
-	sdks, err := sdk.Resolve(context.Background(), spec, []sdk.Platform{sdk.HostPlatform()}, o)
+	sdks, err := sdk.Resolve(context.Background(), spec, []v1.Platform{imageref.HostPlatform()}, o)
 	if err != nil {
 		t.Fatalf("Resolve(%q): %v", spec, err)
 	}

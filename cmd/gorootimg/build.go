@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -194,18 +193,14 @@ func (f *buildFlags) parse(e *env, sf *sdkFlags, rf *remoteFlags) (*buildInputs,
 	if err := checkSBOMFlag(f.sbom); err != nil {
 		return nil, err
 	}
-	platforms, err := sdk.ParsePlatforms(sf.platforms)
-	if err != nil {
-		return nil, usagef("--platform: %v", err)
+	if in.platforms, err = parsePlatforms(sf.platforms); err != nil {
+		return nil, err
 	}
-	for _, p := range platforms {
-		in.platforms = append(in.platforms, v1.Platform{OS: p.OS, Architecture: p.Arch})
+	if f.tarball != "" && len(in.platforms) > 1 {
+		return nil, usagef("--tarball holds one platform and --platform names %d; build one platform or use --oci-layout", len(in.platforms))
 	}
-	if f.tarball != "" && len(platforms) > 1 {
-		return nil, usagef("--tarball holds one platform and --platform names %d; build one platform or use --oci-layout", len(platforms))
-	}
-	if !strings.HasPrefix(sf.gorootPath, "/") || filepath.Clean(sf.gorootPath) == "/" {
-		return nil, usagef("--goroot-path %q: want an absolute directory inside the image, such as /usr/local/go", sf.gorootPath)
+	if err := checkGOROOTPath(sf.gorootPath); err != nil {
+		return nil, err
 	}
 	if in.tagName, err = f.tagName(rf); err != nil {
 		return nil, err
