@@ -96,7 +96,7 @@ func assembleAll(ctx context.Context, images []matrix.Image, variants map[string
 // assembleOne resolves the image's SDKs (from the download cache when it
 // has them) and builds the image with its SBOMs and provenance.
 func assembleOne(ctx context.Context, im *matrix.Image, v *variant, o *Options) (*build.Result, error) {
-	sdks, err := sdk.Resolve(ctx, im.Release.Version, sdkPlatforms(im.Platforms), o.SDK)
+	sdks, err := sdk.Resolve(ctx, im.Release.Version, im.Platforms, o.SDK)
 	if err != nil {
 		return nil, err
 	}
@@ -122,13 +122,4 @@ func assembleOne(ctx context.Context, im *matrix.Image, v *variant, o *Options) 
 		return nil, err
 	}
 	return res, nil
-}
-
-// sdkPlatforms converts the matrix's platforms to what sdk.Resolve takes.
-func sdkPlatforms(ps []v1.Platform) []sdk.Platform {
-	out := make([]sdk.Platform, len(ps))
-	for i, p := range ps {
-		out[i] = sdk.Platform{OS: p.OS, Arch: p.Architecture}
-	}
-	return out
 }

@@ -9,6 +9,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/provenance"
 )
@@ -98,7 +99,7 @@ func statement(pi *build.PlatformImage, o build.Options, p Provenance, i int) ([
 		in.Layers = o.LayerPlan.String()
 	}
 	if in.GOROOTPath == "" {
-		in.GOROOTPath = build.DefaultGOROOT
+		in.GOROOTPath = imageconfig.DefaultGOROOT
 	}
 	if o.Base != nil && !o.Base.IsScratch() {
 		in.Base = provenance.Base{Ref: strings.TrimPrefix(o.Base.Name, "image:"), Digest: o.Base.Digest}
