@@ -89,7 +89,7 @@ func runPublish(ctx context.Context, e *env, rf *remoteFlags, file string, o rel
 	o.Builder = provenance.Builder{Version: mod, GoVersion: gov}
 	o.Logf, o.Progress = pr.logf, pr.layer
 	o.SDK.Logf = pr.logf
-	o.PushProgress = func(_ string, done, total int64) { pr.pushed(done, total) }
+	o.PushProgress = pushBars(pr)
 	rep, err := release.Run(ctx, f, o)
 	pr.done()
 	if rep != nil {
@@ -107,4 +107,22 @@ func printPublish(e *env, rep *release.Report, asJSON bool) error {
 		return enc.Encode(rep)
 	}
 	return rep.WriteText(e.stdout)
+}
+
+// pushBars shows one push bar per image on a terminal (the pushes of a
+// run follow each other); without a terminal publish logs each push.
+func pushBars(pr *progress) func(image string, done, total int64) {
+	return func(image string, done, total int64) {
+		pr.mu.Lock()
+		defer pr.mu.Unlock()
+		if pr.p == nil {
+			return
+		}
+		b := pr.bar("push "+image, total)
+		b.SetTotal(total, false)
+		b.SetCurrent(done)
+		if done == total {
+			b.SetTotal(total, true)
+		}
+	}
 }
