@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
@@ -68,18 +69,24 @@ type assembled struct {
 	digest v1.Hash
 }
 
-// assembleAll builds every image, Jobs at a time, in matrix order. The
-// results are returned even on error, for the caller to close (a nil
-// Result closes as nothing).
+// assembleAll resolves the SDKs of every release first, Jobs+1 releases
+// at a time (downloads wait on the network, not the CPU), then builds
+// every image, Jobs at a time, in matrix order. The results are returned
+// even on error, for the caller to close (a nil Result closes as nothing).
 func assembleAll(ctx context.Context, images []matrix.Image, variants map[string]*variant, o *Options) ([]assembled, error) {
+	sdks, err := resolveAll(ctx, images, o)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]assembled, len(images))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.Jobs)
 	for i := range images {
 		g.Go(func() error {
-			res, err := assembleOne(gctx, &images[i], variants[images[i].Variant.Name], o)
+			im := &images[i]
+			res, err := assembleOne(gctx, im, sdks[im.Release.Version], variants[im.Variant.Name], o)
 			if err != nil {
-				return fmt.Errorf("assembling %s: %w", &images[i], err)
+				return fmt.Errorf("assembling %s: %w", im, err)
 			}
 			d, err := res.Index.Digest()
 			if err != nil {
@@ -93,13 +100,42 @@ func assembleAll(ctx context.Context, images []matrix.Image, variants map[string
 	return out, g.Wait()
 }
 
-// assembleOne resolves the image's SDKs (from the download cache when it
-// has them) and builds the image with its SBOMs and provenance.
-func assembleOne(ctx context.Context, im *matrix.Image, v *variant, o *Options) (*build.Result, error) {
-	sdks, err := sdk.Resolve(ctx, im.Release.Version, im.Platforms, o.SDK)
-	if err != nil {
+// resolveAll resolves each release's SDKs for the matrix's platforms once
+// (from the download cache when it has them), keyed by Go version.
+func resolveAll(ctx context.Context, images []matrix.Image, o *Options) (map[string][]*sdk.SDK, error) {
+	var versions []string
+	var platforms [][]v1.Platform
+	for i := range images {
+		if v := images[i].Release.Version; !slices.Contains(versions, v) {
+			versions = append(versions, v)
+			platforms = append(platforms, images[i].Platforms)
+		}
+	}
+	got := make([][]*sdk.SDK, len(versions))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(o.Jobs + 1)
+	for i, v := range versions {
+		g.Go(func() error {
+			s, err := sdk.Resolve(gctx, v, platforms[i], o.SDK)
+			if err != nil {
+				return fmt.Errorf("resolving %s: %w", v, err)
+			}
+			got[i] = s
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	out := map[string][]*sdk.SDK{}
+	for i, v := range versions {
+		out[v] = got[i]
+	}
+	return out, nil
+}
+
+// assembleOne builds the image from its SDKs with its SBOMs and provenance.
+func assembleOne(ctx context.Context, im *matrix.Image, sdks []*sdk.SDK, v *variant, o *Options) (*build.Result, error) {
 	name := im.String()
 	bo := build.Options{
 		SDKs: sdks, Recipe: v.recipe, Base: v.base, BaseImages: v.bases,

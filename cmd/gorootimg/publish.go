@@ -46,7 +46,7 @@ Examples:
 			file := fs.StringP("file", "f", "", "the images file (required)")
 			dryRun := fs.Bool("dry-run", false, "print the plan without pushing anything")
 			asJSON := fs.Bool("json", false, "print the plan and what was done as JSON on stdout")
-			jobs := fs.Int("jobs", 2, "images assembled and pushed at once")
+			jobs := fs.Int("jobs", 1, "images assembled at once (each writes 2 layers at once; SDK downloads run jobs+1 at once)")
 			quiet := fs.BoolP("quiet", "q", false, "print no progress on stderr")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
