@@ -169,7 +169,11 @@ func Build(ctx context.Context, o Options) (_ *Result, err error) {
 	res.Report = &Report{Recipe: recipeName(o.Recipe), Compression: string(o.Compression), LayerPlan: o.LayerPlan.String()}
 	for i, pl := range plats {
 		res.Reused = res.Reused && pl.reused
-		img, err := assemble(bases[i], o.Base, pl, o)
+		fsl, err := fsLayer(ctx, bases[i], dirs, o, pl)
+		if err != nil {
+			return nil, err
+		}
+		img, err := assemble(bases[i], o.Base, pl, o, fsl)
 		if err != nil {
 			return nil, err
 		}

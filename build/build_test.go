@@ -16,6 +16,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/rootfs"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -133,13 +134,14 @@ func TestGolden(t *testing.T) {
 			if string(gj) != string(wj) {
 				t.Errorf("digests of the fake SDK build =\n%s\nwant (testdata/%s)\n%s", gj, filepath.Base(golden), wj)
 			}
-			// std sources are the same on both platforms: one shared blob.
+			// The file system layer and the std sources are the same on both
+			// platforms: shared blobs.
 			a, r := got.Platforms["linux/amd64"].Layers, got.Platforms["linux/arm64"].Layers
-			if len(a) != 5 || len(r) != 5 {
-				t.Fatalf("layers = %d and %d, want 5 each (toolchain, std, cmd, tests, rest)", len(a), len(r))
+			if len(a) != 6 || len(r) != 6 {
+				t.Fatalf("layers = %d and %d, want 6 each (rootfs, toolchain, std, cmd, tests, rest)", len(a), len(r))
 			}
-			if a[0] == r[0] || a[1] != r[1] {
-				t.Errorf("toolchain layers %s %s should differ and std layers %s %s should match", a[0], r[0], a[1], r[1])
+			if a[0] != r[0] || a[1] == r[1] || a[2] != r[2] {
+				t.Errorf("rootfs layers %s %s should match, toolchain layers %s %s differ and std layers %s %s match", a[0], r[0], a[1], r[1], a[2], r[2])
 			}
 		})
 	}
@@ -180,8 +182,14 @@ func TestConfigAndReport(t *testing.T) {
 	if !cf.Created.Time.Equal(mtime) || cf.OS != "linux" || cf.Architecture != "amd64" {
 		t.Errorf("config created/os/arch = %v %s/%s, want %v linux/amd64", cf.Created, cf.OS, cf.Architecture, mtime)
 	}
-	if len(cf.History) != 5 || !strings.Contains(cf.History[0].CreatedBy, "toolchain binaries") {
-		t.Errorf("history = %+v, want 5 entries starting with the toolchain", cf.History)
+	if len(cf.History) != 6 || cf.History[0].Comment != "rootfs" || !strings.Contains(cf.History[1].CreatedBy, "toolchain binaries") {
+		t.Errorf("history = %+v, want 6 entries: the file system layer, then the toolchain", cf.History)
+	}
+	if !strings.Contains(env, "GOCACHE="+rootfs.GOCACHE) || cf.Config.WorkingDir != rootfs.WorkingDir {
+		t.Errorf("Env = %q, WorkingDir = %q; want GOCACHE=%s and %s", env, cf.Config.WorkingDir, rootfs.GOCACHE, rootfs.WorkingDir)
+	}
+	if GOPATH != rootfs.GOPATH {
+		t.Errorf("build.GOPATH = %q, rootfs.GOPATH = %q: the config's GOPATH must be the one the layer makes", GOPATH, rootfs.GOPATH)
 	}
 	// The full recipe saves nothing; its layers are the full SDK's.
 	p := res.Report.Platforms[0]
