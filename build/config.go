@@ -6,6 +6,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gorootimg/gorootimg/rootfs"
 )
 
 // Label keys gorootimg sets on every image it builds, next to the standard
@@ -101,8 +103,9 @@ func Labels(m Meta) map[string]string {
 // (nil for scratch): the base's settings kept, Env given GOROOT, GOPATH,
 // GOTOOLCHAIN=local and a PATH that starts with /go/bin and $GOROOT/bin,
 // the labels of Labels merged over the base's, the platform and the
-// created time set. RootFS and History are left as the base had them;
-// whoever adds layers appends to them.
+// created time set, and rootfs.Configure applied (GOCACHE, WorkingDir).
+// RootFS and History are left as the base had them; whoever adds layers
+// appends to them.
 func Config(base *v1.ConfigFile, m Meta) *v1.ConfigFile {
 	var cf *v1.ConfigFile
 	if base != nil {
@@ -137,6 +140,7 @@ func Config(base *v1.ConfigFile, m Meta) *v1.ConfigFile {
 		"GOTOOLCHAIN=local",
 	)
 	cf.Config.Env = env
+	rootfs.Configure(cf)
 	labels := map[string]string{}
 	for k, v := range cf.Config.Labels {
 		labels[k] = v

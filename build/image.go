@@ -10,7 +10,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/gorootimg/gorootimg/imageref"
-	"github.com/gorootimg/gorootimg/rootfs"
 )
 
 // groupHistory says what each layer group holds, for the image history.
@@ -66,7 +65,6 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 		meta.Platform.Variant, meta.Platform.OSVersion = baseCfg.Variant, baseCfg.OSVersion
 	}
 	cfg := Config(baseCfg, meta)
-	rootfs.Configure(cfg)
 	ours := pl.layers
 	if pl.reset != nil {
 		ours = append([]*namedLayer{pl.reset}, ours...)
