@@ -92,10 +92,9 @@ func (s *Store) env() []string {
 }
 
 // BudArgs are buildah bud's flags on this machine: chroot isolation (no
-// runtime, no network namespace setup), the rlimits of RunLimits, and
-// local images preferred over pulls.
+// runtime, no network namespace setup) and the rlimits of RunLimits.
 func BudArgs() []string {
-	return append([]string{"bud", "--isolation", "chroot", "--pull-never", "--layers=false"}, RunLimits...)
+	return append([]string{"bud", "--isolation", "chroot", "--layers=false"}, RunLimits...)
 }
 
 // RunArgs returns "run --rm" with RunLimits and the given options, ready

@@ -84,7 +84,9 @@ func (f *fixture) drive(t *testing.T, image, user string, steps ...string) (map[
 	opts := []string{"--network", "host", "-v", f.data + ":/t:ro", "-v", out + ":/out", "-w", "/t/driver"}
 	opts = append(append(opts, enginetest.HostCAMount()...), f.goEnv...)
 	if user != "" {
-		opts = append(opts, "--user", user)
+		// HOME=/ is what Docker gives a uid without a passwd entry (podman
+		// 4.3 gives the working directory instead); GOCACHE must not care.
+		opts = append(opts, "--user", user, "-e", "HOME=/")
 	}
 	args := append(enginetest.RunArgs(opts...), image, "go", "run", ".", "-C", "/t/mod", "-out", "/out")
 	for _, s := range steps {

@@ -46,6 +46,7 @@ func TestEngines(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.goEnv = moduleEnv(t)
+	resolveRelease(t, f.bin)
 
 	start := time.Now()
 	ciTar, crossTar := filepath.Join(f.work, "ci.tar"), filepath.Join(f.work, "cross.tar")

@@ -33,11 +33,36 @@ const defaultRelease = "1.26.11"
 // in the same containers as the rest.
 const crossRecipe = "slim"
 
+// resolved is the exact release the images hold, once resolveRelease ran.
+var resolved string
+
+// release is the release to build ("1.26.11"): GOROOTIMG_ENGINES_GO (a
+// line such as "1.22" means its newest patch) resolved to the exact one.
 func release() string {
+	if resolved != "" {
+		return resolved
+	}
 	if r := os.Getenv("GOROOTIMG_ENGINES_GO"); r != "" {
 		return strings.TrimPrefix(r, "go")
 	}
 	return defaultRelease
+}
+
+// resolveRelease asks gorootimg which exact release release() names (and
+// fetches its SDK into the cache).
+func resolveRelease(t *testing.T, bin string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	r, err := enginetest.Exec(exec.CommandContext(ctx, bin, "sdk", "--go", release(), "--platform", "linux/amd64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, _ := strings.Cut(strings.TrimSpace(r.Stdout), " ")
+	if !strings.HasPrefix(v, "go1.") {
+		t.Fatalf("gorootimg sdk --go %s printed %q, want a release first", release(), r.Stdout)
+	}
+	resolved = strings.TrimPrefix(v, "go")
 }
 
 // Row is one line of docs/engines.md's table.
