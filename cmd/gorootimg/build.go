@@ -87,6 +87,7 @@ Examples:
 			fs.BoolVar(&f.noCache, "no-cache", false, "write every layer afresh and keep nothing in the cache")
 			fs.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no report on stderr")
 			fs.StringVar(&f.sbom, "sbom", "", sbomFlagUsage)
+			fs.BoolVar(&f.provenance, "provenance", false, provenanceFlagUsage)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("build takes no arguments; give the SDK with --go")
@@ -103,6 +104,7 @@ type buildFlags struct {
 	reportJSON                               string
 	sbom                                     string // --sbom; see buildsbom.go
 	push, json, noCache, quiet, platformTags bool
+	provenance                               bool // --provenance; see buildprovenance.go
 }
 
 // buildOutput is what --json prints.
@@ -302,14 +304,21 @@ func assembleImages(ctx context.Context, e *env, sf *sdkFlags, f *buildFlags, in
 	}
 	mod, _ := buildVersion()
 	start := time.Now()
-	res, err := build.Build(ctx, build.Options{
+	bo := build.Options{
 		SDKs: sdks, Recipe: in.recipe, Base: base, BaseImages: bases, GOROOT: sf.gorootPath,
 		Compression: in.comp, LayerPlan: in.plan, MTime: in.mtime, Source: f.source,
 		SBOM: f.sbom != "", Tool: "gorootimg " + mod,
 		CacheDir: cache, Progress: pr.layer,
-	})
+	}
+	res, err := build.Build(ctx, bo)
 	if err != nil {
 		return nil, err
+	}
+	if f.provenance {
+		if err := addProvenance(res, bo, f.tag); err != nil {
+			res.Close()
+			return nil, err
+		}
 	}
 	pr.logf("built %d image(s) in %.2fs", len(res.Images), time.Since(start).Seconds())
 	return res, nil
