@@ -170,4 +170,3 @@ func WithCapabilities(caps ...probes.Capability) Option {
 		return nil
 	}
 }
-
