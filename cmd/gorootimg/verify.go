@@ -44,7 +44,7 @@ directly on this host, says so, and skips cgo and -race.
 --probes DIR adds a Go module of your own: its packages are built, vetted
 and tested with both toolchains and the results compared.`,
 		flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
-			platform := fs.String("platform", "", "the image's platform to verify, for an index (default the host's)")
+			platform := fs.String("platform", "", "the platform to verify (default the host's); a foreign one runs under a binfmt_misc emulator, see docs/diff-verify.md")
 			goroot := fs.String("goroot-path", "", "where GOROOT lives inside the image (default its label, else /usr/local/go)")
 			recipe := fs.String("recipe", "", "check this recipe's capabilities instead of the image label's (a name or a file)")
 			probeDirs := fs.StringArray("probes", nil, "a Go module `DIR` to build, vet and test as well (repeatable)")
@@ -84,7 +84,7 @@ and tested with both toolchains and the results compared.`,
 					opts = append(opts, verify.WithRecipe(r))
 				}
 				if *reference != "" {
-					sdks, err := sdk.Resolve(ctx, *reference, []sdk.Platform{p}, so)
+					sdks, err := sdk.Resolve(ctx, *reference, []sdk.Platform{sdk.HostPlatform()}, so)
 					if err != nil {
 						return err
 					}
@@ -106,9 +106,18 @@ and tested with both toolchains and the results compared.`,
 				if ref.IsScratch() {
 					return usagef("scratch has no GOROOT to verify")
 				}
-				img, err := ref.Image(v1.Platform{OS: p.OS, Architecture: p.Arch})
-				if err != nil {
+				want := v1.Platform{OS: p.OS, Architecture: p.Arch}
+				img, err := ref.Image(want)
+				if err != nil && p != sdk.HostPlatform() {
+					// No image for p: verify the host's image cross-compiling there.
+					host := sdk.HostPlatform()
+					img, _ = ref.Image(v1.Platform{OS: host.OS, Architecture: host.Arch})
+				}
+				if img == nil {
 					return err
+				}
+				if *platform != "" {
+					opts = append(opts, verify.WithPlatform(want))
 				}
 				rep, err := verify.Verify(ctx, img, opts...)
 				if err != nil {
