@@ -35,13 +35,13 @@ const (
 // the target's C toolchain), enough to show the toolchain builds the same
 // bytes, runs what it builds and tests, vets, formats and lists modules.
 // runs marks the probes that execute what they build: in ModeCross they
-// need an emulator for the target.
+// need an emulator for the target. (Not install: the go command refuses to
+// install cross-compiled binaries into GOBIN, so the reference cannot.)
 var foreignProbes = []struct {
 	name string
 	runs bool
 }{
 	{"build", false},
-	{"install", false},
 	{"run", true},
 	{"test", true},
 	{"test/binary", false},

@@ -93,8 +93,8 @@ func TestForeignSubset(t *testing.T) {
 	if got := foreignSubset(all, false); slices.Contains(got, "run") || slices.Contains(got, "test") || !slices.Contains(got, "test/binary") {
 		t.Errorf("foreignSubset(all, !canRun) = %v, want no probe that runs what it builds", got)
 	}
-	if got := foreignSubset([]probes.Capability{probes.Build}, true); !slices.Equal(got, []string{"build", "install", "run"}) {
-		t.Errorf("foreignSubset(build) = %v, want build, install, run", got)
+	if got := foreignSubset([]probes.Capability{probes.Build}, true); !slices.Equal(got, []string{"build", "run"}) {
+		t.Errorf("foreignSubset(build) = %v, want build, run", got)
 	}
 	names := map[string]bool{}
 	for _, p := range probes.Suite() {
