@@ -227,62 +227,65 @@ func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) {
 			record(t, row)
 			continue
 		}
-		t.Run(r.Name, func(t *testing.T) {
-			dir := filepath.Join(work, r.Name)
-			files, err := prune.Apply(ctx, plan, filepath.Join(dir, "transformed"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			goroot := filepath.Join(dir, "goroot")
-			if err := prune.Materialize(ctx, files, goroot); err != nil {
-				t.Fatal(err)
-			}
-			caps := capsOf(t, r, s.Version)
-			if r.Name == "minimal" {
-				caps = append(caps, probes.Std)
-			}
-			t.Logf("%s: running the probes (%v) with recipe %s", s.Version, caps, r.Name)
-			got, err := probes.Run(ctx, goroot, probes.Options{WorkDir: dir, Capabilities: caps, Env: env})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var gotCmp []probes.Result
-			for _, g := range got {
-				if strings.HasPrefix(g.Probe, "std/") {
-					if !g.Pass {
-						t.Errorf("%s: %s: go build std fails with recipe %s: %s", s.Version, g.Probe, r.Name, g.Reason)
-					}
-					continue
-				}
-				gotCmp = append(gotCmp, g)
-			}
-			want := filter(base, caps)
-			for _, d := range probes.Compare(want, gotCmp) {
-				t.Errorf("%s recipe %s: %s", s.Version, r.Name, d)
-			}
-			row.Probes = len(want)
-			wantByName := map[string]probes.Result{}
-			for _, w := range want {
-				wantByName[w.Probe] = w
-			}
-			for _, g := range gotCmp {
-				w := wantByName[g.Probe]
-				if w.Pass == g.Pass {
-					row.Same++
-				}
-				for a, sum := range w.Artifacts {
-					row.Artifacts++
-					if g.Artifacts[a] == sum {
-						row.Identical++
-					}
-				}
-			}
-			record(t, row)
-		})
+		t.Run(r.Name, func(t *testing.T) { prove(ctx, t, s, r, plan, base, filepath.Join(work, r.Name), row) })
 	}
 	if slices.ContainsFunc(base, func(r probes.Result) bool { return r.Probe == "tools/nm" }) {
 		t.Run("sabotage", func(t *testing.T) { sabotage(ctx, t, target, base, work) })
 	}
+}
+
+// prove applies one recipe into dir, runs the probes it promises with the
+// pruned tree and compares them with the full SDK's results (base).
+func prove(ctx context.Context, t *testing.T, s *sdk.SDK, r *recipes.Recipe, plan *prune.Plan, base []probes.Result, dir string, row Row) {
+	files, err := prune.Apply(ctx, plan, filepath.Join(dir, "transformed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goroot := filepath.Join(dir, "goroot")
+	if err := prune.Materialize(ctx, files, goroot); err != nil {
+		t.Fatal(err)
+	}
+	caps := capsOf(t, r, s.Version)
+	if r.Name == "minimal" {
+		caps = append(caps, probes.Std)
+	}
+	t.Logf("%s: running the probes (%v) with recipe %s", s.Version, caps, r.Name)
+	got, err := probes.Run(ctx, goroot, probes.Options{WorkDir: dir, Capabilities: caps, Env: os.Environ()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotCmp []probes.Result
+	for _, g := range got {
+		if strings.HasPrefix(g.Probe, "std/") {
+			if !g.Pass {
+				t.Errorf("%s: %s: go build std fails with recipe %s: %s", s.Version, g.Probe, r.Name, g.Reason)
+			}
+			continue
+		}
+		gotCmp = append(gotCmp, g)
+	}
+	want := filter(base, caps)
+	for _, d := range probes.Compare(want, gotCmp) {
+		t.Errorf("%s recipe %s: %s", s.Version, r.Name, d)
+	}
+	row.Probes = len(want)
+	wantByName := map[string]probes.Result{}
+	for _, w := range want {
+		wantByName[w.Probe] = w
+	}
+	for _, g := range gotCmp {
+		w := wantByName[g.Probe]
+		if w.Pass == g.Pass {
+			row.Same++
+		}
+		for a, sum := range w.Artifacts {
+			row.Artifacts++
+			if g.Artifacts[a] == sum {
+				row.Identical++
+			}
+		}
+	}
+	record(t, row)
 }
 
 // sabotage shows the fidelity check can fail: ci without what a
