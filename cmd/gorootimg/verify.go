@@ -42,7 +42,14 @@ when the image has a C compiler. Otherwise it runs the extracted toolchain
 directly on this host, says so, and skips cgo and -race.
 
 --probes DIR adds a Go module of your own: its packages are built, vetted
-and tested with both toolchains and the results compared.`,
+and tested with both toolchains and the results compared.
+
+--platform of another platform (linux/arm64 on an amd64 host) runs the
+image's toolchain for it under a binfmt_misc emulator (qemu-user), or,
+when the image has no such platform, the host image's toolchain
+cross-compiling there ("not promised" for a recipe that prunes
+platforms); a subset of the probes is compared with this host's full SDK
+cross-compiling to that platform (docs/diff-verify.md).`,
 		flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 			platform := fs.String("platform", "", "the platform to verify (default the host's); a foreign one runs under a binfmt_misc emulator, see docs/diff-verify.md")
 			goroot := fs.String("goroot-path", "", "where GOROOT lives inside the image (default its label, else /usr/local/go)")
