@@ -111,6 +111,11 @@ func Suite() []Probe {
 		{Name: "mod/list", Needs: Mod, Args: []string{"list", "-m", "all"}, Stdout: true},
 		{Name: "mod/tidy", Needs: Mod, Args: []string{"mod", "tidy"}, Files: []string{"go.mod"}},
 		{Name: "mod/deps", Needs: Mod, Env: cgo0, Args: []string{"list", "-deps", "./..."}, Stdout: true},
+		// Smaller versions of build, test and vet, without net/http, for a
+		// toolchain running under an emulator (verify --platform).
+		{Name: "foreign/build", Needs: Build, Env: cgo0, Args: []string{"build", "-trimpath", "-o", "$OUT/", "./hello", "./asm", "./embedded", "./cov/cmd/tool"}},
+		{Name: "foreign/test", Needs: Test, Env: cgo0, Args: []string{"test", "-count=1", "./generics", "./cov/..."}},
+		{Name: "foreign/vet", Needs: Vet, Env: cgo0, Args: []string{"vet", "./hello", "./asm", "./embedded", "./generics", "./cov/..."}},
 		// go tool output on the same -trimpath binary is the same bytes.
 		{Name: "tools/nm", Needs: Tools, Env: cgo0, Pre: [][]string{buildHello}, Args: []string{"tool", "nm", "-n", "-size", "$OUT/hello"}, Stdout: true},
 		{Name: "tools/objdump", Needs: Tools, Env: cgo0, Pre: [][]string{buildHello}, Args: []string{"tool", "objdump", "-s", `^main\.main$`, "$OUT/hello"}, Stdout: true},

@@ -87,14 +87,14 @@ func TestBinfmtMatchesGo(t *testing.T) {
 func TestForeignSubset(t *testing.T) {
 	all := probes.AllCapabilities
 	got := foreignSubset(all, true)
-	if !slices.Contains(got, "run") || !slices.Contains(got, "build") || slices.ContainsFunc(got, func(n string) bool { return strings.HasPrefix(n, "cgo") || strings.HasPrefix(n, "race") }) {
+	if !slices.Contains(got, "run") || !slices.Contains(got, "foreign/build") || slices.ContainsFunc(got, func(n string) bool { return strings.HasPrefix(n, "cgo") || strings.HasPrefix(n, "race") }) {
 		t.Errorf("foreignSubset(all, canRun) = %v, want build and run, no cgo or race", got)
 	}
-	if got := foreignSubset(all, false); slices.Contains(got, "run") || slices.Contains(got, "test") || !slices.Contains(got, "test/binary") {
+	if got := foreignSubset(all, false); slices.Contains(got, "run") || slices.Contains(got, "foreign/test") || !slices.Contains(got, "test/binary") {
 		t.Errorf("foreignSubset(all, !canRun) = %v, want no probe that runs what it builds", got)
 	}
-	if got := foreignSubset([]probes.Capability{probes.Build}, true); !slices.Equal(got, []string{"build", "run"}) {
-		t.Errorf("foreignSubset(build) = %v, want build, run", got)
+	if got := foreignSubset([]probes.Capability{probes.Build}, true); !slices.Equal(got, []string{"foreign/build", "run"}) {
+		t.Errorf("foreignSubset(build) = %v, want foreign/build, run", got)
 	}
 	names := map[string]bool{}
 	for _, p := range probes.Suite() {
