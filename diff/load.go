@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -27,11 +26,12 @@ const DefaultSDKRecipe = "full"
 type LoadOptions struct {
 	// Platforms restricts an image side to these platforms and gives the
 	// platforms of an sdk: side. Empty means every platform of an image
-	// and, for an sdk: side, Fallback.
-	Platforms []sdk.Platform
+	// and, for an sdk: side, Fallback. Only OS and architecture are
+	// matched.
+	Platforms []v1.Platform
 	// Fallback is the platform list of an sdk: side when Platforms is
 	// empty (the CLI passes the other side's platforms).
-	Fallback []sdk.Platform
+	Fallback []v1.Platform
 	// Image configures registry access.
 	Image []imageref.Option
 	// SDK configures the SDK download cache and proxy.
@@ -60,21 +60,21 @@ func LoadSide(ctx context.Context, spec string, o LoadOptions) (*Side, error) {
 	case len(platforms) == 0:
 		// Scratch, or an image whose config names no platform: it serves
 		// whatever platform is asked for.
-		for _, p := range firstNonEmpty(o.Platforms, o.Fallback, []sdk.Platform{sdk.HostPlatform()}) {
-			platforms = append(platforms, v1.Platform{OS: p.OS, Architecture: p.Arch})
+		for _, p := range firstNonEmpty(o.Platforms, o.Fallback, []v1.Platform{imageref.HostPlatform()}) {
+			platforms = append(platforms, v1.Platform{OS: p.OS, Architecture: p.Architecture})
 		}
 	case len(o.Platforms) > 0:
 		var keep []v1.Platform
 		for _, want := range o.Platforms {
 			for _, p := range platforms {
-				if p.OS == want.OS && p.Architecture == want.Arch {
+				if p.OS == want.OS && p.Architecture == want.Architecture {
 					keep = append(keep, p)
 					break
 				}
 			}
 		}
 		if len(keep) == 0 {
-			return nil, fmt.Errorf("%s has no image for %s; it has %s", ref, sdkList(o.Platforms), v1List(platforms))
+			return nil, fmt.Errorf("%s has no image for %s; it has %s", ref, v1List(o.Platforms), v1List(platforms))
 		}
 		platforms = keep
 	}
@@ -124,7 +124,7 @@ func loadSDKSide(ctx context.Context, spec string, o LoadOptions) (*Side, error)
 	if err != nil {
 		return nil, err
 	}
-	platforms := firstNonEmpty(o.Platforms, o.Fallback, []sdk.Platform{sdk.HostPlatform()})
+	platforms := firstNonEmpty(o.Platforms, o.Fallback, []v1.Platform{imageref.HostPlatform()})
 	r, err := recipes.Lookup(recipeName)
 	if err != nil {
 		return nil, fmt.Errorf("loading recipe of %q: %w", spec, err)
@@ -135,30 +135,21 @@ func loadSDKSide(ctx context.Context, spec string, o LoadOptions) (*Side, error)
 	}
 	s := NewSide(spec)
 	for _, k := range sdks {
-		plan, err := prune.Resolve(ctx, prune.Target{GOROOT: k.Dir, Version: k.Version, GOOS: k.GOOS, GOARCH: k.GOARCH}, r)
-		if err != nil {
-			return nil, fmt.Errorf("resolving recipe %q for %s: %w", recipeName, k.Platform(), err)
-		}
-		work := o.WorkDir
-		if work == "" {
+		if o.WorkDir == "" {
 			return nil, fmt.Errorf("loading %q: no work directory for the recipe's output", spec)
 		}
-		work = filepath.Join(work, k.GOOS+"_"+k.GOARCH)
-		if err := os.MkdirAll(work, 0o755); err != nil {
-			return nil, err
-		}
-		files, err := prune.Apply(ctx, plan, work)
+		_, files, err := prune.Prepare(ctx, k.Tree(), r, filepath.Join(o.WorkDir, k.GOOS+"_"+k.GOARCH))
 		if err != nil {
-			return nil, fmt.Errorf("applying recipe %q for %s: %w", recipeName, k.Platform(), err)
+			return nil, fmt.Errorf("loading %q for %s: %w", spec, k.Platform(), err)
 		}
-		if err := s.AddTree(v1.Platform{OS: k.GOOS, Architecture: k.GOARCH}, files); err != nil {
+		if err := s.AddTree(k.Platform(), files); err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
 }
 
-func firstNonEmpty(lists ...[]sdk.Platform) []sdk.Platform {
+func firstNonEmpty(lists ...[]v1.Platform) []v1.Platform {
 	for _, l := range lists {
 		if len(l) > 0 {
 			return l
@@ -167,31 +158,24 @@ func firstNonEmpty(lists ...[]sdk.Platform) []sdk.Platform {
 	return nil
 }
 
-func sdkList(ps []sdk.Platform) string {
-	var s []string
-	for _, p := range ps {
-		s = append(s, p.String())
-	}
-	return strings.Join(s, ", ")
-}
-
 func v1List(ps []v1.Platform) string {
 	var s []string
 	for _, p := range ps {
-		s = append(s, platformString(p))
+		s = append(s, imageref.FormatPlatform(p))
 	}
 	return strings.Join(s, ", ")
 }
 
-// SDKPlatforms converts image platforms to SDK platforms (variants dropped,
-// duplicates removed), for passing one side's platforms to the other.
-func SDKPlatforms(ps []v1.Platform) []sdk.Platform {
-	var out []sdk.Platform
-	seen := map[sdk.Platform]bool{}
+// SDKPlatforms reduces image platforms to the OS and architecture an SDK
+// is for (variants dropped, duplicates removed), for passing one side's
+// platforms to the other.
+func SDKPlatforms(ps []v1.Platform) []v1.Platform {
+	var out []v1.Platform
+	seen := map[string]bool{}
 	for _, p := range ps {
-		k := sdk.Platform{OS: p.OS, Arch: p.Architecture}
-		if !seen[k] {
-			seen[k] = true
+		k := v1.Platform{OS: p.OS, Architecture: p.Architecture}
+		if !seen[imageref.FormatPlatform(k)] {
+			seen[imageref.FormatPlatform(k)] = true
 			out = append(out, k)
 		}
 	}

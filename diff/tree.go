@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorootimg/gorootimg/prune"
+	"github.com/gorootimg/gorootimg/goroot"
 )
 
 // countingWriter counts the bytes written through it.
@@ -26,7 +26,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // one uncompressed layer holding the files below root. The tar stream is
 // produced only to measure it and to compute its diff ID: it is hashed and
 // counted, never stored. Compressed size is unknown (-1): no image is built.
-func scanTree(ctx context.Context, files prune.FileSet, root string) (*layerScan, error) {
+func scanTree(ctx context.Context, files goroot.FileSet, root string) (*layerScan, error) {
 	root = cleanName(root)
 	cw := &countingWriter{}
 	dh := sha256.New()

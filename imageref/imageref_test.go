@@ -81,7 +81,7 @@ func checkPlatforms(t *testing.T, r *Ref, want ...string) {
 	t.Helper()
 	var got []string
 	for _, p := range r.Platforms() {
-		got = append(got, platformString(p))
+		got = append(got, FormatPlatform(p))
 	}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("%s.Platforms() = %v, want %v", r.Name, got, want)

@@ -15,11 +15,12 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageref"
 )
 
 // DefaultImageGOROOT is where images keep the SDK unless told otherwise.
-const DefaultImageGOROOT = "/usr/local/go"
+const DefaultImageGOROOT = goroot.DefaultImagePath
 
 // Options configures Resolve. Callers (cmd/gorootimg) fill it from the
 // environment; this package never reads the environment itself.
@@ -68,10 +69,10 @@ func (o *Options) logf(format string, args ...any) {
 // a release ("1.22.12", "go1.22.12", "1.22"), "local" or a GOROOT
 // directory, a release archive (*.tar.gz), "image:REF" or "oci:DIR[:TAG]".
 // A local directory or archive serves only its own platform.
-func Resolve(ctx context.Context, spec string, platforms []Platform, opts Options) ([]*SDK, error) {
+func Resolve(ctx context.Context, spec string, platforms []v1.Platform, opts Options) ([]*SDK, error) {
 	spec = strings.TrimSpace(spec)
 	if len(platforms) == 0 {
-		platforms = []Platform{HostPlatform()}
+		platforms = []v1.Platform{imageref.HostPlatform()}
 	}
 	if opts.SHA256 != "" && !isArchive(spec) {
 		return nil, fmt.Errorf("--sha256 checks a release archive (.tar.gz); --go %s is not one", spec)
@@ -111,16 +112,16 @@ func isArchive(spec string) bool {
 }
 
 // onlyOwnPlatform fails unless every requested platform is the SDK's own.
-func onlyOwnPlatform(what string, s *SDK, platforms []Platform) error {
+func onlyOwnPlatform(what string, s *SDK, platforms []v1.Platform) error {
 	for _, p := range platforms {
-		if p != s.Platform() {
+		if !p.Equals(s.Platform()) {
 			return fmt.Errorf("%s is a %s SDK and serves only that platform, not %s; use a release (such as 1.22.12) to build for other platforms", what, s.Platform(), p)
 		}
 	}
 	return nil
 }
 
-func resolveLocal(dir string, platforms []Platform) ([]*SDK, error) {
+func resolveLocal(dir string, platforms []v1.Platform) ([]*SDK, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -138,7 +139,7 @@ func resolveLocal(dir string, platforms []Platform) ([]*SDK, error) {
 
 // resolveArchive checks and extracts a release archive such as
 // go1.22.5.linux-amd64.tar.gz, whose entries all lie below go/.
-func resolveArchive(ctx context.Context, file string, platforms []Platform, opts *Options) ([]*SDK, error) {
+func resolveArchive(ctx context.Context, file string, platforms []v1.Platform, opts *Options) ([]*SDK, error) {
 	sum, err := sha256File(file)
 	if err != nil {
 		return nil, err
@@ -228,7 +229,7 @@ func sha256File(file string) (string, error) {
 }
 
 // resolveImage extracts the GOROOT of an image for each platform.
-func resolveImage(ctx context.Context, spec string, platforms []Platform, opts *Options) ([]*SDK, error) {
+func resolveImage(ctx context.Context, spec string, platforms []v1.Platform, opts *Options) ([]*SDK, error) {
 	gorootPath := opts.ImageGOROOT
 	if gorootPath == "" {
 		gorootPath = DefaultImageGOROOT
@@ -246,7 +247,7 @@ func resolveImage(ctx context.Context, spec string, platforms []Platform, opts *
 	}
 	var out []*SDK
 	for _, p := range platforms {
-		img, err := ref.Image(v1.Platform{OS: p.OS, Architecture: p.Arch})
+		img, err := ref.Image(p)
 		if err != nil {
 			return nil, err
 		}
@@ -270,7 +271,7 @@ func resolveImage(ctx context.Context, spec string, platforms []Platform, opts *
 		if err != nil {
 			return nil, err
 		}
-		if s.Platform() != p {
+		if !s.Platform().Equals(p) {
 			return nil, fmt.Errorf("the %s image of %s holds a %s SDK at %s", p, ref.Name, s.Platform(), gorootPath)
 		}
 		s.Source, s.Hash = ref.Name+"@"+dg.String(), dg.String()

@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -175,12 +179,12 @@ func record(t *testing.T, r Row) {
 }
 
 func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) {
-	sdks, err := sdk.Resolve(ctx, rel, []sdk.Platform{sdk.HostPlatform()}, opts)
+	sdks, err := sdk.Resolve(ctx, rel, []v1.Platform{imageref.HostPlatform()}, opts)
 	if err != nil {
 		t.Fatalf("sdk.Resolve(%q) = %v", rel, err)
 	}
 	s := sdks[0]
-	target := prune.Target{GOROOT: s.Dir, Version: s.Version, GOOS: s.GOOS, GOARCH: s.GOARCH}
+	target := s.Tree()
 	var rs []*recipes.Recipe
 	var union []probes.Capability
 	for _, name := range listEnv("GOROOTIMG_FIDELITY_RECIPES", defaultRecipes) {
@@ -293,7 +297,7 @@ func prove(ctx context.Context, t *testing.T, s *sdk.SDK, r *recipes.Recipe, pla
 // missing. On Go 1.25+, ci without src/cmd is the naive recipe that drops
 // the sources go builds covdata and nm from on demand; before 1.25 the nm
 // binary is what go tool nm runs.
-func sabotage(ctx context.Context, t *testing.T, target prune.Target, base []probes.Result, work string) {
+func sabotage(ctx context.Context, t *testing.T, target goroot.Tree, base []probes.Result, work string) {
 	v, err := recipes.ParseVersion(target.Version)
 	if err != nil {
 		t.Fatal(err)
@@ -319,7 +323,7 @@ func sabotage(ctx context.Context, t *testing.T, target prune.Target, base []pro
 }
 
 // runBroken applies ci minus one exclude pattern and runs one probe.
-func runBroken(ctx context.Context, t *testing.T, target prune.Target, dir, exclude string, needs probes.Capability, probe string) []probes.Result {
+func runBroken(ctx context.Context, t *testing.T, target goroot.Tree, dir, exclude string, needs probes.Capability, probe string) []probes.Result {
 	t.Helper()
 	os.MkdirAll(dir, 0o755)
 	file := filepath.Join(dir, "naive.yaml")

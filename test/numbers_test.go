@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -97,12 +99,12 @@ func TestIssueNumbers(t *testing.T) {
 	}
 	opts := sdkOptions(t)
 	ctx := context.Background()
-	sdks, err := sdk.Resolve(ctx, "1.22.12", []sdk.Platform{{OS: "linux", Arch: "amd64"}}, opts)
+	sdks, err := sdk.Resolve(ctx, "1.22.12", []v1.Platform{{OS: "linux", Architecture: "amd64"}}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := sdks[0]
-	target := prune.Target{GOROOT: s.Dir, Version: s.Version, GOOS: s.GOOS, GOARCH: s.GOARCH}
+	target := s.Tree()
 	kept := map[string]int64{}
 	var full int64
 	for _, n := range []string{"full", "ci", "ci-native", "minimal"} {

@@ -16,6 +16,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -35,11 +36,11 @@ func e2eRelease() string {
 // command is configured with, skipping when that proxy is unreachable.
 func releaseSDK(t *testing.T, spec string) (*sdk.SDK, sdk.Options) {
 	t.Helper()
-	return releaseSDKFor(t, spec, sdk.HostPlatform())
+	return releaseSDKFor(t, spec, imageref.HostPlatform())
 }
 
 // releaseSDKFor is releaseSDK for another platform's SDK.
-func releaseSDKFor(t *testing.T, spec string, p sdk.Platform) (*sdk.SDK, sdk.Options) {
+func releaseSDKFor(t *testing.T, spec string, p v1.Platform) (*sdk.SDK, sdk.Options) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("skipping: fetches a real Go release and runs the probe suite (-short)")
@@ -74,7 +75,7 @@ func releaseSDKFor(t *testing.T, spec string, p sdk.Platform) (*sdk.SDK, sdk.Opt
 	if src, err := os.ReadFile(filepath.Join(ge["GOROOT"], "src", "cmd", "go", "internal", "modfetch", "key.go")); err == nil {
 		o.KnownSumDBKeys = sdk.ParseKnownSumDBKeys(src)
 	}
-	sdks, err := sdk.Resolve(context.Background(), spec, []sdk.Platform{p}, o)
+	sdks, err := sdk.Resolve(context.Background(), spec, []v1.Platform{p}, o)
 	if err != nil {
 		t.Fatalf("Resolve(%q): %v", spec, err)
 	}
@@ -232,7 +233,7 @@ func TestVerifyForeign(t *testing.T) {
 		t.Skip("skipping: the host is arm64 already")
 	}
 	registerQEMU(t)
-	arm, so := releaseSDKFor(t, e2eRelease(), sdk.Platform{OS: "linux", Arch: "arm64"})
+	arm, so := releaseSDKFor(t, e2eRelease(), v1.Platform{OS: "linux", Architecture: "arm64"})
 	host, _ := releaseSDK(t, arm.Version)
 	r, err := recipes.Lookup("ci")
 	if err != nil {

@@ -49,7 +49,7 @@ type options struct {
 }
 
 // WithGOROOT sets where GOROOT lives in the image; by default the image's
-// build.LabelGOROOT label, else /usr/local/go.
+// imageconfig.LabelGOROOT label, else /usr/local/go.
 func WithGOROOT(p string) Option {
 	return func(o *options) error {
 		if !strings.HasPrefix(p, "/") {
@@ -61,7 +61,7 @@ func WithGOROOT(p string) Option {
 }
 
 // WithRecipe sets the recipe whose capabilities must pass, instead of the
-// one the image's build.LabelRecipe label names.
+// one the image's imageconfig.LabelRecipe label names.
 func WithRecipe(r *recipes.Recipe) Option {
 	return func(o *options) error {
 		o.recipe = r

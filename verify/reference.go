@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -106,7 +108,7 @@ func (o *options) fullSDK(ctx context.Context, rep *Report) (*sdk.SDK, error) {
 	host := hostOf(rep)
 	full := o.refSDK
 	if full == nil {
-		sdks, err := sdk.Resolve(ctx, rep.GoVersion, []sdk.Platform{{OS: runtimeOS(host), Arch: runtimeArch(host)}}, o.sdk)
+		sdks, err := sdk.Resolve(ctx, rep.GoVersion, []v1.Platform{{OS: runtimeOS(host), Architecture: runtimeArch(host)}}, o.sdk)
 		if err != nil {
 			return nil, fmt.Errorf("fetching the full SDK of %s for reference: %w", rep.GoVersion, err)
 		}
@@ -123,7 +125,7 @@ func (o *options) fullSDK(ctx context.Context, rep *Report) (*sdk.SDK, error) {
 func (o *options) runReference(ctx context.Context, rep *Report, caps []probes.Capability, mods, missing []string, fullDir string, t *tree) ([]probes.Result, error) {
 	if t.sb != nil {
 		t.sb.Binds[refGOROOT] = fullDir
-		if err := t.sb.prepareBinds(); err != nil {
+		if err := t.sb.PrepareBinds(); err != nil {
 			return nil, err
 		}
 	}

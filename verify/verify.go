@@ -16,7 +16,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/imageconfig"
+	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -115,7 +116,7 @@ func (o *options) inspect(img v1.Image) (*Report, map[string]string, error) {
 	labels := cf.Config.Labels
 	rep := &Report{
 		Platform: cf.OS + "/" + cf.Architecture,
-		Recipe:   labels[build.LabelRecipe],
+		Recipe:   labels[imageconfig.LabelRecipe],
 	}
 	host := runtime.GOOS + "/" + runtime.GOARCH
 	target := rep.Platform
@@ -131,8 +132,8 @@ func (o *options) inspect(img v1.Image) (*Report, map[string]string, error) {
 		rep.Mode, rep.Target, rep.Host = ModeEmulated, target, host
 	}
 	if o.goroot == "" {
-		o.goroot = build.DefaultGOROOT
-		if g := labels[build.LabelGOROOT]; strings.HasPrefix(g, "/") {
+		o.goroot = imageconfig.DefaultGOROOT
+		if g := labels[imageconfig.LabelGOROOT]; strings.HasPrefix(g, "/") {
 			o.goroot = path.Clean(g)
 		}
 	}
@@ -147,12 +148,12 @@ func (o *options) chooseSandbox(rep *Report) error {
 		if os.Geteuid() != 0 {
 			return errors.New("the sandbox needs root (chroot and mount namespaces)")
 		}
-		if err := checkSandboxTools(); err != nil {
+		if err := sandbox.CheckTools(); err != nil {
 			return err
 		}
 		rep.Sandboxed = true
 	case SandboxAuto:
-		if os.Geteuid() == 0 && checkSandboxTools() == nil {
+		if os.Geteuid() == 0 && sandbox.CheckTools() == nil {
 			rep.Sandboxed = true
 		} else {
 			o.logf("verify: not running as root (or unshare/mount missing): running the image's Go toolchain directly on this host, without its base image; cgo probes are skipped")
@@ -165,7 +166,7 @@ func (o *options) chooseSandbox(rep *Report) error {
 // probes run, and the sandbox (nil when not sandboxed).
 type tree struct {
 	goroot, runDir string
-	sb             *sandbox
+	sb             *sandbox.Sandbox
 }
 
 // extract unpacks the image's file system (sandboxed) or its GOROOT below
@@ -178,15 +179,15 @@ func (o *options) extract(ctx context.Context, img v1.Image, work string, rep *R
 			return nil, err
 		}
 		o.logf("verify: unpacking the image's file system")
-		if err := extractRootfs(ctx, img, rootfs); err != nil {
+		if err := sandbox.ExtractImage(ctx, img, rootfs); err != nil {
 			return nil, fmt.Errorf("unpacking the image: %w", err)
 		}
-		if err := prepareSandboxRoot(rootfs); err != nil {
+		if err := sandbox.PrepareRoot(rootfs); err != nil {
 			return nil, err
 		}
 		t.goroot = filepath.Join(rootfs, filepath.FromSlash(o.goroot))
 		t.runDir = filepath.Join(rootfs, "tmp", "gorootimg-verify")
-		t.sb = &sandbox{Root: rootfs, Binds: map[string]string{}}
+		t.sb = &sandbox.Sandbox{Root: rootfs, Binds: map[string]string{}}
 		rep.CCompiler = findCC(rootfs)
 	} else {
 		t.goroot = filepath.Join(work, "goroot")
@@ -204,13 +205,13 @@ func (o *options) extract(ctx context.Context, img v1.Image, work string, rep *R
 
 // findRelease sets the image's Go release from its label or VERSION file.
 func (rep *Report) findRelease(labels map[string]string, goroot string) error {
-	rep.GoVersion = labels[build.LabelGoVersion]
+	rep.GoVersion = labels[imageconfig.LabelGoVersion]
 	if rep.GoVersion != "" {
 		return nil
 	}
 	var err error
 	if rep.GoVersion, err = readVersion(filepath.Join(goroot, "VERSION")); err != nil {
-		return fmt.Errorf("finding the image's Go release: no %s label and %w", build.LabelGoVersion, err)
+		return fmt.Errorf("finding the image's Go release: no %s label and %w", imageconfig.LabelGoVersion, err)
 	}
 	return nil
 }
@@ -347,12 +348,12 @@ func (t *tree) env(rep *Report) ([]string, probes.WrapFunc) {
 	if t.sb == nil {
 		return []string{"PATH=" + os.Getenv("PATH")}, nil
 	}
-	env := []string{"PATH=" + build.DefaultPATH}
+	env := []string{"PATH=" + imageconfig.DefaultPATH}
 	if rep.CCompiler != "" {
 		env = append(env, "CC="+rep.CCompiler)
 	}
 	return env, func(ctx context.Context, dir string, env, argv []string) (*exec.Cmd, error) {
-		return t.sb.command(ctx, dir, env, argv), nil
+		return t.sb.Command(ctx, dir, env, argv), nil
 	}
 }
 
@@ -416,7 +417,7 @@ func readVersion(file string) (string, error) {
 // findCC returns the C compiler the sandboxed go command would find, as
 // a path inside the root, or "".
 func findCC(root string) string {
-	for _, dir := range strings.Split(build.DefaultPATH, ":") {
+	for _, dir := range strings.Split(imageconfig.DefaultPATH, ":") {
 		for _, name := range []string{"gcc", "cc", "clang"} {
 			p := path.Join(dir, name)
 			if fi, err := statIn(root, p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {

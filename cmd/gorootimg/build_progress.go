@@ -79,7 +79,7 @@ func (pr *progress) layer(ev build.Event) {
 	b.SetCurrent(ev.Done)
 }
 
-// pushed is build.PushOptions.Progress.
+// pushed is publish.WithProgress.
 func (pr *progress) pushed(done, total int64) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()

@@ -1,11 +1,15 @@
-package build
+package imageconfig
 
 import (
+	"fmt"
 	"path"
 	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageref"
 )
 
 // Label keys gorootimg sets on every image it builds, next to the standard
@@ -36,7 +40,7 @@ const (
 )
 
 // DefaultGOROOT is where the SDK goes in the image unless told otherwise.
-const DefaultGOROOT = "/usr/local/go"
+const DefaultGOROOT = goroot.DefaultImagePath
 
 // DefaultPATH is the PATH an image gets when its base sets none (the one
 // Docker and the official Debian images use).
@@ -46,7 +50,8 @@ const DefaultPATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 const GOPATH = "/go"
 
 // Meta is what an image's config and labels are made from. build fills it
-// in for Build; llbgen fills it in to give its images the same config.
+// in for Build, and gorootimg llb fills it in the same way to give its
+// images the same config.
 type Meta struct {
 	// GoVersion is the release, as the SDK's VERSION names it ("go1.22.12").
 	GoVersion string
@@ -64,6 +69,31 @@ type Meta struct {
 	Source string
 	// Platform is the image's platform.
 	Platform v1.Platform
+}
+
+// WithBase returns m for an image on the base image ref (not scratch)
+// whose config is cfg: the base's name and digest recorded, and the
+// variant and OS version the base states kept in the platform.
+func (m Meta) WithBase(ref *imageref.Ref, cfg *v1.ConfigFile) Meta {
+	m.BaseName = strings.TrimPrefix(ref.Name, "image:")
+	m.BaseDigest = ref.Digest.String()
+	m.Platform.Variant, m.Platform.OSVersion = cfg.Variant, cfg.OSVersion
+	return m
+}
+
+// Created is an image's created time and the modification time of every
+// file in its layers: epoch (SOURCE_DATE_EPOCH, which the CLI reads) when
+// set, else the release time in the VERSION file of t; in UTC, truncated
+// to the second. It fails when neither is known.
+func Created(epoch time.Time, t goroot.Tree) (time.Time, error) {
+	ts := epoch
+	if ts.IsZero() {
+		ts = t.Time
+	}
+	if ts.IsZero() {
+		return time.Time{}, fmt.Errorf("%s has no release time in VERSION; set SOURCE_DATE_EPOCH", t.Dir)
+	}
+	return ts.UTC().Truncate(time.Second), nil
 }
 
 func (m Meta) goroot() string {

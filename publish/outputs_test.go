@@ -1,4 +1,4 @@
-package build
+package publish
 
 import (
 	"context"
@@ -16,58 +16,45 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/gorootimg/gorootimg/build"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/faultproxy"
 )
 
-func buildFake(t *testing.T, o Options) *Result {
-	t.Helper()
-	if o.SDKs == nil {
-		o.SDKs = fakeSDKs(t, "amd64", "arm64")
-	}
-	res, err := Build(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { res.Close() })
-	return res
-}
-
 func TestWriteLayout(t *testing.T) {
-	res := buildFake(t, Options{})
+	res := buildFake(t, build.Options{})
 	ctx := context.Background()
 	dir := t.TempDir()
 
 	t.Run("new", func(t *testing.T) {
 		out := filepath.Join(dir, "new")
-		if err := WriteLayout(ctx, out, "v1", res.Index, LayoutOptions{}); err != nil {
+		if err := publishLayout(ctx, out, "v1", res); err != nil {
 			t.Fatal(err)
 		}
 		checkLayoutTags(t, out, map[string]v1.ImageIndex{"v1": res.Index})
 	})
 	t.Run("existing layout keeps other tags and replaces its own", func(t *testing.T) {
 		out := filepath.Join(dir, "new")
-		other := buildFake(t, Options{SDKs: fakeSDKs(t, "amd64")})
-		if err := WriteLayout(ctx, out, "v2", other.Index, LayoutOptions{}); err != nil {
+		other := buildFake(t, build.Options{SDKs: fakeSDKs(t, "amd64")})
+		if err := publishLayout(ctx, out, "v2", other); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteLayout(ctx, out, "v1", other.Index, LayoutOptions{}); err != nil {
+		if err := publishLayout(ctx, out, "v1", other); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteLayout(ctx, out, "v1", res.Index, LayoutOptions{}); err != nil {
+		if err := publishLayout(ctx, out, "v1", res); err != nil {
 			t.Fatal(err)
 		}
 		checkLayoutTags(t, out, map[string]v1.ImageIndex{"v1": res.Index, "v2": other.Index})
 	})
 	t.Run("platform tags", func(t *testing.T) {
 		out := filepath.Join(dir, "ptags")
-		if err := WriteLayout(ctx, out, "1.99", res.Index, LayoutOptions{PlatformTags: true}); err != nil {
+		if err := publishLayout(ctx, out, "1.99", res, WithPlatformTags(true)); err != nil {
 			t.Fatal(err)
 		}
 		p, _ := layout.FromPath(out)
@@ -90,7 +77,7 @@ func TestWriteLayout(t *testing.T) {
 	t.Run("empty dir", func(t *testing.T) {
 		out := filepath.Join(dir, "empty")
 		os.Mkdir(out, 0o755)
-		if err := WriteLayout(ctx, out, "", res.Index, LayoutOptions{}); err != nil {
+		if err := publishLayout(ctx, out, "", res); err != nil {
 			t.Fatal(err)
 		}
 		checkLayoutTags(t, out, map[string]v1.ImageIndex{"latest": res.Index})
@@ -99,7 +86,7 @@ func TestWriteLayout(t *testing.T) {
 		out := filepath.Join(dir, "precious")
 		os.Mkdir(out, 0o755)
 		os.WriteFile(filepath.Join(out, "thesis.tex"), []byte("do not lose"), 0o644)
-		err := WriteLayout(ctx, out, "", res.Index, LayoutOptions{})
+		err := publishLayout(ctx, out, "", res)
 		if err == nil || !strings.Contains(err.Error(), "not an OCI image layout") {
 			t.Fatalf("WriteLayout(non-layout dir) = %v, want refusal", err)
 		}
@@ -114,7 +101,7 @@ func TestWriteLayout(t *testing.T) {
 		out := filepath.Join(dir, "interrupted")
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		if err := WriteLayout(cctx, out, "", res.Index, LayoutOptions{}); !errors.Is(err, context.Canceled) {
+		if err := publishLayout(cctx, out, "", res); !errors.Is(err, context.Canceled) {
 			t.Fatalf("WriteLayout(cancelled) = %v, want context.Canceled", err)
 		}
 		if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
@@ -165,9 +152,9 @@ func checkLayoutTags(t *testing.T, dir string, want map[string]v1.ImageIndex) {
 }
 
 func TestWriteTarball(t *testing.T) {
-	res := buildFake(t, Options{SDKs: fakeSDKs(t, "amd64")})
+	res := buildFake(t, build.Options{SDKs: fakeSDKs(t, "amd64")})
 	file := filepath.Join(t.TempDir(), "img.tar")
-	if err := WriteTarball(context.Background(), file, "example.com/go:1.99", res.Images[0].Image); err != nil {
+	if err := writeTarball(context.Background(), file, "example.com/go:1.99", res); err != nil {
 		t.Fatal(err)
 	}
 	tag, _ := name.NewTag("example.com/go:1.99")
@@ -187,7 +174,7 @@ func TestWriteTarball(t *testing.T) {
 	cctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	bad := filepath.Join(filepath.Dir(file), "cancelled.tar")
-	if err := WriteTarball(cctx, bad, "", res.Images[0].Image); err == nil {
+	if err := writeTarball(cctx, bad, "", res); err == nil {
 		t.Error("WriteTarball(cancelled) = nil, want error")
 	}
 	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(file), "*cancelled*")); len(left) > 0 {
@@ -227,13 +214,12 @@ func TestPush(t *testing.T) {
 	host := strings.TrimPrefix(srv.URL, "http://")
 	ref := host + "/go/sdk:1.99"
 	ctx := context.Background()
-	po := PushOptions{}
 
-	first := buildFake(t, Options{})
-	if _, err := CheckPush(ctx, ref, po); err != nil {
+	first := buildFake(t, build.Options{})
+	if err := checkPush(ctx, ref); err != nil {
 		t.Fatalf("CheckPush(empty repo) = %v", err)
 	}
-	if err := Push(ctx, ref, first.Index, po); err != nil {
+	if err := push(ctx, ref, first); err != nil {
 		t.Fatal(err)
 	}
 	r, _ := name.ParseReference(ref)
@@ -251,7 +237,7 @@ func TestPush(t *testing.T) {
 
 	t.Run("existing blobs are skipped", func(t *testing.T) {
 		before := reg.uploads.Load()
-		if err := Push(ctx, host+"/go/sdk:again", first.Index, po); err != nil {
+		if err := push(ctx, host+"/go/sdk:again", first); err != nil {
 			t.Fatal(err)
 		}
 		if n := reg.uploads.Load() - before; n != 0 {
@@ -260,9 +246,9 @@ func TestPush(t *testing.T) {
 	})
 
 	t.Run("failed push leaves the tag", func(t *testing.T) {
-		second := buildFake(t, Options{Compression: "zstd"})
+		second := buildFake(t, build.Options{Compression: "zstd"})
 		reg.failPaths.Store("/blobs/uploads/")
-		err := Push(ctx, ref, second.Index, po)
+		err := push(ctx, ref, second)
 		reg.failPaths.Store("")
 		if err == nil {
 			t.Fatal("Push with failing uploads = nil error")
@@ -280,117 +266,15 @@ func TestPush(t *testing.T) {
 		t.Setenv("DOCKER_CONFIG", t.TempDir()) // no credentials
 		reg.unauth.Store(true)
 		defer reg.unauth.Store(false)
-		_, err := CheckPush(ctx, ref, po)
+		err := checkPush(ctx, ref)
 		if err == nil || !strings.Contains(err.Error(), "no credentials for "+host+"; run docker login or set DOCKER_CONFIG") {
 			t.Errorf("CheckPush(401) = %v, want the no-credentials message", err)
 		}
-		err = Push(ctx, ref, first.Index, po)
+		err = push(ctx, ref, first)
 		if err == nil || !strings.Contains(err.Error(), "no credentials for "+host) {
 			t.Errorf("Push(401) = %v, want the no-credentials message", err)
 		}
 	})
-}
-
-func TestBuildOnBase(t *testing.T) {
-	srv := httptest.NewServer(quietRegistry())
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
-	ctx := context.Background()
-
-	// A Docker-media-type base with two platforms.
-	var adds []v1.Image
-	for _, arch := range []string{"amd64", "arm64"} {
-		img, err := random.Image(512, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cf, _ := img.ConfigFile()
-		cf = cf.DeepCopy()
-		cf.OS, cf.Architecture = "linux", arch
-		cf.Config.Env = []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "GOROOT=/old"}
-		cf.Config.Labels = map[string]string{"maintainer": "base", LabelSDKHash: "from-base"}
-		img, err = mutateConfig(img, cf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		adds = append(adds, img)
-	}
-	baseRef := host + "/base:bookworm"
-	if err := pushDockerIndex(baseRef, adds); err != nil {
-		t.Fatal(err)
-	}
-	base, err := imageref.Load(ctx, baseRef)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := buildFake(t, Options{Base: base})
-	if err := validate.Index(res.Index); err != nil {
-		t.Errorf("validate.Index: %v", err)
-	}
-	for i, pi := range res.Images {
-		m, err := pi.Image.Manifest()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if m.MediaType != types.OCIManifestSchema1 || m.Config.MediaType != types.OCIConfigJSON {
-			t.Errorf("%s manifest/config media types = %s / %s, want OCI", pi.Platform.Architecture, m.MediaType, m.Config.MediaType)
-		}
-		for _, l := range m.Layers {
-			if !strings.HasPrefix(string(l.MediaType), "application/vnd.oci.image.layer.") {
-				t.Errorf("layer %s has media type %s, want OCI", l.Digest, l.MediaType)
-			}
-		}
-		// 2 base layers, the reset layer, 5 GOROOT layers.
-		if len(m.Layers) != 8 {
-			t.Errorf("%d layers, want 8", len(m.Layers))
-		}
-		bm, _ := adds[i].Manifest()
-		if m.Layers[0].Digest != bm.Layers[0].Digest {
-			t.Errorf("first layer %s is not the base's %s", m.Layers[0].Digest, bm.Layers[0].Digest)
-		}
-		cf, _ := pi.Image.ConfigFile()
-		env := strings.Join(cf.Config.Env, " ")
-		if !strings.Contains(env, "PATH=/go/bin:/usr/local/go/bin:/usr/bin:/bin") || !strings.Contains(env, "LANG=C.UTF-8") || strings.Contains(env, "/old") {
-			t.Errorf("Env = %q, want the base's PATH extended, LANG kept and the base's GOROOT gone", env)
-		}
-		if cf.Config.Labels["maintainer"] != "base" || cf.Config.Labels[LabelOCIBaseName] == "" ||
-			cf.Config.Labels[LabelOCIBaseDigest] != base.Digest.String() {
-			t.Errorf("labels = %v, want the base's kept and base name/digest set", cf.Config.Labels)
-		}
-		if _, ok := cf.Config.Labels[LabelSDKHash]; ok {
-			t.Errorf("label %s inherited from the base", LabelSDKHash)
-		}
-		if len(cf.History) < 6 || !strings.Contains(cf.History[len(cf.History)-6].CreatedBy, "opaque whiteout") {
-			t.Errorf("history does not name the reset layer: %+v", cf.History)
-		}
-	}
-	// A base without the platform is refused before any work.
-	_, err = Build(ctx, Options{SDKs: fakeSDKs(t, "amd64"), Base: mustLoad(t, "oci:"+writeSinglePlatform(t, adds[1]))})
-	if err == nil || !strings.Contains(err.Error(), "not linux/amd64") {
-		t.Errorf("Build on an arm64-only base = %v, want a platform error", err)
-	}
-}
-
-func mustLoad(t *testing.T, s string) *imageref.Ref {
-	t.Helper()
-	r, err := imageref.Load(context.Background(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-func writeSinglePlatform(t *testing.T, img v1.Image) string {
-	t.Helper()
-	dir := t.TempDir()
-	p, err := layout.Write(dir, emptyIndex())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 // TestPushThroughFaults pushes through internal/faultproxy: 503s and 429s
@@ -402,14 +286,14 @@ func TestPushThroughFaults(t *testing.T) {
 	px := faultproxy.Start(t, srv.URL)
 	ref := px.Host() + "/go/faults:1.99"
 	ctx := context.Background()
-	first := buildFake(t, Options{SDKs: fakeSDKs(t, "amd64")})
+	first := buildFake(t, build.Options{SDKs: fakeSDKs(t, "amd64")})
 	if err := px.SetRules(
 		faultproxy.Rule{Name: "upload-503", Method: http.MethodPut, Path: "/v2/.+/blobs/uploads/.+", Times: 2, Fault: faultproxy.Fail(http.StatusServiceUnavailable)},
 		faultproxy.Rule{Name: "manifest-429", Method: http.MethodPut, Path: "/v2/.+/manifests/.+", Times: 1, Fault: faultproxy.FailRetryAfter(http.StatusTooManyRequests, "0")},
 	); err != nil {
 		t.Fatal(err)
 	}
-	if err := Push(ctx, ref, first.Index, PushOptions{}); err != nil {
+	if err := push(ctx, ref, first); err != nil {
 		t.Fatalf("Push through transient faults: %v", err)
 	}
 	if px.Hits("upload-503") != 2 || px.Hits("manifest-429") != 1 {
@@ -421,11 +305,11 @@ func TestPushThroughFaults(t *testing.T) {
 		t.Fatalf("tag after push = %v, %v; want %s", d, err, want)
 	}
 
-	second := buildFake(t, Options{SDKs: fakeSDKs(t, "amd64"), Compression: "zstd"})
+	second := buildFake(t, build.Options{SDKs: fakeSDKs(t, "amd64"), Compression: "zstd"})
 	if err := px.SetRules(faultproxy.Rule{Name: "tag-500", Method: http.MethodPut, Path: "/v2/.+/manifests/1.99$", Fault: faultproxy.Fail(http.StatusInternalServerError)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := Push(ctx, ref, second.Index, PushOptions{}); err == nil {
+	if err := push(ctx, ref, second); err == nil {
 		t.Fatal("Push with the tag update failing = nil error")
 	}
 	if d, err := remote.Head(r); err != nil || d.Digest != want {
@@ -441,13 +325,13 @@ func TestPushThroughFaults(t *testing.T) {
 // TestWriteLayoutConcurrent has several writers create one new layout at
 // once, each with its own tag: every write succeeds and every tag is there.
 func TestWriteLayoutConcurrent(t *testing.T) {
-	res := buildFake(t, Options{})
+	res := buildFake(t, build.Options{})
 	out := filepath.Join(t.TempDir(), "shared")
 	const n = 6
 	errs := make(chan error, n)
 	for i := range n {
 		go func() {
-			errs <- WriteLayout(context.Background(), out, fmt.Sprintf("t%d", i), res.Index, LayoutOptions{})
+			errs <- publishLayout(context.Background(), out, fmt.Sprintf("t%d", i), res)
 		}()
 	}
 	want := map[string]v1.ImageIndex{}

@@ -1,4 +1,4 @@
-package verify
+package sandbox
 
 import (
 	"archive/tar"
@@ -10,24 +10,26 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 )
 
-// extractRootfs unpacks the whole file system of img (its layers flattened,
+// ExtractImage unpacks the whole file system of img (its layers flattened,
 // whiteouts applied) into dst, which must exist and be empty. All writes go
 // through an os.Root, so no entry — "..", an absolute symlink followed by a
 // file, a hard link — can write outside dst. Device nodes, fifos and
 // sockets are skipped; ownership is not kept (the probes run as root).
-func extractRootfs(ctx context.Context, img v1.Image, dst string) error {
+func ExtractImage(ctx context.Context, img v1.Image, dst string) error {
 	rc := mutate.Extract(img)
 	defer rc.Close()
-	return untar(ctx, rc, dst)
+	return Untar(ctx, rc, dst)
 }
 
-// untar writes a flattened tar stream below dst through an os.Root.
-func untar(ctx context.Context, r io.Reader, dst string) error {
+// Untar writes a flattened tar stream (whiteouts already applied) below
+// dst through an os.Root, as ExtractImage does.
+func Untar(ctx context.Context, r io.Reader, dst string) error {
 	root, err := os.OpenRoot(dst)
 	if err != nil {
 		return fmt.Errorf("opening %q: %w", dst, err)
@@ -35,8 +37,9 @@ func untar(ctx context.Context, r io.Reader, dst string) error {
 	defer root.Close()
 	tr := tar.NewReader(r)
 	type dirMode struct {
-		name string
-		mode fs.FileMode
+		name  string
+		mode  fs.FileMode
+		mtime time.Time
 	}
 	var dirs []dirMode
 	buf := make([]byte, 128<<10)
@@ -66,7 +69,7 @@ func untar(ctx context.Context, r io.Reader, dst string) error {
 			if err := root.MkdirAll(name, 0o755); err != nil {
 				return fmt.Errorf("extracting %q: %w", h.Name, err)
 			}
-			dirs = append(dirs, dirMode{name, mode.Perm()})
+			dirs = append(dirs, dirMode{name, mode.Perm(), h.ModTime})
 		case tar.TypeReg, tar.TypeRegA:
 			root.Remove(name)
 			f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -81,6 +84,9 @@ func untar(ctx context.Context, r io.Reader, dst string) error {
 				return fmt.Errorf("extracting %q: %w", h.Name, err)
 			}
 			if err := root.Chmod(name, mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+				return fmt.Errorf("extracting %q: %w", h.Name, err)
+			}
+			if err := root.Chtimes(name, h.ModTime, h.ModTime); err != nil {
 				return fmt.Errorf("extracting %q: %w", h.Name, err)
 			}
 		case tar.TypeSymlink:
@@ -98,20 +104,23 @@ func untar(ctx context.Context, r io.Reader, dst string) error {
 			// Devices, fifos: the sandbox provides its own /dev.
 		}
 	}
-	// Directory modes last, so a read-only directory does not stop its
-	// own extraction.
+	// Directory modes and times last, so a read-only directory does not
+	// stop its own extraction and its contents do not move its time.
 	for i := len(dirs) - 1; i >= 0; i-- {
 		if err := root.Chmod(dirs[i].name, dirs[i].mode|0o700); err != nil {
+			return fmt.Errorf("extracting %q: %w", dirs[i].name, err)
+		}
+		if err := root.Chtimes(dirs[i].name, dirs[i].mtime, dirs[i].mtime); err != nil {
 			return fmt.Errorf("extracting %q: %w", dirs[i].name, err)
 		}
 	}
 	return nil
 }
 
-// prepareSandboxRoot adds what the sandbox mounts over and what the probes
-// need: /proc, /dev with empty files to bind the host's devices onto, and a
-// world-writable /tmp.
-func prepareSandboxRoot(dst string) error {
+// PrepareRoot adds what the sandbox mounts over and what a go command
+// needs: /proc, /dev with empty files to bind the host's devices onto, and
+// a world-writable /tmp. It keeps what is already there.
+func PrepareRoot(dst string) error {
 	root, err := os.OpenRoot(dst)
 	if err != nil {
 		return err
@@ -125,7 +134,7 @@ func prepareSandboxRoot(dst string) error {
 	if err := root.Chmod("tmp", 0o777|fs.ModeSticky); err != nil {
 		return fmt.Errorf("preparing sandbox: %w", err)
 	}
-	for _, dev := range sandboxDevices {
+	for _, dev := range Devices {
 		name := "dev/" + dev
 		if fi, err := root.Lstat(name); err == nil && fi.Mode().IsRegular() {
 			continue
@@ -140,5 +149,5 @@ func prepareSandboxRoot(dst string) error {
 	return nil
 }
 
-// sandboxDevices are bound from the host's /dev into the sandbox.
-var sandboxDevices = []string{"null", "zero", "random", "urandom"}
+// Devices are bound from the host's /dev into the sandbox.
+var Devices = []string{"null", "zero", "random", "urandom"}

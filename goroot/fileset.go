@@ -1,7 +1,8 @@
-package prune
+package goroot
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -14,7 +15,7 @@ import (
 type File struct {
 	// Name is the slash-separated path relative to GOROOT ("src/fmt/print.go").
 	Name string
-	// Src is the absolute path of the content on disk. After Apply it may
+	// Src is the absolute path of the content on disk. After prune.Apply it may
 	// point at a transformed copy (a stripped binary) rather than the SDK.
 	Src string
 	// Mode holds the type bits (fs.ModeDir, fs.ModeSymlink) and the
@@ -136,4 +137,26 @@ func (s FileSet) WithParents(all FileSet) FileSet {
 	}
 	out.Sort()
 	return out
+}
+
+// CopyTo copies f's content (the regular file at f.Src) to the new file
+// dst with permission bits perm, which the umask does not narrow.
+func (f File) CopyTo(dst string, perm fs.FileMode) error {
+	in, err := os.Open(f.Src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Chmod(dst, perm)
 }

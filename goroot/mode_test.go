@@ -1,4 +1,4 @@
-package prune
+package goroot
 
 import (
 	"io/fs"

@@ -1,4 +1,4 @@
-package verify
+package sandbox
 
 import (
 	"archive/tar"
@@ -29,7 +29,7 @@ func tarOf(tb testing.TB, entries ...[4]string) []byte {
 }
 
 // FuzzUntar unpacks an arbitrary flattened image file system: whatever
-// the entries, nothing may appear outside the destination (untar writes
+// the entries, nothing may appear outside the destination (Untar writes
 // through an os.Root).
 func FuzzUntar(f *testing.F) {
 	reg, dir, sym, hard := string(tar.TypeReg), string(tar.TypeDir), string(tar.TypeSymlink), string(tar.TypeLink)
@@ -49,11 +49,11 @@ func FuzzUntar(f *testing.F) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		untar(ctx, bytes.NewReader(data), dst)
+		Untar(ctx, bytes.NewReader(data), dst)
 		ents, _ := os.ReadDir(top)
 		for _, e := range ents {
 			if e.Name() != "rootfs" {
-				t.Errorf("untar created %s outside the destination", filepath.Join(top, e.Name()))
+				t.Errorf("Untar created %s outside the destination", filepath.Join(top, e.Name()))
 			}
 		}
 	})
