@@ -36,25 +36,37 @@ func TestFindCC(t *testing.T) {
 func TestRequiredCapabilities(t *testing.T) {
 	all := len(probes.AllCapabilities)
 	for _, tc := range []struct {
-		label   string
-		want    []probes.Capability
-		wantAll bool
+		label, version string
+		want           []probes.Capability
+		wantAll        bool
 	}{
-		{label: "", wantAll: true},
-		{label: "full", wantAll: true},
-		{label: "my-recipe.yaml", wantAll: true},
-		{label: "minimal", want: []probes.Capability{probes.Build, probes.CGO}},
-		{label: "build", want: []probes.Capability{probes.Build, probes.CGO, probes.Cross}},
+		{label: "", version: "go1.26.11", wantAll: true},
+		{label: "full", version: "go1.22.12", wantAll: true},
+		{label: "my-recipe.yaml", version: "go1.26.11", wantAll: true},
+		{label: "minimal", version: "go1.26.11", want: []probes.Capability{probes.Build, probes.CGO}},
+		{label: "build", version: "go1.26.11", want: []probes.Capability{probes.Build, probes.CGO, probes.Cross}},
+		// ci promises pprof and trace only where Go builds them on demand.
+		{label: "ci", version: "go1.22.12", want: []probes.Capability{probes.Build, probes.CGO, probes.Cross, probes.Test, probes.Race, probes.Cover,
+			probes.CoverPkg, probes.JSON, probes.Fuzz, probes.Bench, probes.Vet, probes.Generate, probes.Fmt, probes.Mod, probes.Tools}},
+		{label: "ci", version: "go1.26.11", want: []probes.Capability{probes.Build, probes.CGO, probes.Cross, probes.Test, probes.Race, probes.Cover,
+			probes.CoverPkg, probes.JSON, probes.Fuzz, probes.Bench, probes.Vet, probes.Generate, probes.Fmt, probes.Mod, probes.Tools, probes.Profile}},
+		{label: "ci-native", version: "go1.26.11", want: []probes.Capability{probes.Build, probes.CGO, probes.Test, probes.Race, probes.Cover,
+			probes.CoverPkg, probes.JSON, probes.Fuzz, probes.Bench, probes.Vet, probes.Generate, probes.Fmt, probes.Mod, probes.Tools, probes.Profile}},
 	} {
-		got, source, err := requiredCapabilities(nil, tc.label)
+		rep := &Report{Recipe: tc.label, GoVersion: tc.version}
+		r, err := (&options{}).resolveRecipe(rep)
 		if err != nil {
-			t.Fatalf("requiredCapabilities(%q): %v", tc.label, err)
+			t.Fatalf("resolveRecipe(%q): %v", tc.label, err)
+		}
+		got, err := capabilitiesOf(r, tc.version)
+		if err != nil {
+			t.Fatalf("capabilitiesOf(%q, %s): %v", tc.label, tc.version, err)
 		}
 		switch {
 		case tc.wantAll && len(got) != all:
-			t.Errorf("requiredCapabilities(%q) = %v (%s), want all %d", tc.label, got, source, all)
+			t.Errorf("capabilities of label %q = %v (%s), want all %d", tc.label, got, rep.CapabilitySource, all)
 		case !tc.wantAll && !slices.Equal(got, tc.want):
-			t.Errorf("requiredCapabilities(%q) = %v, want %v", tc.label, got, tc.want)
+			t.Errorf("capabilities of label %q on %s = %v, want %v", tc.label, tc.version, got, tc.want)
 		}
 	}
 	// --recipe wins over the label.
@@ -62,8 +74,9 @@ func TestRequiredCapabilities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _, _ := requiredCapabilities(r, "ci")
-	if slices.Contains(got, probes.Vet) || !slices.Contains(got, probes.Cross) {
-		t.Errorf("requiredCapabilities(build recipe, label ci) = %v, want build's", got)
+	rep := &Report{Recipe: "ci", GoVersion: "go1.26.11"}
+	got, err := (&options{recipe: r}).capabilities(rep, r)
+	if err != nil || slices.Contains(got, probes.Vet) || !slices.Contains(got, probes.Cross) || rep.CapabilitySource != "" {
+		t.Errorf("capabilities(build recipe, label ci) = %v, %v (source %q), want build's", got, err, rep.CapabilitySource)
 	}
 }

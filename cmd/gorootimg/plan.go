@@ -133,6 +133,7 @@ type planReport struct {
 	RecipeDigest string        `json:"recipe_digest"`
 	GoVersion    string        `json:"go_version"`
 	Platform     string        `json:"platform"`
+	Scope        string        `json:"scope"`
 	Categories   []planCatLine `json:"categories"`
 	Total        planCatLine   `json:"total"`
 	Stripped     int           `json:"stripped_binaries"`
@@ -149,7 +150,7 @@ type planCatLine struct {
 func newPlanReport(p *prune.Plan) planReport {
 	rep := planReport{
 		Recipe: p.Recipe.Name, RecipeDigest: p.Recipe.Digest(), GoVersion: p.Target.Version,
-		Platform: p.Target.GOOS + "/" + p.Target.GOARCH, Stripped: len(p.Stripped),
+		Platform: p.Target.GOOS + "/" + p.Target.GOARCH, Scope: p.Recipe.Scope(), Stripped: len(p.Stripped),
 		Total: planCatLine{Category: "total"},
 	}
 	lines := map[goroot.Category]*planCatLine{}
@@ -187,7 +188,7 @@ func pct(a, b int64) string {
 }
 
 func (rep planReport) print(w io.Writer) {
-	fmt.Fprintf(w, "recipe %s (%s) on %s %s\n", rep.Recipe, rep.RecipeDigest, rep.GoVersion, rep.Platform)
+	fmt.Fprintf(w, "recipe %s (%s) on %s %s, builds for %s\n", rep.Recipe, rep.RecipeDigest, rep.GoVersion, rep.Platform, rep.Scope)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "category\tfull files\tfull size\tkept files\tkept size\tkept\t\n")
 	for _, l := range append(rep.Categories, rep.Total) {

@@ -42,10 +42,17 @@ when the image has a C compiler. Otherwise it runs the extracted toolchain
 directly on this host, says so, and skips cgo and -race.
 
 --probes DIR adds a Go module of your own: its packages are built, vetted
-and tested with both toolchains and the results compared.`,
+and tested with both toolchains and the results compared.
+
+--platform of another platform (linux/arm64 on an amd64 host) runs the
+image's toolchain for it under a binfmt_misc emulator (qemu-user), or,
+when the image has no such platform, the host image's toolchain
+cross-compiling there ("not promised" for a recipe that prunes
+platforms); a subset of the probes is compared with this host's full SDK
+cross-compiling to that platform (docs/diff-verify.md).`,
 		flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 			var f verifyFlags
-			fs.StringVar(&f.platform, "platform", "", "the image's platform to verify, for an index (default the host's)")
+			fs.StringVar(&f.platform, "platform", "", "the platform to verify (default the host's); a foreign one runs under a binfmt_misc emulator, see docs/diff-verify.md")
 			fs.StringVar(&f.goroot, "goroot-path", "", "where GOROOT lives inside the image (default its label, else /usr/local/go)")
 			fs.StringVar(&f.recipe, "recipe", "", "check this recipe's capabilities instead of the image label's (a name or a file)")
 			fs.StringArrayVar(&f.probeDirs, "probes", nil, "a Go module `DIR` to build, vet and test as well (repeatable)")
@@ -90,8 +97,15 @@ func runVerify(ctx context.Context, e *env, rf *remoteFlags, f *verifyFlags, ima
 		return usagef("scratch has no GOROOT to verify")
 	}
 	img, err := ref.Image(p)
-	if err != nil {
+	if err != nil && p.OS+"/"+p.Architecture != imageref.HostPlatform().OS+"/"+imageref.HostPlatform().Architecture {
+		// No image for p: verify the host's image cross-compiling there.
+		img, _ = ref.Image(imageref.HostPlatform())
+	}
+	if img == nil {
 		return err
+	}
+	if f.platform != "" {
+		opts = append(opts, verify.WithPlatform(p))
 	}
 	rep, err := verify.Verify(ctx, img, opts...)
 	if err != nil {
@@ -139,7 +153,8 @@ func verifyOptions(ctx context.Context, e *env, rf *remoteFlags, f *verifyFlags,
 		opts = append(opts, verify.WithRecipe(r))
 	}
 	if f.reference != "" {
-		sdks, err := sdk.Resolve(ctx, f.reference, []v1.Platform{p}, so)
+		// The reference runs here, cross-compiling to p when p is foreign.
+		sdks, err := sdk.Resolve(ctx, f.reference, []v1.Platform{imageref.HostPlatform()}, so)
 		if err != nil {
 			return nil, err
 		}
