@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gorootimg/gorootimg/imageref"
 )
 
 // Report compares each platform's GOROOT layers with those of the full SDK
@@ -53,7 +55,7 @@ func (s *Sizes) add(t Sizes) {
 }
 
 func (pl *platformLayers) report() PlatformReport {
-	r := PlatformReport{Platform: pl.platform.OS + "/" + pl.platform.Architecture, GoVersion: pl.sdk.Version}
+	r := PlatformReport{Platform: imageref.FormatPlatform(pl.platform), GoVersion: pl.sdk.Version}
 	conv := func(ls []*namedLayer, total *Sizes) []LayerReport {
 		var out []LayerReport
 		for _, nl := range ls {

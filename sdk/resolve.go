@@ -210,7 +210,7 @@ func checkArchiveName(file, root string) error {
 		return nil // install reports it, naming the source
 	}
 	if s.Version != rest[:i] || s.GOOS != goos || s.GOARCH != goarch {
-		return fmt.Errorf("%s holds %s %s/%s, not what its name says (VERSION or pkg/tool lies, or the file was renamed)", file, s.Version, s.GOOS, s.GOARCH)
+		return fmt.Errorf("%s holds %s %s, not what its name says (VERSION or pkg/tool lies, or the file was renamed)", file, s.Version, imageref.FormatPlatform(s.Platform()))
 	}
 	return nil
 }
