@@ -78,9 +78,9 @@ func TestBuildOnBase(t *testing.T) {
 				t.Errorf("layer %s has media type %s, want OCI", l.Digest, l.MediaType)
 			}
 		}
-		// 2 base layers, the reset layer, 5 GOROOT layers.
-		if len(m.Layers) != 8 {
-			t.Errorf("%d layers, want 8", len(m.Layers))
+		// 2 base layers, the file system layer, the reset layer, 5 GOROOT layers.
+		if len(m.Layers) != 9 {
+			t.Errorf("%d layers, want 9", len(m.Layers))
 		}
 		bm, _ := adds[i].Manifest()
 		if m.Layers[0].Digest != bm.Layers[0].Digest {

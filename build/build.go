@@ -139,7 +139,7 @@ func Build(ctx context.Context, o Options) (_ *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := res.assemble(ctx, o, bases, plats); err != nil {
+	if err := res.assemble(ctx, o, st, bases, plats); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -187,12 +187,16 @@ func (o *Options) normalise() error {
 
 // assemble stacks each platform's layers on its base, makes its SBOM when
 // asked, and puts the images under one index.
-func (r *Result) assemble(ctx context.Context, o Options, bases []v1.Image, plats []*platformLayers) error {
+func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.Image, plats []*platformLayers) error {
 	r.Reused = true
 	r.Report = &Report{Recipe: recipeName(o.Recipe), Compression: string(o.Compression), LayerPlan: o.LayerPlan.String()}
 	for i, pl := range plats {
 		r.Reused = r.Reused && pl.reused
-		img, err := assemble(bases[i], o.Base, pl, o)
+		fsl, err := fsLayer(ctx, bases[i], st, o, pl)
+		if err != nil {
+			return err
+		}
+		img, err := assemble(bases[i], o.Base, pl, o, fsl)
 		if err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/rootfs"
 	"github.com/gorootimg/gorootimg/sbom"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -66,8 +67,14 @@ func TestConfigAndReport(t *testing.T) {
 	if !cf.Created.Time.Equal(mtime) || cf.OS != "linux" || cf.Architecture != "amd64" {
 		t.Errorf("config created/os/arch = %v %s/%s, want %v linux/amd64", cf.Created, cf.OS, cf.Architecture, mtime)
 	}
-	if len(cf.History) != 5 || !strings.Contains(cf.History[0].CreatedBy, "toolchain binaries") {
-		t.Errorf("history = %+v, want 5 entries starting with the toolchain", cf.History)
+	if len(cf.History) != 6 || cf.History[0].Comment != "rootfs" || !strings.Contains(cf.History[1].CreatedBy, "toolchain binaries") {
+		t.Errorf("history = %+v, want 6 entries: the file system layer, then the toolchain", cf.History)
+	}
+	if !strings.Contains(env, "GOCACHE="+rootfs.GOCACHE) || cf.Config.WorkingDir != rootfs.WorkingDir {
+		t.Errorf("Env = %q, WorkingDir = %q; want GOCACHE=%s and %s", env, cf.Config.WorkingDir, rootfs.GOCACHE, rootfs.WorkingDir)
+	}
+	if imageconfig.GOPATH != rootfs.GOPATH {
+		t.Errorf("imageconfig.GOPATH = %q, rootfs.GOPATH = %q: the config's GOPATH must be the one the layer makes", imageconfig.GOPATH, rootfs.GOPATH)
 	}
 	// The full recipe saves nothing; its layers are the full SDK's.
 	p := res.Report.Platforms[0]

@@ -14,6 +14,7 @@ import (
 
 // groupHistory says what each layer group holds, for the image history.
 var groupHistory = map[string]string{
+	"rootfs":    "the file system a Go build needs: /tmp, GOPATH, GOCACHE and what the base lacks of CA roots, /etc/passwd, /etc/group",
 	"reset":     "hide the base image's files at the GOROOT path (opaque whiteout)",
 	"toolchain": "Go toolchain binaries (bin/, pkg/tool/)",
 	"std":       "standard library sources (src/ without src/cmd, tests, testdata)",
@@ -24,9 +25,10 @@ var groupHistory = map[string]string{
 }
 
 // assemble stacks a platform's layers on its base image (nil for scratch)
-// and sets the config. The result uses OCI media types throughout: a base
+// and sets the config. fsl, when not nil, is the file system layer
+// (rootfs); it goes right above the base's layers. The result uses OCI media types throughout: a base
 // with Docker media types has them translated (the blobs are the same).
-func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Options) (v1.Image, error) {
+func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Options, fsl *namedLayer) (v1.Image, error) {
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
 	var baseCfg *v1.ConfigFile
@@ -63,6 +65,9 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 	ours := pl.layers
 	if pl.reset != nil {
 		ours = append([]*namedLayer{pl.reset}, ours...)
+	}
+	if fsl != nil {
+		ours = append([]*namedLayer{fsl}, ours...)
 	}
 	for _, nl := range ours {
 		l, err := nl.Layer.V1()

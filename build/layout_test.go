@@ -112,13 +112,14 @@ func TestGolden(t *testing.T) {
 			if string(gj) != string(wj) {
 				t.Errorf("digests of the fake SDK build =\n%s\nwant (testdata/%s)\n%s", gj, filepath.Base(golden), wj)
 			}
-			// std sources are the same on both platforms: one shared blob.
+			// The file system layer and the std sources are the same on both
+			// platforms: shared blobs.
 			a, r := got.Platforms["linux/amd64"].Layers, got.Platforms["linux/arm64"].Layers
-			if len(a) != 5 || len(r) != 5 {
-				t.Fatalf("layers = %d and %d, want 5 each (toolchain, std, cmd, tests, rest)", len(a), len(r))
+			if len(a) != 6 || len(r) != 6 {
+				t.Fatalf("layers = %d and %d, want 6 each (rootfs, toolchain, std, cmd, tests, rest)", len(a), len(r))
 			}
-			if a[0] == r[0] || a[1] != r[1] {
-				t.Errorf("toolchain layers %s %s should differ and std layers %s %s should match", a[0], r[0], a[1], r[1])
+			if a[0] != r[0] || a[1] == r[1] || a[2] != r[2] {
+				t.Errorf("rootfs layers %s %s should match, toolchain layers %s %s differ and std layers %s %s match", a[0], r[0], a[1], r[1], a[2], r[2])
 			}
 		})
 	}

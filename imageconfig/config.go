@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/rootfs"
 )
 
 // Label keys gorootimg sets on every image it builds, next to the standard
@@ -131,8 +132,9 @@ func Labels(m Meta) map[string]string {
 // (nil for scratch): the base's settings kept, Env given GOROOT, GOPATH,
 // GOTOOLCHAIN=local and a PATH that starts with /go/bin and $GOROOT/bin,
 // the labels of Labels merged over the base's, the platform and the
-// created time set. RootFS and History are left as the base had them;
-// whoever adds layers appends to them.
+// created time set, and rootfs.Configure applied (GOCACHE, WorkingDir).
+// RootFS and History are left as the base had them; whoever adds layers
+// appends to them.
 func Config(base *v1.ConfigFile, m Meta) *v1.ConfigFile {
 	var cf *v1.ConfigFile
 	if base != nil {
@@ -167,6 +169,7 @@ func Config(base *v1.ConfigFile, m Meta) *v1.ConfigFile {
 		"GOTOOLCHAIN=local",
 	)
 	cf.Config.Env = env
+	rootfs.Configure(cf)
 	labels := map[string]string{}
 	for k, v := range cf.Config.Labels {
 		labels[k] = v

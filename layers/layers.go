@@ -33,7 +33,8 @@ type Entry struct {
 	// Write adds them with mode 0755.
 	Name string
 	// Mode holds the type bits (fs.ModeDir, fs.ModeSymlink) and the
-	// permission bits written to the tar header.
+	// permission bits written to the tar header, with the sticky, setgid
+	// and setuid bits (fs.ModeSticky, ...) when set.
 	Mode fs.FileMode
 	// Src is the file whose content is written for a regular file. An
 	// empty Src with Size 0 writes an empty file (used for whiteouts).
@@ -329,6 +330,16 @@ func header(e Entry, mtime time.Time) *tar.Header {
 		Mode:    tarMode(e.Mode),
 		ModTime: entryTime(e, mtime),
 		Format:  tar.FormatPAX,
+	}
+	// The special bits travel too: /tmp is 1777.
+	if e.Mode&fs.ModeSticky != 0 {
+		h.Mode |= 0o1000
+	}
+	if e.Mode&fs.ModeSetgid != 0 {
+		h.Mode |= 0o2000
+	}
+	if e.Mode&fs.ModeSetuid != 0 {
+		h.Mode |= 0o4000
 	}
 	switch {
 	case e.Mode.IsDir():

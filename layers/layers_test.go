@@ -236,3 +236,43 @@ func TestMediaType(t *testing.T) {
 		t.Error("ParseCompression(lz4) = nil error, want error")
 	}
 }
+
+func TestWriteSpecialModeBits(t *testing.T) {
+	entries := []Entry{
+		{Name: "tmp", Mode: fs.ModeDir | fs.ModeSticky | 0o777},
+		{Name: "srv", Mode: fs.ModeDir | fs.ModeSetgid | 0o775},
+		{Name: "bin/su", Mode: fs.ModeSetuid | 0o755},
+		{Name: "etc", Mode: fs.ModeDir | 0o755},
+	}
+	l, err := Write(context.Background(), filepath.Join(t.TempDir(), "l"), entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := l.V1()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := v.Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	want := map[string]int64{"tmp/": 0o1777, "srv/": 0o2775, "bin/": 0o755, "bin/su": 0o4755, "etc/": 0o755}
+	tr := tar.NewReader(rc)
+	for {
+		hd, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hd.Mode != want[hd.Name] {
+			t.Errorf("%s: mode %o, want %o", hd.Name, hd.Mode, want[hd.Name])
+		}
+		delete(want, hd.Name)
+	}
+	if len(want) != 0 {
+		t.Errorf("entries missing from the layer: %v", want)
+	}
+}

@@ -33,7 +33,13 @@ func init() {
 Builds one image per --platform: the --base image (scratch by default)
 with the Go SDK given by --go, pruned by --recipe, at --goroot-path, and
 puts them under one OCI image index. The config sets GOROOT, GOPATH=/go,
-GOTOOLCHAIN=local and a PATH starting with /go/bin and $GOROOT/bin.
+GOTOOLCHAIN=local, GOCACHE=/go/.cache/go-build, WorkingDir /go (unless
+the base sets one) and a PATH starting with /go/bin and $GOROOT/bin.
+
+Right above the base goes a small layer with what a Go build needs in a
+container engine, only where the base lacks it: /tmp, /go/bin, /go/src
+and the build cache directory writable by any user (1777), and a CA
+bundle, /etc/passwd and /etc/group (root, nobody). See docs/engines.md.
 
 The GOROOT goes in as a few layers split by how their content changes
 (--layers, default toolchain,std,cmd,tests,rest), so images of one release
