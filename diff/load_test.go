@@ -8,17 +8,7 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-
-	"github.com/gorootimg/gorootimg/imageref"
 )
-
-func platformNames(ps []v1.Platform) string {
-	var s []string
-	for _, p := range ps {
-		s = append(s, imageref.FormatPlatform(p))
-	}
-	return strings.Join(s, ",")
-}
 
 func TestLoadSideOptions(t *testing.T) {
 	ctx := context.Background()
@@ -58,7 +48,7 @@ func TestLoadSideOptions(t *testing.T) {
 			if err != nil {
 				got = "error: " + err.Error()
 			} else {
-				got = platformNames(s.Platforms())
+				got = v1List(s.Platforms())
 			}
 			if !strings.HasPrefix(got, tc.want) {
 				t.Errorf("LoadSide(%q) = %q, want %q", tc.spec, got, tc.want)
