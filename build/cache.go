@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
 	"github.com/gorootimg/gorootimg/internal/stale"
 	"github.com/gorootimg/gorootimg/layers"
@@ -248,7 +249,7 @@ func (st *store) sdkID(s *sdk.SDK) (string, error) {
 	if id, ok := st.sdks[s.Dir]; ok {
 		return id, nil
 	}
-	id := fmt.Sprintf("sdk %s %s/%s %s", s.Version, s.GOOS, s.GOARCH, s.Dir)
+	id := fmt.Sprintf("sdk %s %s %s", s.Version, imageref.FormatPlatform(s.Platform()), s.Dir)
 	switch {
 	case !st.persistent:
 		// Keys only tell layers apart within this run: the path will do.

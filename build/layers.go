@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -154,7 +155,7 @@ func (jp *jobPlanner) add(g groupEntries, dst **namedLayer, full bool) error {
 	}
 	j := jp.byKey[key]
 	if j == nil {
-		j = &layerJob{key: key, group: g, platform: jp.pl.platform.OS + "/" + jp.pl.platform.Architecture, mtime: jp.pl.mtime}
+		j = &layerJob{key: key, group: g, platform: imageref.FormatPlatform(jp.pl.platform), mtime: jp.pl.mtime}
 		if full {
 			j.label = "full:" + g.name
 		} else {
@@ -181,7 +182,7 @@ func report(o Options, pl *platformLayers) {
 		return
 	}
 	for _, l := range pl.layers {
-		o.Progress(Event{Platform: pl.platform.OS + "/" + pl.platform.Architecture, Layer: l.Group,
+		o.Progress(Event{Platform: imageref.FormatPlatform(pl.platform), Layer: l.Group,
 			Done: l.Layer.UncompressedSize, Total: l.Layer.UncompressedSize, Finished: true, Cached: true})
 	}
 }

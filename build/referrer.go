@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/sbom"
 )
@@ -51,7 +52,7 @@ func sbomReferrer(ctx context.Context, o Options, pl *platformLayers) (Referrer,
 	var digests []layers.FileDigest
 	for _, nl := range pl.layers {
 		if !nl.Layer.HasDigests {
-			return Referrer{}, fmt.Errorf("making SBOM for %s: layer %s was written without file digests", pl.platform.OS+"/"+pl.platform.Architecture, nl.Group)
+			return Referrer{}, fmt.Errorf("making SBOM for %s: layer %s was written without file digests", imageref.FormatPlatform(pl.platform), nl.Group)
 		}
 		digests = append(digests, nl.Layer.Digests...)
 	}

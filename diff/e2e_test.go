@@ -202,11 +202,11 @@ func TestRealRegistryVersusLayout(t *testing.T) {
 	if err := lay.Publish(ctx, res); err != nil {
 		t.Fatal(err)
 	}
-	a, err := LoadSide(ctx, ref, LoadOptions{})
+	a, err := LoadSide(ctx, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := LoadSide(ctx, "oci:"+dir+":ci", LoadOptions{})
+	b, err := LoadSide(ctx, "oci:"+dir+":ci")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestSDKSide(t *testing.T) {
 	res := buildImage(t, s, "full")
 	img := NewSide("full image")
 	img.AddImage(res.Images[0].Platform, res.Images[0].Image)
-	tree, err := LoadSide(ctx, "sdk:"+s.Dir+"?recipe=full", LoadOptions{SDK: o, WorkDir: t.TempDir(), Fallback: SDKPlatforms(img.Platforms())})
+	tree, err := LoadSide(ctx, "sdk:"+s.Dir+"?recipe=full", WithSDKOptions(o), WithWorkDir(t.TempDir()), WithFallbackPlatforms(SDKPlatforms(img.Platforms())...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ func (l *Layout) Publish(ctx context.Context, res *build.Result) error {
 	}
 	l.o.logf("wrote OCI layout %s", l.dir)
 	for _, a := range arts {
-		l.o.logf("added %s %s for %s to %s", a.Kind, a.digest, platformName(a.image), l.dir)
+		l.o.logf("added %s %s for %s to %s", a.Kind, a.digest, imageref.FormatPlatform(a.image.Platform), l.dir)
 	}
 	return nil
 }

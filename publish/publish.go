@@ -123,8 +123,3 @@ func WithJobs(n int) Option {
 		return nil
 	}
 }
-
-// platformName is "os/arch", as messages name a platform.
-func platformName(pi build.PlatformImage) string {
-	return pi.Platform.OS + "/" + pi.Platform.Architecture
-}

@@ -135,7 +135,7 @@ func (r *Registry) Stage(ctx context.Context, res *build.Result) error {
 		if err := remote.Write(at, a.art, ro...); err != nil {
 			return fmt.Errorf("pushing %s to %q: %w", a.Kind, at, err)
 		}
-		r.o.logf("pushed %s %s for %s", a.Kind, at, platformName(a.image))
+		r.o.logf("pushed %s %s for %s", a.Kind, at, imageref.FormatPlatform(a.image.Platform))
 	}
 	return nil
 }

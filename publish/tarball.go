@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
 )
 
@@ -69,7 +70,7 @@ func (t *Tarball) Publish(ctx context.Context, res *build.Result) error {
 		if err := atomicfile.WriteFile(p, r.Data, 0o644); err != nil {
 			return err
 		}
-		t.o.logf("wrote %s for %s to %s", r.Kind, platformName(pi), p)
+		t.o.logf("wrote %s for %s to %s", r.Kind, imageref.FormatPlatform(pi.Platform), p)
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -105,7 +106,7 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 		return nil, err
 	}
 	g := generator{in: in, created: in.Created.UTC().Format(time.RFC3339), tool: in.Tool,
-		platform: in.SDK.GOOS + "/" + in.SDK.GOARCH}
+		platform: imageref.FormatPlatform(in.SDK.Platform())}
 	if g.tool == "" {
 		g.tool = "gorootimg"
 	}

@@ -182,7 +182,7 @@ func (s *releaseSource) resolve(ctx context.Context, spec, goVersion string, lin
 	}
 	v, err := list.choose(spec, goVersion, line, ps)
 	if err != nil {
-		return nil, fmt.Errorf("--go %s: %w", spec, err)
+		return nil, &SourceError{Spec: spec, Err: err}
 	}
 	var out []*SDK
 	for _, p := range ps {

@@ -207,7 +207,7 @@ func TestResolveReleaseErrors(t *testing.T) {
 		{"gonoproxy", "1.22.12", nil, func(o *Options) { o.GONOPROXY = "golang.org" }, "GONOPROXY/GOPRIVATE match golang.org/toolchain"},
 		{"goprivate", "1.22.12", nil, func(o *Options) { o.GOPRIVATE = "golang.org/*" }, "GONOPROXY/GOPRIVATE match"},
 		{"bad goproxy", "1.22.12", nil, func(o *Options) { o.GOPROXY = "ftp://x" }, `GOPROXY entry "ftp://x"`},
-		{"not a spec", "frob", nil, nil, `--go "frob": not a release`},
+		{"not a spec", "frob", nil, nil, `Go SDK source "frob": not a release`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cache := tempCache(t)

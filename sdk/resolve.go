@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -69,18 +68,22 @@ func (o *Options) logf(format string, args ...any) {
 // a release ("1.22.12", "go1.22.12", "1.22"), "local" or a GOROOT
 // directory, a release archive (*.tar.gz), "image:REF" or "oci:DIR[:TAG]".
 // A local directory or archive serves only its own platform.
+//
+// A mistake in spec itself (it names no kind of source, a file that is
+// not there, a release that does not exist) is a *SourceError; an archive
+// whose checksum is not opts.SHA256 is a *ChecksumError.
 func Resolve(ctx context.Context, spec string, platforms []v1.Platform, opts Options) ([]*SDK, error) {
 	spec = strings.TrimSpace(spec)
 	if len(platforms) == 0 {
 		platforms = []v1.Platform{imageref.HostPlatform()}
 	}
 	if opts.SHA256 != "" && !isArchive(spec) {
-		return nil, fmt.Errorf("--sha256 checks a release archive (.tar.gz); --go %s is not one", spec)
+		return nil, &SourceError{Spec: spec, Err: ErrChecksumNotArchive}
 	}
 	switch {
 	case spec == "" || spec == "local":
 		if opts.LocalGOROOT == "" {
-			return nil, errors.New("--go local: no go command found on PATH; name a release (such as 1.22.12), a GOROOT directory or an archive")
+			return nil, &SourceError{Spec: "local", Err: ErrNoLocalGo}
 		}
 		return resolveLocal(opts.LocalGOROOT, platforms)
 	case strings.HasPrefix(spec, "image:") || strings.HasPrefix(spec, "oci:") || strings.HasPrefix(spec, "tarball:"):
@@ -102,9 +105,9 @@ func Resolve(ctx context.Context, spec string, platforms []v1.Platform, opts Opt
 	case err == nil && isArchive(spec):
 		return resolveArchive(ctx, spec, platforms, &opts)
 	case err != nil && (isArchive(spec) || strings.ContainsRune(spec, os.PathSeparator)):
-		return nil, fmt.Errorf("--go %s: %w", spec, err)
+		return nil, &SourceError{Spec: spec, Err: err}
 	}
-	return nil, fmt.Errorf("--go %q: not a release (1.22.12, 1.22), local, a GOROOT directory, a .tar.gz release archive, image:REF or oci:DIR[:TAG]", spec)
+	return nil, &SourceError{Spec: spec, Err: ErrUnknownSource}
 }
 
 func isArchive(spec string) bool {
@@ -145,7 +148,7 @@ func resolveArchive(ctx context.Context, file string, platforms []v1.Platform, o
 		return nil, err
 	}
 	if want := strings.ToLower(strings.TrimPrefix(opts.SHA256, "sha256:")); want != "" && want != sum {
-		return nil, fmt.Errorf("%s: sha256 is %s, but --sha256 says %s", file, sum, want)
+		return nil, &ChecksumError{File: file, Got: sum, Want: want}
 	}
 	c, err := newCache(opts.CacheDir)
 	if err != nil {
@@ -210,7 +213,7 @@ func checkArchiveName(file, root string) error {
 		return nil // install reports it, naming the source
 	}
 	if s.Version != rest[:i] || s.GOOS != goos || s.GOARCH != goarch {
-		return fmt.Errorf("%s holds %s %s/%s, not what its name says (VERSION or pkg/tool lies, or the file was renamed)", file, s.Version, s.GOOS, s.GOARCH)
+		return fmt.Errorf("%s holds %s %s, not what its name says (VERSION or pkg/tool lies, or the file was renamed)", file, s.Version, imageref.FormatPlatform(s.Platform()))
 	}
 	return nil
 }
@@ -243,7 +246,7 @@ func resolveImage(ctx context.Context, spec string, platforms []v1.Platform, opt
 		return nil, err
 	}
 	if ref.IsScratch() {
-		return nil, errors.New("--go scratch: the empty image holds no Go SDK")
+		return nil, &SourceError{Spec: ref.Name, Err: ErrScratch}
 	}
 	var out []*SDK
 	for _, p := range platforms {

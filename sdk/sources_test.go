@@ -108,7 +108,7 @@ func TestResolveArchive(t *testing.T) {
 		sha  string
 		want string
 	}{
-		{"wrong sha256", file, nil, strings.Repeat("0", 64), "but --sha256 says"},
+		{"wrong sha256", file, nil, strings.Repeat("0", 64), "sha256 is " + hexsum + ", not the " + strings.Repeat("0", 64) + " expected"},
 		{"truncated", truncated, nil, "", "unexpected EOF"},
 		{"not gzip", notGzip, nil, "", "gzip"},
 		{"other platform", file, []v1.Platform{linuxARM64}, "", "is a linux/amd64 SDK and serves only that platform, not linux/arm64"},
@@ -242,7 +242,7 @@ func TestResolveLocal(t *testing.T) {
 		{dir, Options{}, []v1.Platform{linuxAMD64}, "is a linux/arm64 SDK and serves only that platform, not linux/amd64"},
 		{"local", Options{}, []v1.Platform{linuxARM64}, "no go command found on PATH"},
 		{t.TempDir(), Options{}, []v1.Platform{linuxARM64}, "does not look like a Go SDK: no pkg/tool directory"},
-		{dir, Options{SHA256: "abc"}, []v1.Platform{linuxARM64}, "--sha256 checks a release archive"},
+		{dir, Options{SHA256: "abc"}, []v1.Platform{linuxARM64}, "only a release archive (.tar.gz) can be checked"},
 		{filepath.Join(dir, "nope"), Options{}, []v1.Platform{linuxARM64}, "no such file"},
 	} {
 		if _, err := Resolve(ctx, tc.spec, tc.ps, tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -83,16 +84,14 @@ func runDiff(ctx context.Context, e *env, rf *remoteFlags, f *diffFlags, specs [
 	if err := checkGOROOTPath(f.goroot); err != nil {
 		return err
 	}
-	lo := diff.LoadOptions{
-		Platforms: platforms,
-		Image:     rf.options(),
-		WorkDir:   work,
-	}
+	lo := []diff.LoadOption{diff.WithPlatforms(platforms...), diff.WithImageOptions(rf.options()...), diff.WithWorkDir(work)}
 	if diff.IsSDK(specs[0]) || diff.IsSDK(specs[1]) {
 		sf := &sdkFlags{gorootPath: f.goroot}
-		if lo.SDK, _, err = sf.options(ctx, e, rf); err != nil {
+		so, _, err := sf.options(ctx, e, rf)
+		if err != nil {
 			return err
 		}
+		lo = append(lo, diff.WithSDKOptions(so))
 	}
 	sides, err := loadSides(ctx, specs, lo)
 	if err != nil {
@@ -119,23 +118,23 @@ func runDiff(ctx context.Context, e *env, rf *remoteFlags, f *diffFlags, specs [
 
 // loadSides loads the image sides first, so that an sdk: side can take
 // their platforms.
-func loadSides(ctx context.Context, specs [2]string, lo diff.LoadOptions) ([2]*diff.Side, error) {
+func loadSides(ctx context.Context, specs [2]string, lo []diff.LoadOption) ([2]*diff.Side, error) {
 	var sides [2]*diff.Side
 	var err error
 	for _, i := range []int{0, 1} {
 		if !diff.IsSDK(specs[i]) {
-			if sides[i], err = diff.LoadSide(ctx, specs[i], lo); err != nil {
+			if sides[i], err = diff.LoadSide(ctx, specs[i], lo...); err != nil {
 				return sides, err
 			}
 		}
 	}
 	for _, i := range []int{0, 1} {
 		if sides[i] == nil {
-			o := lo
+			o := slices.Clip(lo)
 			if other := sides[1-i]; other != nil {
-				o.Fallback = diff.SDKPlatforms(other.Platforms())
+				o = append(o, diff.WithFallbackPlatforms(diff.SDKPlatforms(other.Platforms())...))
 			}
-			if sides[i], err = diff.LoadSide(ctx, specs[i], o); err != nil {
+			if sides[i], err = diff.LoadSide(ctx, specs[i], o...); err != nil {
 				return sides, err
 			}
 		}

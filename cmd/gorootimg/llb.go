@@ -171,7 +171,7 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 	}
 	if len(out) > 1 {
 		for _, lp := range out {
-			fmt.Fprintf(e.stdout, "%s/%s\t%s\n", lp.sdk.GOOS, lp.sdk.GOARCH, filepath.Join(f.prepare, lp.dirName))
+			fmt.Fprintf(e.stdout, "%s\t%s\n", imageref.FormatPlatform(lp.sdk.Platform()), filepath.Join(f.prepare, lp.dirName))
 		}
 		return nil
 	}
@@ -278,6 +278,6 @@ func prepareLLB(ctx context.Context, e *env, f *llbFlags, lp *llbPlatform, recip
 			return err
 		}
 	}
-	fmt.Fprintf(e.stderr, "gorootimg: prepared %s (%d files) for %s/%s\n", dir, len(kept.Regular()), s.GOOS, s.GOARCH)
+	fmt.Fprintf(e.stderr, "gorootimg: prepared %s (%d files) for %s\n", dir, len(kept.Regular()), imageref.FormatPlatform(s.Platform()))
 	return nil
 }

@@ -7,9 +7,11 @@ import (
 	"io"
 	"text/tabwriter"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
 	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
 )
@@ -95,7 +97,7 @@ func printWhy(w io.Writer, p *prune.Plan, name string) error {
 	why := p.Why(name)
 	if why == "" {
 		t := p.Target
-		return fmt.Errorf("--why %q: no such file or directory in %s %s/%s", name, t.Version, t.GOOS, t.GOARCH)
+		return fmt.Errorf("--why %q: no such file or directory in %s %s", name, t.Version, treePlatform(t))
 	}
 	fmt.Fprintf(w, "%s: %s\n", name, why)
 	return nil
@@ -150,7 +152,7 @@ type planCatLine struct {
 func newPlanReport(p *prune.Plan) planReport {
 	rep := planReport{
 		Recipe: p.Recipe.Name, RecipeDigest: p.Recipe.Digest(), GoVersion: p.Target.Version,
-		Platform: p.Target.GOOS + "/" + p.Target.GOARCH, Scope: p.Recipe.Scope(), Stripped: len(p.Stripped),
+		Platform: treePlatform(p.Target), Scope: p.Recipe.Scope(), Stripped: len(p.Stripped),
 		Total: planCatLine{Category: "total"},
 	}
 	lines := map[goroot.Category]*planCatLine{}
@@ -198,4 +200,9 @@ func (rep planReport) print(w io.Writer) {
 	if rep.Stripped > 0 {
 		fmt.Fprintf(w, "%d binaries have their symbol tables stripped\n", rep.Stripped)
 	}
+}
+
+// treePlatform is t's platform as the CLI prints it ("linux/amd64").
+func treePlatform(t goroot.Tree) string {
+	return imageref.FormatPlatform(v1.Platform{OS: t.GOOS, Architecture: t.GOARCH})
 }

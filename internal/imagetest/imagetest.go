@@ -6,6 +6,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -62,7 +63,7 @@ func DigestsOf(t testing.TB, idx v1.ImageIndex) Digests {
 		for _, l := range man.Layers {
 			pd.Layers = append(pd.Layers, l.Digest.String())
 		}
-		out.Platforms[m.Platform.OS+"/"+m.Platform.Architecture] = pd
+		out.Platforms[imageref.FormatPlatform(*m.Platform)] = pd
 	}
 	return out
 }
