@@ -114,7 +114,7 @@ func MinbaseTar(t testing.TB) (tarFile string, src AptSource) {
 	if !ok {
 		t.Skip("skipping: no Debian archive in /etc/apt/sources.list*")
 	}
-	h := sha256.Sum256([]byte("minbase 1\n" + src.URI + "\n" + src.Suite))
+	h := sha256.Sum256([]byte("minbase 2\n" + src.URI + "\n" + src.Suite))
 	key := src.Suite + "-" + hex.EncodeToString(h[:8])
 	dir := filepath.Join(cacheRoot(t), "debootstrap")
 	tarFile = filepath.Join(dir, key+".tar")
@@ -141,6 +141,11 @@ func MinbaseTar(t testing.TB) (tarFile string, src AptSource) {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(root)
+	// MkdirTemp made it 0700, and the tar's "./" gives the image's / that
+	// mode: a non-root user could not reach any file (exec /bin/sh: EACCES).
+	if err := os.Chmod(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	args := []string{"--variant=minbase"}
 	if kr := "/usr/share/keyrings/debian-archive-keyring.gpg"; exists(kr) {
 		args = append(args, "--keyring="+kr)
