@@ -37,6 +37,9 @@ type Options struct {
 	GOROOT string
 	// Compression is the layer compression (layers.Gzip when empty).
 	Compression layers.Compression
+	// CompressionLevel is the compression's level (see
+	// layers.WithCompressionLevel); 0 is the default of today's digests.
+	CompressionLevel int
 	// LayerPlan splits the GOROOT into layers (DefaultLayerPlan when nil).
 	LayerPlan LayerPlan
 	// MTime is every entry's modification time and the image's created
@@ -156,6 +159,9 @@ func (o *Options) normalise() error {
 	if _, err := layers.ParseCompression(string(o.Compression)); err != nil {
 		return err
 	}
+	if err := o.Compression.CheckLevel(o.CompressionLevel); err != nil {
+		return fmt.Errorf("building image: %w", err)
+	}
 	if o.LayerPlan == nil {
 		o.LayerPlan, _ = ParseLayerPlan(DefaultLayerPlan)
 	}
@@ -235,6 +241,16 @@ func recipeDigest(r *recipes.Recipe) string {
 		return ""
 	}
 	return r.Digest()
+}
+
+// compression is the layer options every layer of the build shares.
+func (o Options) compression() []layers.Option {
+	return []layers.Option{layers.WithCompression(o.Compression), layers.WithCompressionLevel(o.CompressionLevel)}
+}
+
+// compressionSettings names the compression in cache keys.
+func (o Options) compressionSettings() string {
+	return o.Compression.SettingsLevel(o.CompressionLevel)
 }
 
 // tempDir makes a directory for layers written without a cache.

@@ -75,6 +75,7 @@ Examples:
 			fs.StringVar(&f.recipe, "recipe", recipes.Default, "recipe: a built-in name (see 'gorootimg recipes') or a recipe file")
 			fs.StringVar(&f.base, "base", "scratch", "base image: REF, image:REF, oci:DIR[:TAG], tarball:FILE or scratch")
 			fs.StringVar(&f.compression, "compression", string(layers.Gzip), "layer compression: gzip or zstd")
+			fs.StringVar(&f.compressionLevel, "compression-level", "", "compression level: gzip 1-9, zstd 1-22 as the zstd tool names them (default: the compression's pinned default)")
 			fs.StringVar(&f.layerPlan, "layers", build.DefaultLayerPlan, "how the GOROOT is split into layers: groups from toolchain,std,cmd,tests,docs,rest")
 			fs.StringVarP(&f.tag, "tag", "t", "", "image reference to push to (with --push) and to name the layout or tarball image")
 			fs.BoolVar(&f.push, "push", false, "push the index to the registry named by --tag")
@@ -99,6 +100,8 @@ Examples:
 
 type buildFlags struct {
 	recipe, base, compression, layerPlan     string
+	compressionLevel                         string
+	warmCache                                string
 	tag, layout, tarball, source             string
 	reportJSON                               string
 	sbom                                     string // --sbom; see buildsbom.go
@@ -132,6 +135,7 @@ func sourceDateEpoch(getenv func(string) string) (time.Time, error) {
 // buildInputs are build's flags parsed and checked.
 type buildInputs struct {
 	comp      layers.Compression
+	level     int
 	plan      build.LayerPlan
 	platforms []v1.Platform
 	tagName   string // the tag of --tag, naming the layout's index
@@ -187,6 +191,9 @@ func (f *buildFlags) parse(e *env, sf *sdkFlags, rf *remoteFlags) (*buildInputs,
 	var err error
 	if in.comp, err = layers.ParseCompression(f.compression); err != nil {
 		return nil, usagef("--compression: %v", err)
+	}
+	if in.level, err = in.comp.ParseLevel(f.compressionLevel); err != nil {
+		return nil, usagef("--compression-level: %v", err)
 	}
 	if in.plan, err = build.ParseLayerPlan(f.layerPlan); err != nil {
 		return nil, usagef("--layers: %v", err)
@@ -304,7 +311,7 @@ func assembleImages(ctx context.Context, e *env, sf *sdkFlags, f *buildFlags, in
 	start := time.Now()
 	res, err := build.Build(ctx, build.Options{
 		SDKs: sdks, Recipe: in.recipe, Base: base, BaseImages: bases, GOROOT: sf.gorootPath,
-		Compression: in.comp, LayerPlan: in.plan, MTime: in.mtime, Source: f.source,
+		Compression: in.comp, CompressionLevel: in.level, LayerPlan: in.plan, MTime: in.mtime, Source: f.source,
 		SBOM: f.sbom != "", Tool: "gorootimg " + mod,
 		CacheDir: cache, Progress: pr.layer,
 	})
