@@ -16,6 +16,7 @@ import (
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // FullRecipe is the recipe name of an unpruned SDK (Options.Recipe nil).
@@ -63,6 +64,13 @@ type Options struct {
 	Jobs int
 	// Progress, when set, is told about each layer as it is written.
 	Progress func(Event)
+	// WarmCache, when not empty, adds the image's build cache with these
+	// variants built by the image's own go command as one more layer
+	// (group "warm-cache"; see package warmcache). It needs root.
+	WarmCache []warmcache.Variant
+	// Logf, when set, gets progress lines of the warm-cache step (its
+	// commands and notes).
+	Logf func(format string, args ...any)
 }
 
 // Event reports progress on one layer.
@@ -202,9 +210,21 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 		if err != nil {
 			return err
 		}
-		img, err := assemble(bases[i], o.Base, pl, o, fsl)
+		img, err := assemble(bases[i], o.Base, pl, o, fsl, nil)
 		if err != nil {
 			return err
+		}
+		var warm *WarmReport
+		if len(o.WarmCache) > 0 {
+			wl, wr, err := warmLayer(ctx, img, st, o, pl)
+			if err != nil {
+				return err
+			}
+			r.Reused = r.Reused && wl.Cached
+			if img, err = assemble(bases[i], o.Base, pl, o, fsl, wl); err != nil {
+				return err
+			}
+			warm = wr
 		}
 		pi := PlatformImage{Platform: pl.platform, Image: img}
 		if o.SBOM {
@@ -215,7 +235,9 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 			pi.Referrers = append(pi.Referrers, ref)
 		}
 		r.Images = append(r.Images, pi)
-		r.Report.Platforms = append(r.Report.Platforms, pl.report())
+		pr := pl.report()
+		pr.WarmCache = warm
+		r.Report.Platforms = append(r.Report.Platforms, pr)
 	}
 	var err error
 	r.Index, err = index(r.Images)

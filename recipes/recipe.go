@@ -42,6 +42,10 @@ type Recipe struct {
 	// Optional: Capabilities names what the recipe promises, as probe
 	// capabilities (build, cgo, cross, test, race, ...). Inherited unless set.
 	Capabilities []string `yaml:"capabilities"`
+	// Optional: WarmCache lists what to build into the image's build cache
+	// ("std", "std,race,tools"), as gorootimg build --warm-cache does; the
+	// flag overrides it. Inherited unless set.
+	WarmCache string `yaml:"warm-cache"`
 	// Required: Rules select files; for each file the last rule that
 	// matches it decides. A file no rule matches is dropped.
 	Rules []Rule `yaml:"rules"`
@@ -279,6 +283,9 @@ func lookup(nameOrPath, dir string, seen []string) (*Recipe, error) {
 		}
 		if r.Capabilities == nil {
 			r.Capabilities = parent.Capabilities
+		}
+		if r.WarmCache == "" {
+			r.WarmCache = parent.WarmCache
 		}
 	}
 	if err := r.Validate(); err != nil {
