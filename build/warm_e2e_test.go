@@ -141,6 +141,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"os/exec"
 )
 
 func main() {
@@ -148,4 +149,3 @@ func main() {
 	fmt.Println(string(b), exec.Command("true").String())
 }
 `
-
