@@ -38,7 +38,7 @@ func TestWarmCacheEndToEnd(t *testing.T) {
 		t.Helper()
 		stdout, err := run(t, bin, []string{"SOURCE_DATE_EPOCH=" + sde, "GOROOTIMG_CACHE=" + filepath.Join(work, cache)},
 			"build", "--go", "1.26", "--warm-cache", "std", "--json", "--oci-layout", filepath.Join(work, out),
-			"--tarball", filepath.Join(work, out+".tar"), "-t", "warm:"+out)
+			"--tarball", filepath.Join(work, out+".tar"), "-t", "localhost/warm:"+out)
 		if err != nil {
 			t.Fatal(err)
 		}
