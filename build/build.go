@@ -16,6 +16,7 @@ import (
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // FullRecipe is the recipe name of an unpruned SDK (Options.Recipe nil).
@@ -37,6 +38,9 @@ type Options struct {
 	GOROOT string
 	// Compression is the layer compression (layers.Gzip when empty).
 	Compression layers.Compression
+	// CompressionLevel is the compression's level (see
+	// layers.WithCompressionLevel); 0 is the default of today's digests.
+	CompressionLevel int
 	// LayerPlan splits the GOROOT into layers (DefaultLayerPlan when nil).
 	LayerPlan LayerPlan
 	// MTime is every entry's modification time and the image's created
@@ -60,6 +64,13 @@ type Options struct {
 	Jobs int
 	// Progress, when set, is told about each layer as it is written.
 	Progress func(Event)
+	// WarmCache, when not empty, adds the image's build cache with these
+	// variants built by the image's own go command as one more layer
+	// (group "warm-cache"; see package warmcache). It needs root.
+	WarmCache []warmcache.Variant
+	// Logf, when set, gets progress lines of the warm-cache step (its
+	// commands and notes).
+	Logf func(format string, args ...any)
 }
 
 // Event reports progress on one layer.
@@ -156,6 +167,9 @@ func (o *Options) normalise() error {
 	if _, err := layers.ParseCompression(string(o.Compression)); err != nil {
 		return err
 	}
+	if err := o.Compression.CheckLevel(o.CompressionLevel); err != nil {
+		return fmt.Errorf("building image: %w", err)
+	}
 	if o.LayerPlan == nil {
 		o.LayerPlan, _ = ParseLayerPlan(DefaultLayerPlan)
 	}
@@ -196,9 +210,21 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 		if err != nil {
 			return err
 		}
-		img, err := assemble(bases[i], o.Base, pl, o, fsl)
+		img, err := assemble(bases[i], o.Base, pl, o, fsl, nil)
 		if err != nil {
 			return err
+		}
+		var warm *WarmReport
+		if len(o.WarmCache) > 0 {
+			wl, wr, err := warmLayer(ctx, img, st, o, pl)
+			if err != nil {
+				return err
+			}
+			r.Reused = r.Reused && wl.Cached
+			if img, err = assemble(bases[i], o.Base, pl, o, fsl, wl); err != nil {
+				return err
+			}
+			warm = wr
 		}
 		pi := PlatformImage{Platform: pl.platform, Image: img}
 		if o.SBOM {
@@ -209,7 +235,9 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 			pi.Referrers = append(pi.Referrers, ref)
 		}
 		r.Images = append(r.Images, pi)
-		r.Report.Platforms = append(r.Report.Platforms, pl.report())
+		pr := pl.report()
+		pr.WarmCache = warm
+		r.Report.Platforms = append(r.Report.Platforms, pr)
 	}
 	var err error
 	r.Index, err = index(r.Images)
@@ -235,6 +263,16 @@ func recipeDigest(r *recipes.Recipe) string {
 		return ""
 	}
 	return r.Digest()
+}
+
+// compression is the layer options every layer of the build shares.
+func (o Options) compression() []layers.Option {
+	return []layers.Option{layers.WithCompression(o.Compression), layers.WithCompressionLevel(o.CompressionLevel)}
+}
+
+// compressionSettings names the compression in cache keys.
+func (o Options) compressionSettings() string {
+	return o.Compression.SettingsLevel(o.CompressionLevel)
 }
 
 // tempDir makes a directory for layers written without a cache.

@@ -206,7 +206,7 @@ func (st *store) platformKey(pl *platformLayers, o Options) (string, error) {
 	return hashLines(cacheVersion, "platform", id,
 		"recipe "+recipeName(o.Recipe), "recipe-digest "+recipeDigest(o.Recipe),
 		"plan "+o.LayerPlan.String(), "goroot "+o.GOROOT,
-		"compression "+o.Compression.Settings(),
+		"compression "+o.compressionSettings(),
 		fmt.Sprintf("mtime %d", pl.mtime.Unix()),
 		fmt.Sprintf("scratch %v", o.Base.IsScratch())), nil
 }
@@ -219,7 +219,7 @@ func (st *store) layerKey(pl *platformLayers, o Options, g groupEntries) (string
 	if err != nil {
 		return "", err
 	}
-	lines := []string{cacheVersion, "layer " + g.name, "compression " + o.Compression.Settings(),
+	lines := []string{cacheVersion, "layer " + g.name, "compression " + o.compressionSettings(),
 		fmt.Sprintf("mtime %d", pl.mtime.Unix())}
 	sdkDir := filepath.Clean(pl.sdk.Dir) + string(filepath.Separator)
 	for _, e := range g.entries {

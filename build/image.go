@@ -22,13 +22,15 @@ var groupHistory = map[string]string{
 	"tests":     "tests and testdata",
 	"docs":      "documentation (api/, doc/, *.md)",
 	"rest":      "the rest of the GOROOT (VERSION, go.env, pkg/include, lib, misc, ...)",
+	warmGroup:   "the build cache (GOCACHE) with the standard library built by the image's own go command",
 }
 
 // assemble stacks a platform's layers on its base image (nil for scratch)
 // and sets the config. fsl, when not nil, is the file system layer
-// (rootfs); it goes right above the base's layers. The result uses OCI media types throughout: a base
+// (rootfs); it goes right above the base's layers. warm, when not nil,
+// is the warm build cache, the top layer. The result uses OCI media types throughout: a base
 // with Docker media types has them translated (the blobs are the same).
-func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Options, fsl *namedLayer) (v1.Image, error) {
+func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Options, fsl, warm *namedLayer) (v1.Image, error) {
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
 	var baseCfg *v1.ConfigFile
@@ -68,6 +70,9 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 	}
 	if fsl != nil {
 		ours = append([]*namedLayer{fsl}, ours...)
+	}
+	if warm != nil {
+		ours = append(ours, warm)
 	}
 	for _, nl := range ours {
 		l, err := nl.Layer.V1()

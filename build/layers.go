@@ -208,8 +208,8 @@ func (j *layerJob) run(ctx context.Context, o Options, st *store) error {
 	}
 	cached := l != nil
 	if l == nil {
-		opts := []layers.Option{layers.WithCompression(o.Compression), layers.WithMTime(j.mtime),
-			layers.WithSync(st.persistent), layers.WithFileDigests(j.digests)}
+		opts := append(o.compression(), layers.WithMTime(j.mtime),
+			layers.WithSync(st.persistent), layers.WithFileDigests(j.digests))
 		if o.Progress != nil {
 			opts = append(opts, layers.WithProgress(func(n int64) {
 				o.Progress(Event{Platform: j.platform, Layer: j.label, Done: n, Total: j.total})

@@ -31,6 +31,8 @@ type PlatformReport struct {
 	// full SDK's; SavedUncompressedPercent the same for the content.
 	SavedPercent             float64 `json:"savedPercent"`
 	SavedUncompressedPercent float64 `json:"savedUncompressedPercent"`
+	// WarmCache is the warm build cache layer, with --warm-cache.
+	WarmCache *WarmReport `json:"warmCache,omitempty"`
 }
 
 // LayerReport is one GOROOT layer.
@@ -102,6 +104,14 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(tw, "saved\t%d\t%.1f%%\t%.1f%%\t\t\n", p.FullTotal.Files-p.Total.Files, p.SavedUncompressedPercent, p.SavedPercent)
 		if err := tw.Flush(); err != nil {
 			return err
+		}
+		if wc := p.WarmCache; wc != nil {
+			cgo := "off"
+			if wc.CGOEnabled {
+				cgo = "on, CC=" + wc.CC
+			}
+			fmt.Fprintf(w, "warm cache (%s): %d files, %s, %s compressed, cgo %s\n",
+				strings.Join(wc.List, ","), wc.Layer.Files, humanize.Bytes(wc.Layer.Uncompressed), humanize.Bytes(wc.Layer.Compressed), cgo)
 		}
 	}
 	return nil

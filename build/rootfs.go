@@ -36,7 +36,7 @@ func fsLayer(ctx context.Context, base v1.Image, st *store, o Options, pl *platf
 	// The layer is a function of the base's files, rootfs's rules and the
 	// CA bundle: the base's digest names the first.
 	key := hashLines(cacheVersion, "layer "+rootfsGroup, "rootfs "+rootfs.Version, "base "+baseID,
-		"ca "+hex.EncodeToString(sum[:]), "compression "+o.Compression.Settings(), fmt.Sprintf("mtime %d", pl.mtime.Unix()))
+		"ca "+hex.EncodeToString(sum[:]), "compression "+o.compressionSettings(), fmt.Sprintf("mtime %d", pl.mtime.Unix()))
 	l, err := st.getLayer(key, false)
 	if err != nil {
 		return nil, err
@@ -48,7 +48,7 @@ func fsLayer(ctx context.Context, base v1.Image, st *store, o Options, pl *platf
 	if err != nil {
 		return nil, err
 	}
-	l, err = rootfs.Write(ctx, base, dir, layers.WithCompression(o.Compression), layers.WithMTime(pl.mtime), layers.WithSync(st.persistent))
+	l, err = rootfs.Write(ctx, base, dir, append(o.compression(), layers.WithMTime(pl.mtime), layers.WithSync(st.persistent))...)
 	if err != nil || l == nil {
 		return nil, err
 	}

@@ -101,7 +101,7 @@ func TestValidate(t *testing.T) {
 		{"variant twice", func(f *File) { f.Variants[1].Name = "" }, `variant "": the name is given twice`},
 		{"bad variant name", func(f *File) { f.Variants[1].Name = "book worm" }, `variant "book worm": name "book worm": want a tag suffix`},
 		{"variant name leading dash", func(f *File) { f.Variants[1].Name = "-x" }, `without a leading - or .`},
-		{"unknown recipe", func(f *File) { f.Variants[0].Recipe = "tiny" }, `recipe "tiny": no such built-in recipe (have full, slim, ci, build, minimal)`},
+		{"unknown recipe", func(f *File) { f.Variants[0].Recipe = "tiny" }, `recipe "tiny": no such built-in recipe (have full, slim, ci, ci-native, build, minimal)`},
 		{"bad base", func(f *File) { f.Variants[1].Base = "Debian:Bookworm" }, `base: parsing image reference "Debian:Bookworm"`},
 		{"base with credentials", func(f *File) { f.Variants[1].Base = "robot:hunter2@ghcr.io/org/base" }, "cannot hold user:password@"},
 		{"empty oci base", func(f *File) { f.Variants[1].Base = "oci:" }, `base "oci:": want oci:DIR[:TAG]`},

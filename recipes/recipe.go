@@ -47,6 +47,10 @@ type Recipe struct {
 	// releases only (pprof and trace are cheap where Go builds them on
 	// demand). CapabilitiesFor applies the conditions.
 	CapabilitiesWhen []CapabilityRule `yaml:"capabilities-when"`
+	// Optional: WarmCache lists what to build into the image's build cache
+	// ("std", "std,race,tools"), as gorootimg build --warm-cache does; the
+	// flag overrides it. Inherited unless set.
+	WarmCache string `yaml:"warm-cache"`
 	// Required: Rules select files; for each file the last rule that
 	// matches it decides. A file no rule matches is dropped.
 	Rules []Rule `yaml:"rules"`
@@ -347,6 +351,9 @@ func lookup(nameOrPath, dir string, seen []string) (*Recipe, error) {
 		}
 		if r.Capabilities == nil && r.CapabilitiesWhen == nil {
 			r.Capabilities, r.CapabilitiesWhen = parent.Capabilities, parent.CapabilitiesWhen
+		}
+		if r.WarmCache == "" {
+			r.WarmCache = parent.WarmCache
 		}
 	}
 	if err := r.Validate(); err != nil {

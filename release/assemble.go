@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
@@ -14,6 +15,7 @@ import (
 	"github.com/gorootimg/gorootimg/matrix"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // variant is a matrix variant with its recipe and base opened, shared by
@@ -23,6 +25,8 @@ type variant struct {
 	base   *imageref.Ref
 	bases  []build.BaseImage
 	comp   layers.Compression
+	level  int
+	warm   []warmcache.Variant
 }
 
 // prepare opens every variant's recipe and base and checks its options
@@ -36,15 +40,18 @@ func prepare(ctx context.Context, f *matrix.File, images []matrix.Image, o *Opti
 			continue
 		}
 		where := fmt.Sprintf("images file %s: %s", f.Name, v)
-		if len(v.WarmCache) > 0 {
-			return nil, fmt.Errorf("%s: warm-cache is not supported by this build", where)
-		}
-		if v.CompressionLevel != 0 {
-			return nil, fmt.Errorf("%s: compression-level is not supported by this build", where)
-		}
 		comp, err := layers.ParseCompression(v.Compression)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+		if err := comp.CheckLevel(v.CompressionLevel); err != nil {
+			return nil, fmt.Errorf("%s: compression-level: %w", where, err)
+		}
+		var warm []warmcache.Variant
+		if len(v.WarmCache) > 0 {
+			if warm, err = warmcache.ParseList(strings.Join(v.WarmCache, ",")); err != nil {
+				return nil, fmt.Errorf("%s: warm-cache: %w", where, err)
+			}
 		}
 		r, err := recipes.Lookup(v.Recipe)
 		if err != nil {
@@ -58,7 +65,7 @@ func prepare(ctx context.Context, f *matrix.File, images []matrix.Image, o *Opti
 		if err != nil {
 			return nil, fmt.Errorf("%s: base: %w", where, err)
 		}
-		out[v.Name] = &variant{recipe: r, base: base, bases: bases, comp: comp}
+		out[v.Name] = &variant{recipe: r, base: base, bases: bases, comp: comp, level: v.CompressionLevel, warm: warm}
 	}
 	return out, nil
 }
@@ -139,7 +146,7 @@ func assembleOne(ctx context.Context, im *matrix.Image, sdks []*sdk.SDK, v *vari
 	name := im.String()
 	bo := build.Options{
 		SDKs: sdks, Recipe: v.recipe, Base: v.base, BaseImages: v.bases,
-		GOROOT: im.Variant.GOROOTPath, Compression: v.comp, MTime: o.MTime,
+		GOROOT: im.Variant.GOROOTPath, Compression: v.comp, CompressionLevel: v.level, WarmCache: v.warm, MTime: o.MTime,
 		SBOM: true, Tool: "gorootimg " + o.Builder.Version,
 		CacheDir: o.CacheDir, Jobs: o.LayerJobs,
 	}

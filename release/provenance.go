@@ -12,6 +12,7 @@ import (
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/provenance"
+	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // ProvenanceKind is the Kind of a provenance referrer: in an OCI layout the
@@ -29,10 +30,6 @@ type Provenance struct {
 	Subject string
 	// Builder is the gorootimg that ran.
 	Builder provenance.Builder
-	// CompressionLevel and WarmCache are the variant's build options that
-	// build.Options does not carry yet; zero values record none.
-	CompressionLevel int
-	WarmCache        []string
 }
 
 // AddProvenance appends to each platform image of res, built with o, its
@@ -83,9 +80,9 @@ func statement(pi *build.PlatformImage, o build.Options, p Provenance, i int) ([
 		Recipe:           provenance.Recipe{Name: build.FullRecipe, Digest: fullRecipeDigest},
 		Platforms:        []v1.Platform{plat},
 		Compression:      string(o.Compression),
-		CompressionLevel: p.CompressionLevel,
+		CompressionLevel: o.CompressionLevel,
 		Layers:           build.DefaultLayerPlan,
-		WarmCache:        p.WarmCache,
+		WarmCache:        warmList(o.WarmCache),
 		GOROOTPath:       o.GOROOT,
 		Created:          cf.Created.Time,
 	}
@@ -113,3 +110,12 @@ var fullRecipeDigest = func() string {
 	sum := sha256.Sum256([]byte(build.FullRecipe))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }()
+
+// warmList is the warm-cache list as the provenance records it.
+func warmList(vs []warmcache.Variant) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, string(v))
+	}
+	return out
+}

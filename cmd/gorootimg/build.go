@@ -19,6 +19,7 @@ import (
 	"github.com/gorootimg/gorootimg/publish"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // defaultLayout is where build writes when no output is given.
@@ -75,6 +76,8 @@ Examples:
 			fs.StringVar(&f.recipe, "recipe", recipes.Default, "recipe: a built-in name (see 'gorootimg recipes') or a recipe file")
 			fs.StringVar(&f.base, "base", "scratch", "base image: REF, image:REF, oci:DIR[:TAG], tarball:FILE or scratch")
 			fs.StringVar(&f.compression, "compression", string(layers.Gzip), "layer compression: gzip or zstd")
+			fs.StringVar(&f.compressionLevel, "compression-level", "", "compression level: gzip 1-9, zstd 1-22 as the zstd tool names them (default: the compression's pinned default)")
+			fs.StringVar(&f.warmCache, "warm-cache", "", "build these into the image's build cache as one more layer: a comma-separated list of std, race, tools (needs root; overrides the recipe's warm-cache)")
 			fs.StringVar(&f.layerPlan, "layers", build.DefaultLayerPlan, "how the GOROOT is split into layers: groups from toolchain,std,cmd,tests,docs,rest")
 			fs.StringVarP(&f.tag, "tag", "t", "", "image reference to push to (with --push) and to name the layout or tarball image")
 			fs.BoolVar(&f.push, "push", false, "push the index to the registry named by --tag")
@@ -100,6 +103,8 @@ Examples:
 
 type buildFlags struct {
 	recipe, base, compression, layerPlan     string
+	compressionLevel                         string
+	warmCache                                string
 	tag, layout, tarball, source             string
 	reportJSON                               string
 	sbom                                     string // --sbom; see buildsbom.go
@@ -134,12 +139,14 @@ func sourceDateEpoch(getenv func(string) string) (time.Time, error) {
 // buildInputs are build's flags parsed and checked.
 type buildInputs struct {
 	comp      layers.Compression
+	level     int
 	plan      build.LayerPlan
 	platforms []v1.Platform
 	tagName   string // the tag of --tag, naming the layout's index
 	mtime     time.Time
 	layout    string // --oci-layout, or the default layout without outputs
 	recipe    *recipes.Recipe
+	warm      []warmcache.Variant
 }
 
 // runBuild is resolve → assemble → publish: flags and the base first (every
@@ -190,6 +197,9 @@ func (f *buildFlags) parse(e *env, sf *sdkFlags, rf *remoteFlags) (*buildInputs,
 	if in.comp, err = layers.ParseCompression(f.compression); err != nil {
 		return nil, usagef("--compression: %v", err)
 	}
+	if in.level, err = in.comp.ParseLevel(f.compressionLevel); err != nil {
+		return nil, usagef("--compression-level: %v", err)
+	}
 	if in.plan, err = build.ParseLayerPlan(f.layerPlan); err != nil {
 		return nil, usagef("--layers: %v", err)
 	}
@@ -228,7 +238,29 @@ func (f *buildFlags) parse(e *env, sf *sdkFlags, rf *remoteFlags) (*buildInputs,
 	if in.recipe, err = recipes.Lookup(f.recipe); err != nil {
 		return nil, fmt.Errorf("--recipe: %w", err)
 	}
+	if in.warm, err = warmList(f.warmCache, in.recipe); err != nil {
+		return nil, err
+	}
 	return in, nil
+}
+
+// warmList parses --warm-cache, or else the recipe's warm-cache key.
+func warmList(flag string, r *recipes.Recipe) ([]warmcache.Variant, error) {
+	switch {
+	case flag != "":
+		l, err := warmcache.ParseList(flag)
+		if err != nil {
+			return nil, usagef("--warm-cache: %v", err)
+		}
+		return l, nil
+	case r != nil && r.WarmCache != "":
+		l, err := warmcache.ParseList(r.WarmCache)
+		if err != nil {
+			return nil, fmt.Errorf("recipe %s: warm-cache: %w", r.Name, err)
+		}
+		return l, nil
+	}
+	return nil, nil
 }
 
 // tagName is the tag --tag names ("" without --tag); a digest will do only
@@ -306,9 +338,9 @@ func assembleImages(ctx context.Context, e *env, sf *sdkFlags, f *buildFlags, in
 	start := time.Now()
 	bo := build.Options{
 		SDKs: sdks, Recipe: in.recipe, Base: base, BaseImages: bases, GOROOT: sf.gorootPath,
-		Compression: in.comp, LayerPlan: in.plan, MTime: in.mtime, Source: f.source,
+		Compression: in.comp, CompressionLevel: in.level, LayerPlan: in.plan, MTime: in.mtime, Source: f.source,
 		SBOM: f.sbom != "", Tool: "gorootimg " + mod,
-		CacheDir: cache, Progress: pr.layer,
+		CacheDir: cache, Progress: pr.layer, WarmCache: in.warm, Logf: pr.logf,
 	}
 	res, err := build.Build(ctx, bo)
 	if err != nil {
