@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	gorootpkg "github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -52,10 +51,10 @@ type options struct {
 // imageconfig.LabelGOROOT label, else /usr/local/go.
 func WithGOROOT(p string) Option {
 	return func(o *options) error {
-		if !strings.HasPrefix(p, "/") {
-			return fmt.Errorf("GOROOT path %q: want an absolute path such as /usr/local/go", p)
+		if err := gorootpkg.CheckImagePath(p); err != nil {
+			return fmt.Errorf("GOROOT path %w", err)
 		}
-		o.goroot = path.Clean(p)
+		o.goroot = p
 		return nil
 	}
 }

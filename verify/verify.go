@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	gorootpkg "github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/probes"
@@ -210,7 +210,7 @@ func (rep *Report) findRelease(labels map[string]string, goroot string) error {
 		return nil
 	}
 	var err error
-	if rep.GoVersion, err = readVersion(filepath.Join(goroot, "VERSION")); err != nil {
+	if rep.GoVersion, _, err = gorootpkg.ReadVersion(goroot); err != nil {
 		return fmt.Errorf("finding the image's Go release: no %s label and %w", imageconfig.LabelGoVersion, err)
 	}
 	return nil
@@ -398,20 +398,6 @@ func (o *options) runImage(ctx context.Context, rep *Report, caps []probes.Capab
 		return nil, fmt.Errorf("running probes with the image's toolchain: %w", err)
 	}
 	return got, nil
-}
-
-// readVersion reads the first line of a GOROOT's VERSION file.
-func readVersion(file string) (string, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return "", fmt.Errorf("reading VERSION: %w", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	if sc.Scan() && strings.HasPrefix(sc.Text(), "go1") {
-		return strings.TrimSpace(sc.Text()), nil
-	}
-	return "", fmt.Errorf("%s does not name a Go release", file)
 }
 
 // findCC returns the C compiler the sandboxed go command would find, as
