@@ -27,12 +27,6 @@ import (
 // another; build's end-to-end test uses it too, so the SDK cache has it.
 const defaultRelease = "1.26.11"
 
-// crossRecipe is the recipe of the image the cross-compiling rows use.
-// The default recipe ("ci") prunes the SDK to its own platform today;
-// when it keeps every platform, this becomes "ci" and the cross rows run
-// in the same containers as the rest.
-const crossRecipe = "slim"
-
 // resolved is the exact release the images hold, once resolveRelease ran.
 var resolved string
 
