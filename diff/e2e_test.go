@@ -3,20 +3,15 @@ package diff
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gorootimg/gorootimg/build"
-	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/internal/sdktest"
 	"github.com/gorootimg/gorootimg/internal/testenv"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/publish"
@@ -32,44 +27,7 @@ const testRelease = "1.26"
 // command is configured with, skipping when that proxy is unreachable.
 func releaseSDK(t *testing.T, spec string) (*sdk.SDK, sdk.Options) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("skipping: fetches and builds a real Go release (-short)")
-	}
-	out, err := exec.Command("go", "env", "-json", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GOROOT").Output()
-	if err != nil {
-		t.Skipf("skipping: go env: %v", err)
-	}
-	var ge map[string]string
-	if err := json.Unmarshal(out, &ge); err != nil {
-		t.Fatal(err)
-	}
-	proxy, _, _ := strings.Cut(strings.Split(ge["GOPROXY"], ",")[0], "|")
-	if !strings.HasPrefix(proxy, "http") {
-		t.Skipf("skipping: GOPROXY %q has no module proxy", ge["GOPROXY"])
-	}
-	c := &http.Client{Timeout: 15 * time.Second}
-	resp, err := c.Get(strings.TrimSuffix(proxy, "/") + "/golang.org/toolchain/@v/list")
-	if err != nil {
-		t.Skipf("skipping: the module proxy is unreachable: %v", err)
-	}
-	resp.Body.Close()
-	cache := os.Getenv("GOROOTIMG_CACHE")
-	if cache == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cache = filepath.Join(d, "gorootimg")
-	}
-	o := sdk.Options{CacheDir: cache, GOPROXY: ge["GOPROXY"], GOSUMDB: ge["GOSUMDB"], GONOSUMDB: ge["GONOSUMDB"], GOPRIVATE: ge["GOPRIVATE"]}
-	if src, err := os.ReadFile(filepath.Join(ge["GOROOT"], "src", "cmd", "go", "internal", "modfetch", "key.go")); err == nil {
-		o.KnownSumDBKeys = sdk.ParseKnownSumDBKeys(src)
-	}
-	sdks, err := sdk.Resolve(context.Background(), spec, []v1.Platform{imageref.HostPlatform()}, o)
-	if err != nil {
-		t.Fatalf("Resolve(%q): %v", spec, err)
-	}
-	return sdks[0], o
+	return sdktest.Release(t, spec, v1.Platform{})
 }
 
 func buildImage(t *testing.T, s *sdk.SDK, recipe string) *build.Result {

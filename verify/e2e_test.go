@@ -2,8 +2,6 @@ package verify
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/build"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/internal/sdktest"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -42,44 +41,7 @@ func releaseSDK(t *testing.T, spec string) (*sdk.SDK, sdk.Options) {
 // releaseSDKFor is releaseSDK for another platform's SDK.
 func releaseSDKFor(t *testing.T, spec string, p v1.Platform) (*sdk.SDK, sdk.Options) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("skipping: fetches a real Go release and runs the probe suite (-short)")
-	}
-	out, err := exec.Command("go", "env", "-json", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GOROOT").Output()
-	if err != nil {
-		t.Skipf("skipping: go env: %v", err)
-	}
-	var ge map[string]string
-	if err := json.Unmarshal(out, &ge); err != nil {
-		t.Fatal(err)
-	}
-	proxy, _, _ := strings.Cut(strings.Split(ge["GOPROXY"], ",")[0], "|")
-	if !strings.HasPrefix(proxy, "http") {
-		t.Skipf("skipping: GOPROXY %q has no module proxy", ge["GOPROXY"])
-	}
-	c := &http.Client{Timeout: 15 * time.Second}
-	resp, err := c.Get(strings.TrimSuffix(proxy, "/") + "/golang.org/toolchain/@v/list")
-	if err != nil {
-		t.Skipf("skipping: the module proxy is unreachable: %v", err)
-	}
-	resp.Body.Close()
-	cache := os.Getenv("GOROOTIMG_CACHE")
-	if cache == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cache = filepath.Join(d, "gorootimg")
-	}
-	o := sdk.Options{CacheDir: cache, GOPROXY: ge["GOPROXY"], GOSUMDB: ge["GOSUMDB"], GONOSUMDB: ge["GONOSUMDB"], GOPRIVATE: ge["GOPRIVATE"]}
-	if src, err := os.ReadFile(filepath.Join(ge["GOROOT"], "src", "cmd", "go", "internal", "modfetch", "key.go")); err == nil {
-		o.KnownSumDBKeys = sdk.ParseKnownSumDBKeys(src)
-	}
-	sdks, err := sdk.Resolve(context.Background(), spec, []v1.Platform{p}, o)
-	if err != nil {
-		t.Fatalf("Resolve(%q): %v", spec, err)
-	}
-	return sdks[0], o
+	return sdktest.Release(t, spec, p)
 }
 
 // TestVerifyRecipes builds minimal, build and ci images of a real release

@@ -3,8 +3,6 @@ package warmcache
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +15,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/sandbox"
+	"github.com/gorootimg/gorootimg/internal/sdktest"
 	"github.com/gorootimg/gorootimg/internal/testenv"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -43,41 +41,8 @@ func releaseSDK(t *testing.T, spec string) *sdk.SDK {
 	}
 	testenv.NeedRoot(t)
 	testenv.NeedTool(t, sandbox.Tools...)
-	out, err := exec.Command("go", "env", "-json", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GOROOT").Output()
-	if err != nil {
-		t.Skipf("skipping: go env: %v", err)
-	}
-	var ge map[string]string
-	if err := json.Unmarshal(out, &ge); err != nil {
-		t.Fatal(err)
-	}
-	proxy, _, _ := strings.Cut(strings.Split(ge["GOPROXY"], ",")[0], "|")
-	if !strings.HasPrefix(proxy, "http") {
-		t.Skipf("skipping: GOPROXY %q has no module proxy", ge["GOPROXY"])
-	}
-	c := &http.Client{Timeout: 15 * time.Second}
-	resp, err := c.Get(strings.TrimSuffix(proxy, "/") + "/golang.org/toolchain/@v/list")
-	if err != nil {
-		t.Skipf("skipping: the module proxy is unreachable: %v", err)
-	}
-	resp.Body.Close()
-	cache := os.Getenv("GOROOTIMG_CACHE")
-	if cache == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cache = filepath.Join(d, "gorootimg")
-	}
-	o := sdk.Options{CacheDir: cache, GOPROXY: ge["GOPROXY"], GOSUMDB: ge["GOSUMDB"], GONOSUMDB: ge["GONOSUMDB"], GOPRIVATE: ge["GOPRIVATE"]}
-	if src, err := os.ReadFile(filepath.Join(ge["GOROOT"], "src", "cmd", "go", "internal", "modfetch", "key.go")); err == nil {
-		o.KnownSumDBKeys = sdk.ParseKnownSumDBKeys(src)
-	}
-	sdks, err := sdk.Resolve(context.Background(), spec, []v1.Platform{imageref.HostPlatform()}, o)
-	if err != nil {
-		t.Fatalf("Resolve(%q): %v", spec, err)
-	}
-	return sdks[0]
+	s, _ := sdktest.Release(t, spec, v1.Platform{})
+	return s
 }
 
 // imageRoot makes a scratch image's root file system: the SDK at
@@ -277,7 +242,6 @@ const helloHTTP = `package main
 
 import (
 	"fmt"
-	"net/http"
 )
 
 func main() {
@@ -290,7 +254,6 @@ const otherProgram = `package main
 
 import (
 	"crypto/tls"
-	"encoding/json"
 	"fmt"
 	"os/exec"
 	"testing"
