@@ -1,9 +1,8 @@
 package build
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,140 +10,26 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/gorootimg/gorootimg/imageconfig"
+	"github.com/gorootimg/gorootimg/internal/imagetest"
 	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/rootfs"
+	"github.com/gorootimg/gorootimg/sbom"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/golden.json (hack/golden.sh)")
-
 func fakeSDKs(t *testing.T, arches ...string) []*sdk.SDK {
 	t.Helper()
-	var out []*sdk.SDK
-	for _, a := range arches {
-		s, err := sdk.Open(filepath.Join("testdata", "sdk-linux-"+a))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
+	return imagetest.FakeSDKs(t, "testdata", arches...)
 }
 
-// digests lists every digest of an index: the index, and per platform the
-// manifest, the config and the layers.
-type digests struct {
-	Index     string              `json:"index"`
-	Platforms map[string]platDigs `json:"platforms"`
-}
-
-type platDigs struct {
-	Manifest string   `json:"manifest"`
-	Config   string   `json:"config"`
-	Layers   []string `json:"layers"`
-}
-
-func digestsOf(t *testing.T, idx v1.ImageIndex) digests {
+func digestsOf(t *testing.T, idx v1.ImageIndex) imagetest.Digests {
 	t.Helper()
-	d, err := idx.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := digests{Index: d.String(), Platforms: map[string]platDigs{}}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range im.Manifests {
-		img, err := idx.Image(m.Digest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		man, err := img.Manifest()
-		if err != nil {
-			t.Fatal(err)
-		}
-		pd := platDigs{Manifest: m.Digest.String(), Config: man.Config.Digest.String()}
-		for _, l := range man.Layers {
-			pd.Layers = append(pd.Layers, l.Digest.String())
-		}
-		out.Platforms[m.Platform.OS+"/"+m.Platform.Architecture] = pd
-	}
-	return out
-}
-
-// TestGolden builds the fake SDKs into an OCI layout and compares every
-// digest with testdata/golden.json. A change here changes every user's
-// image digests: regenerate with hack/golden.sh only on purpose.
-func TestGolden(t *testing.T) {
-	for _, c := range []layers.Compression{layers.Gzip, layers.Zstd} {
-		t.Run(string(c), func(t *testing.T) {
-			res, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Compression: c})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Close()
-			dir := filepath.Join(t.TempDir(), "out")
-			if err := WriteLayout(context.Background(), dir, "", res.Index, LayoutOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			idx, err := layout.ImageIndexFromPath(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			im, _ := idx.IndexManifest()
-			if len(im.Manifests) != 1 {
-				t.Fatalf("index.json lists %d manifests, want 1", len(im.Manifests))
-			}
-			inner, err := idx.ImageIndex(im.Manifests[0].Digest)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c == layers.Gzip { // validate reads gzip layers only
-				if err := validate.Index(inner); err != nil {
-					t.Errorf("validate.Index: %v", err)
-				}
-			}
-			got := digestsOf(t, inner)
-			if want := digestsOf(t, res.Index); got.Index != want.Index {
-				t.Errorf("layout index = %s, built %s", got.Index, want.Index)
-			}
-			golden := filepath.Join("testdata", "golden-"+string(c)+".json")
-			if *update {
-				b, _ := json.MarshalIndent(got, "", "\t")
-				if err := os.WriteFile(golden, append(b, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			b, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run hack/golden.sh)", err)
-			}
-			var want digests
-			if err := json.Unmarshal(b, &want); err != nil {
-				t.Fatal(err)
-			}
-			gj, _ := json.MarshalIndent(got, "", "\t")
-			wj, _ := json.MarshalIndent(want, "", "\t")
-			if string(gj) != string(wj) {
-				t.Errorf("digests of the fake SDK build =\n%s\nwant (testdata/%s)\n%s", gj, filepath.Base(golden), wj)
-			}
-			// The file system layer and the std sources are the same on both
-			// platforms: shared blobs.
-			a, r := got.Platforms["linux/amd64"].Layers, got.Platforms["linux/arm64"].Layers
-			if len(a) != 6 || len(r) != 6 {
-				t.Fatalf("layers = %d and %d, want 6 each (rootfs, toolchain, std, cmd, tests, rest)", len(a), len(r))
-			}
-			if a[0] != r[0] || a[1] == r[1] || a[2] != r[2] {
-				t.Errorf("rootfs layers %s %s should match, toolchain layers %s %s differ and std layers %s %s match", a[0], r[0], a[1], r[1], a[2], r[2])
-			}
-		})
-	}
+	return imagetest.DigestsOf(t, idx)
 }
 
 func TestConfigAndReport(t *testing.T) {
@@ -169,15 +54,15 @@ func TestConfigAndReport(t *testing.T) {
 		}
 	}
 	for k, want := range map[string]string{
-		LabelOCIVersion: "1.99.0", LabelOCICreated: "2024-02-03T04:05:06Z", LabelOCISource: "https://example.com/repo",
-		LabelGoVersion: "go1.99.0", LabelRecipe: "full", LabelGOROOT: "/opt/go",
+		imageconfig.LabelOCIVersion: "1.99.0", imageconfig.LabelOCICreated: "2024-02-03T04:05:06Z", imageconfig.LabelOCISource: "https://example.com/repo",
+		imageconfig.LabelGoVersion: "go1.99.0", imageconfig.LabelRecipe: "full", imageconfig.LabelGOROOT: "/opt/go",
 	} {
 		if got := cf.Config.Labels[k]; got != want {
 			t.Errorf("label %s = %q, want %q", k, got, want)
 		}
 	}
-	if _, ok := cf.Config.Labels[LabelOCIBaseName]; ok {
-		t.Errorf("scratch image has label %s", LabelOCIBaseName)
+	if _, ok := cf.Config.Labels[imageconfig.LabelOCIBaseName]; ok {
+		t.Errorf("scratch image has label %s", imageconfig.LabelOCIBaseName)
 	}
 	if !cf.Created.Time.Equal(mtime) || cf.OS != "linux" || cf.Architecture != "amd64" {
 		t.Errorf("config created/os/arch = %v %s/%s, want %v linux/amd64", cf.Created, cf.OS, cf.Architecture, mtime)
@@ -188,8 +73,8 @@ func TestConfigAndReport(t *testing.T) {
 	if !strings.Contains(env, "GOCACHE="+rootfs.GOCACHE) || cf.Config.WorkingDir != rootfs.WorkingDir {
 		t.Errorf("Env = %q, WorkingDir = %q; want GOCACHE=%s and %s", env, cf.Config.WorkingDir, rootfs.GOCACHE, rootfs.WorkingDir)
 	}
-	if GOPATH != rootfs.GOPATH {
-		t.Errorf("build.GOPATH = %q, rootfs.GOPATH = %q: the config's GOPATH must be the one the layer makes", GOPATH, rootfs.GOPATH)
+	if imageconfig.GOPATH != rootfs.GOPATH {
+		t.Errorf("imageconfig.GOPATH = %q, rootfs.GOPATH = %q: the config's GOPATH must be the one the layer makes", imageconfig.GOPATH, rootfs.GOPATH)
 	}
 	// The full recipe saves nothing; its layers are the full SDK's.
 	p := res.Report.Platforms[0]
@@ -319,8 +204,8 @@ func TestRecipeSharesLayers(t *testing.T) {
 		t.Errorf("report: total %+v, full %+v, saved %v%%; want the full SDK's figures and a saving", p.Total, p.FullTotal, p.SavedPercent)
 	}
 	cf, _ := slim.Images[0].Image.ConfigFile()
-	if cf.Config.Labels[LabelRecipeDigest] != r.Digest() || r.Digest() == "" {
-		t.Errorf("recipe digest label = %q, want %q", cf.Config.Labels[LabelRecipeDigest], r.Digest())
+	if cf.Config.Labels[imageconfig.LabelRecipeDigest] != r.Digest() || r.Digest() == "" {
+		t.Errorf("recipe digest label = %q, want %q", cf.Config.Labels[imageconfig.LabelRecipeDigest], r.Digest())
 	}
 }
 
@@ -349,5 +234,63 @@ func TestStaleRunsRemoved(t *testing.T) {
 	}
 	if _, err := os.Stat(recent); err != nil {
 		t.Errorf("recent run directory %s was removed: %v", recent, err)
+	}
+}
+
+// TestSBOM builds with SBOMs: each image's document, made from the layer
+// writer's digests, is the one sbom.Generate makes from the recipe's files
+// on disk, and a cache filled without digests is not trusted for it.
+func TestSBOM(t *testing.T) {
+	ctx := context.Background()
+	r, err := recipes.Lookup(filepath.Join("testdata", "notests.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	o := Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Recipe: r, CacheDir: cache, Tool: "gorootimg test"}
+	plain, err := Build(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain.Close()
+	if len(plain.Images[0].Referrers) != 0 {
+		t.Errorf("build without SBOM has referrers %+v", plain.Images[0].Referrers)
+	}
+	o.SBOM = true
+	var docs [][]byte
+	for i := range 2 {
+		res, err := Build(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Close()
+		if res.Reused != (i == 1) {
+			t.Errorf("SBOM build %d: Reused = %v, want %v (the first cache had no digests)", i, res.Reused, i == 1)
+		}
+		if d1, d2 := digestsOf(t, res.Index), digestsOf(t, plain.Index); d1.Index != d2.Index {
+			t.Errorf("SBOM build %d index = %s, want the plain build's %s", i, d1.Index, d2.Index)
+		}
+		ref := res.Images[0].Referrers
+		if len(ref) != 1 || ref[0].Kind != "SBOM" || ref[0].ArtifactType != sbom.MediaType || ref[0].FileSuffix != ".spdx.json" {
+			t.Fatalf("referrers = %+v, want one SBOM", ref)
+		}
+		docs = append(docs, ref[0].Data)
+	}
+	if !bytes.Equal(docs[0], docs[1]) {
+		t.Error("the SBOM from cached layers differs from the one written afresh")
+	}
+	// The reference: the same document from the files the recipe keeps.
+	s := o.SDKs[0]
+	_, kept, err := prune.Prepare(ctx, s.Tree(), r, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := sbom.Generate(ctx, sbom.Input{SDK: s, Recipe: r.Name, RecipeDigest: r.Digest(), Files: kept,
+		GOROOTPath: imageconfig.DefaultGOROOT, Created: s.Time, Tool: "gorootimg test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(docs[0], want) {
+		t.Errorf("SBOM of the build differs from the SBOM of the kept files:\n%s\nwant\n%s", docs[0], want)
 	}
 }

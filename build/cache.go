@@ -11,10 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
+	"github.com/gorootimg/gorootimg/internal/stale"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -50,7 +51,7 @@ func newStore(cacheDir string) (*store, func() error, error) {
 			return nil, nil, fmt.Errorf("creating build cache: %w", err)
 		}
 	}
-	removeStale(filepath.Join(cacheDir, "tmp"))
+	stale.Remove(filepath.Join(cacheDir, "tmp"), "run-", staleAfter, nil)
 	tmp, err := os.MkdirTemp(filepath.Join(cacheDir, "tmp"), "run-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating build cache: %w", err)
@@ -62,21 +63,6 @@ func newStore(cacheDir string) (*store, func() error, error) {
 // staleAfter is how old a run's temporary directory must be before a later
 // run removes it: a run that old was killed (a live one is far younger).
 const staleAfter = 24 * time.Hour
-
-// removeStale removes the temporary directories of runs that were killed
-// (SIGKILL, a crash) and so could not clean up after themselves.
-func removeStale(dir string) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		fi, err := e.Info()
-		if err == nil && strings.HasPrefix(e.Name(), "run-") && time.Since(fi.ModTime()) > staleAfter {
-			os.RemoveAll(filepath.Join(dir, e.Name()))
-		}
-	}
-}
 
 func (st *store) workDir(prefix string) (string, error) {
 	d, err := os.MkdirTemp(st.tmp, prefix)
@@ -107,15 +93,18 @@ func (st *store) putLayer(key string, l *layers.Layer) error {
 	return st.putJSON(filepath.Join(st.dir, "layers", key+".json"), l)
 }
 
-// getLayer returns the layer recorded under key, or nil when there is none
-// or its blob is gone.
-func (st *store) getLayer(key string) (*layers.Layer, error) {
+// getLayer returns the layer recorded under key, or nil when there is none,
+// its blob is gone, or digests are wanted and it was written without them.
+func (st *store) getLayer(key string, digests bool) (*layers.Layer, error) {
 	if !st.persistent {
 		return nil, nil
 	}
 	var l layers.Layer
 	if ok, err := st.getJSON(filepath.Join(st.dir, "layers", key+".json"), &l); !ok || err != nil {
 		return nil, err
+	}
+	if digests && !l.HasDigests {
+		return nil, nil // written without its files' digests: write it again
 	}
 	l.Path = st.blobPath(&l)
 	if l.Check() != nil {
@@ -161,6 +150,11 @@ func (st *store) getPlatform(pl *platformLayers, o Options) (bool, error) {
 	}
 	if len(rec.Layers) == 0 || (rec.Reset == nil) != o.Base.IsScratch() {
 		return false, nil
+	}
+	for _, nl := range rec.Layers {
+		if o.SBOM && (nl == nil || nl.Layer == nil || !nl.Layer.HasDigests) {
+			return false, nil
+		}
 	}
 	for _, nl := range all {
 		if nl == nil || nl.Layer == nil {
@@ -255,7 +249,7 @@ func (st *store) sdkID(s *sdk.SDK) (string, error) {
 	if id, ok := st.sdks[s.Dir]; ok {
 		return id, nil
 	}
-	id := fmt.Sprintf("sdk %s %s/%s %s", s.Version, s.GOOS, s.GOARCH, s.Dir)
+	id := fmt.Sprintf("sdk %s %s %s", s.Version, imageref.FormatPlatform(s.Platform()), s.Dir)
 	switch {
 	case !st.persistent:
 		// Keys only tell layers apart within this run: the path will do.
@@ -284,11 +278,7 @@ func (st *store) sdkID(s *sdk.SDK) (string, error) {
 }
 
 func statID(fi fs.FileInfo) string {
-	var ino uint64
-	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
-		ino = sys.Ino
-	}
-	return fmt.Sprintf("%v %d %d %d", fi.Mode(), fi.Size(), fi.ModTime().UnixNano(), ino)
+	return fmt.Sprintf("%v %d %d %d", fi.Mode(), fi.Size(), fi.ModTime().UnixNano(), inode(fi))
 }
 
 func hashLines(lines ...string) string {

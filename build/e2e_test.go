@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/gorootimg/gorootimg/internal/testenv"
-	"github.com/gorootimg/gorootimg/recipes"
 )
 
 // e2eRelease is the release the end-to-end test builds. Tests elsewhere use
@@ -293,42 +292,6 @@ func TestInterruptedBuild(t *testing.T) {
 	for _, e := range ents {
 		if e.Name() != "cache" {
 			t.Errorf("interrupted build left %s in the output directory", e.Name())
-		}
-	}
-}
-
-// TestBaseGOROOTHidden builds on a base that already has a (fuller) GOROOT
-// at the same path and unpacks the result with umoci: only the new SDK's
-// files may be there, thanks to the opaque whiteout of the reset layer.
-func TestBaseGOROOTHidden(t *testing.T) {
-	testenv.NeedTool(t, "umoci")
-	ctx := context.Background()
-	dir := t.TempDir()
-	full := buildFake(t, Options{SDKs: fakeSDKs(t, "amd64")})
-	if err := WriteLayout(ctx, filepath.Join(dir, "base"), "full", full.Index, LayoutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := recipes.Lookup(filepath.Join("testdata", "notests.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := buildFake(t, Options{SDKs: fakeSDKs(t, "amd64"), Recipe: r, Base: mustLoad(t, "oci:"+filepath.Join(dir, "base")+":full")})
-	if err := WriteLayout(ctx, filepath.Join(dir, "out"), "slim", res.Index, LayoutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	bundle := filepath.Join(dir, "bundle")
-	if o, err := exec.Command("umoci", "unpack", "--image", filepath.Join(dir, "out")+":slim", bundle).CombinedOutput(); err != nil {
-		t.Fatalf("umoci unpack: %v\n%s", err, o)
-	}
-	goroot := filepath.Join(bundle, "rootfs", "usr", "local", "go")
-	for _, gone := range []string{"src/fmt/print_test.go", "src/fmt/testdata", "api", "doc", "test", ".wh..wh..opq"} {
-		if _, err := os.Lstat(filepath.Join(goroot, gone)); err == nil {
-			t.Errorf("%s from the base's GOROOT is still in the image", gone)
-		}
-	}
-	for _, kept := range []string{"bin/go", "src/fmt/print.go", "VERSION"} {
-		if _, err := os.Stat(filepath.Join(goroot, kept)); err != nil {
-			t.Errorf("%s missing: %v", kept, err)
 		}
 	}
 }

@@ -2,13 +2,13 @@ package build
 
 import (
 	"fmt"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
 )
 
@@ -33,7 +33,7 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
 	var baseCfg *v1.ConfigFile
 	var adds []mutate.Addendum
-	meta := Meta{
+	meta := imageconfig.Meta{
 		GoVersion: pl.sdk.Version, GOROOT: o.GOROOT, Created: pl.mtime,
 		Recipe: recipeName(o.Recipe), RecipeDigest: recipeDigest(o.Recipe),
 		SDKSource: pl.sdk.Source, SDKHash: pl.sdk.Hash, Source: o.Source,
@@ -59,12 +59,9 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 			}
 			adds = append(adds, mutate.Addendum{Layer: l, MediaType: mt, Annotations: d.Annotations, URLs: d.URLs})
 		}
-		meta.BaseName = strings.TrimPrefix(baseRef.Name, "image:")
-		meta.BaseDigest = baseRef.Digest.String()
-		// Keep the variant and OS version the base states.
-		meta.Platform.Variant, meta.Platform.OSVersion = baseCfg.Variant, baseCfg.OSVersion
+		meta = meta.WithBase(baseRef, baseCfg)
 	}
-	cfg := Config(baseCfg, meta)
+	cfg := imageconfig.Config(baseCfg, meta)
 	ours := pl.layers
 	if pl.reset != nil {
 		ours = append([]*namedLayer{pl.reset}, ours...)

@@ -6,8 +6,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/layers"
-	"github.com/gorootimg/gorootimg/prune"
 )
 
 // A layer plan splits the GOROOT into layers by how their content changes,
@@ -27,12 +27,12 @@ import (
 const DefaultLayerPlan = "toolchain,std,cmd,tests,rest"
 
 // layerGroups maps a plan's group names to the categories they take.
-var layerGroups = map[string][]prune.Category{
-	"toolchain": {prune.CatBin, prune.CatTool},
-	"std":       {prune.CatStd},
-	"cmd":       {prune.CatCmd},
-	"tests":     {prune.CatTests, prune.CatTestdata},
-	"docs":      {prune.CatDocs},
+var layerGroups = map[string][]goroot.Category{
+	"toolchain": {goroot.CatBin, goroot.CatTool},
+	"std":       {goroot.CatStd},
+	"cmd":       {goroot.CatCmd},
+	"tests":     {goroot.CatTests, goroot.CatTestdata},
+	"docs":      {goroot.CatDocs},
 	"rest":      nil, // everything
 }
 
@@ -71,7 +71,7 @@ func (p LayerPlan) String() string { return strings.Join(p, ",") }
 
 // group returns the group of a GOROOT-relative name under plan p.
 func (p LayerPlan) group(name string) string {
-	cat := prune.CategoryOf(name)
+	cat := goroot.CategoryOf(name)
 	for _, g := range p {
 		cats := layerGroups[g]
 		if cats == nil {
@@ -87,10 +87,10 @@ func (p LayerPlan) group(name string) string {
 }
 
 // split turns a file set into the entries of each group, in plan order,
-// leaving out empty groups. Names are placed below goroot (an image path
-// such as "/usr/local/go") and modes follow the file's role.
-func (p LayerPlan) split(files prune.FileSet, goroot string) []groupEntries {
-	prefix := strings.TrimPrefix(path.Clean(goroot), "/")
+// leaving out empty groups. Names are placed below gorootPath (an image
+// path such as "/usr/local/go") and modes follow the file's role.
+func (p LayerPlan) split(files goroot.FileSet, gorootPath string) []groupEntries {
+	prefix := strings.TrimPrefix(path.Clean(gorootPath), "/")
 	by := map[string][]layers.Entry{}
 	for _, f := range files {
 		e := layers.Entry{Name: path.Join(prefix, f.Name)}
@@ -100,7 +100,7 @@ func (p LayerPlan) split(files prune.FileSet, goroot string) []groupEntries {
 		case f.Mode&fs.ModeSymlink != 0:
 			e.Mode, e.Link = fs.ModeSymlink|0o777, f.Link
 		default:
-			e.Mode, e.Src, e.Size = prune.ModeOf(f.Name), f.Src, f.Size
+			e.Mode, e.Src, e.Size = goroot.ModeOf(f.Name), f.Src, f.Size
 		}
 		g := p.group(f.Name)
 		by[g] = append(by[g], e)

@@ -5,6 +5,9 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/internal/humanize"
 )
 
 // Report compares each platform's GOROOT layers with those of the full SDK
@@ -53,7 +56,7 @@ func (s *Sizes) add(t Sizes) {
 }
 
 func (pl *platformLayers) report() PlatformReport {
-	r := PlatformReport{Platform: pl.platform.OS + "/" + pl.platform.Architecture, GoVersion: pl.sdk.Version}
+	r := PlatformReport{Platform: imageref.FormatPlatform(pl.platform), GoVersion: pl.sdk.Version}
 	conv := func(ls []*namedLayer, total *Sizes) []LayerReport {
 		var out []LayerReport
 		for _, nl := range ls {
@@ -92,28 +95,14 @@ func (r *Report) WriteText(w io.Writer) error {
 			if len(d) > 12 {
 				d = d[:12]
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\n", l.Group, l.Files, human(l.Uncompressed), human(l.Compressed), d)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\n", l.Group, l.Files, humanize.Bytes(l.Uncompressed), humanize.Bytes(l.Compressed), d)
 		}
-		fmt.Fprintf(tw, "total\t%d\t%s\t%s\t\t\n", p.Total.Files, human(p.Total.Uncompressed), human(p.Total.Compressed))
-		fmt.Fprintf(tw, "full SDK\t%d\t%s\t%s\t\t\n", p.FullTotal.Files, human(p.FullTotal.Uncompressed), human(p.FullTotal.Compressed))
+		fmt.Fprintf(tw, "total\t%d\t%s\t%s\t\t\n", p.Total.Files, humanize.Bytes(p.Total.Uncompressed), humanize.Bytes(p.Total.Compressed))
+		fmt.Fprintf(tw, "full SDK\t%d\t%s\t%s\t\t\n", p.FullTotal.Files, humanize.Bytes(p.FullTotal.Uncompressed), humanize.Bytes(p.FullTotal.Compressed))
 		fmt.Fprintf(tw, "saved\t%d\t%.1f%%\t%.1f%%\t\t\n", p.FullTotal.Files-p.Total.Files, p.SavedUncompressedPercent, p.SavedPercent)
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// human formats a byte count with a binary unit.
-func human(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

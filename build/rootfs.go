@@ -37,7 +37,7 @@ func fsLayer(ctx context.Context, base v1.Image, st *store, o Options, pl *platf
 	// CA bundle: the base's digest names the first.
 	key := hashLines(cacheVersion, "layer "+rootfsGroup, "rootfs "+rootfs.Version, "base "+baseID,
 		"ca "+hex.EncodeToString(sum[:]), "compression "+o.Compression.Settings(), fmt.Sprintf("mtime %d", pl.mtime.Unix()))
-	l, err := st.getLayer(key)
+	l, err := st.getLayer(key, false)
 	if err != nil {
 		return nil, err
 	}

@@ -6,15 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"slices"
 	"strings"
 
-	"github.com/gorootimg/gorootimg/prune"
+	"github.com/gorootimg/gorootimg/imageref"
+
+	"github.com/gorootimg/gorootimg/goroot"
 )
 
 // DefaultGOROOT is where images keep the Go SDK unless told otherwise.
-const DefaultGOROOT = "/usr/local/go"
+const DefaultGOROOT = goroot.DefaultImagePath
 
 // DefaultFiles is how many files the report lists unless told otherwise.
 const DefaultFiles = 20
@@ -33,10 +34,10 @@ type options struct {
 // are placed there.
 func WithGOROOT(p string) Option {
 	return func(o *options) error {
-		if !strings.HasPrefix(p, "/") {
-			return fmt.Errorf("GOROOT path %q: want an absolute path such as /usr/local/go", p)
+		if err := goroot.CheckImagePath(p); err != nil {
+			return fmt.Errorf("GOROOT path %w", err)
 		}
-		o.goroot = path.Clean(p)
+		o.goroot = p
 		return nil
 	}
 }
@@ -180,7 +181,7 @@ func Compare(ctx context.Context, a, b *Side, opts ...Option) (*Report, error) {
 	r := &Report{A: a.Name, B: b.Name, GOROOT: o.goroot}
 	c := &comparer{o: o, scans: map[string]*layerScan{}}
 	for _, ta := range a.targets {
-		key := platformString(ta.platform)
+		key := imageref.FormatPlatform(ta.platform)
 		tb, ok := b.target(key)
 		if !ok {
 			r.OnlyA = append(r.OnlyA, key)
@@ -193,7 +194,7 @@ func Compare(ctx context.Context, a, b *Side, opts ...Option) (*Report, error) {
 		r.Platforms = append(r.Platforms, pr)
 	}
 	for _, tb := range b.targets {
-		key := platformString(tb.platform)
+		key := imageref.FormatPlatform(tb.platform)
 		if _, ok := a.target(key); !ok {
 			r.OnlyB = append(r.OnlyB, key)
 		}
@@ -208,7 +209,7 @@ func Compare(ctx context.Context, a, b *Side, opts ...Option) (*Report, error) {
 func keys(s *Side) []string {
 	var out []string
 	for _, t := range s.targets {
-		out = append(out, platformString(t.platform))
+		out = append(out, imageref.FormatPlatform(t.platform))
 	}
 	if len(out) == 0 {
 		out = []string{"no platforms"}
@@ -225,7 +226,7 @@ type comparer struct {
 func (c *comparer) layers(ctx context.Context, side string, t target) ([]*layerScan, error) {
 	if t.image == nil {
 		if c.o.progress != nil {
-			fmt.Fprintf(c.o.progress, "reading %s (%s): %d files\n", side, platformString(t.platform), len(t.tree))
+			fmt.Fprintf(c.o.progress, "reading %s (%s): %d files\n", side, imageref.FormatPlatform(t.platform), len(t.tree))
 		}
 		ls, err := scanTree(ctx, t.tree, c.o.goroot)
 		if err != nil {
@@ -249,7 +250,7 @@ func (c *comparer) layers(ctx context.Context, side string, t target) ([]*layerS
 		}
 		if c.o.progress != nil {
 			sz, _ := l.Size()
-			fmt.Fprintf(c.o.progress, "reading %s (%s) layer %d/%d %s (%d bytes)\n", side, platformString(t.platform), i+1, len(ls), d, sz)
+			fmt.Fprintf(c.o.progress, "reading %s (%s) layer %d/%d %s (%d bytes)\n", side, imageref.FormatPlatform(t.platform), i+1, len(ls), d, sz)
 		}
 		s, err := scanLayer(ctx, l)
 		if err != nil {
@@ -274,7 +275,14 @@ func (c *comparer) platform(ctx context.Context, key, aName string, ta target, b
 	pr := &PlatformReport{Platform: key, A: totals(la, va), B: totals(lb, vb)}
 	pr.Layers = layerRows(la, lb)
 
-	// Categories of the final files on each side.
+	pr.Categories = c.categories(va, vb)
+	pr.Files = c.changes(pr, va, vb)
+	return pr, nil
+}
+
+// categories sums the final files of each side by category, in report
+// order.
+func (c *comparer) categories(va, vb *view) []Category {
 	cats := map[string]*Category{}
 	cat := func(name string) *Category {
 		if cats[name] == nil {
@@ -296,13 +304,18 @@ func (c *comparer) platform(ctx context.Context, key, aName string, ta target, b
 			k.BBytes += e.size
 		}
 	}
+	var out []Category
 	for _, name := range categoryOrder() {
 		if k := cats[name]; k != nil {
-			pr.Categories = append(pr.Categories, *k)
+			out = append(out, *k)
 		}
 	}
+	return out
+}
 
-	// Files added, removed and changed.
+// changes counts the files added, removed and changed from A to B into
+// pr and returns the largest of them, at most the option's file count.
+func (c *comparer) changes(pr *PlatformReport, va, vb *view) []FileChange {
 	var changes []FileChange
 	for p, ea := range va.files {
 		if ea.kind == kindDir {
@@ -339,11 +352,11 @@ func (c *comparer) platform(ctx context.Context, key, aName string, ta target, b
 		}
 		return strings.Compare(x.Path, y.Path)
 	})
-	pr.Files = changes[:min(len(changes), c.o.files)]
-	if pr.Files == nil {
-		pr.Files = []FileChange{}
+	files := changes[:min(len(changes), c.o.files)]
+	if files == nil {
+		files = []FileChange{}
 	}
-	return pr, nil
+	return files
 }
 
 // category names the category of an image path (without leading slash).
@@ -352,19 +365,19 @@ func (c *comparer) category(p string) string {
 	rel, ok := strings.CutPrefix(p, root+"/")
 	if !ok || root == "" {
 		if root == "" {
-			return string(prune.CategoryOf(p))
+			return string(goroot.CategoryOf(p))
 		}
-		return string(prune.CatOutside)
+		return string(goroot.CatOutside)
 	}
-	return string(prune.CategoryOf(rel))
+	return string(goroot.CategoryOf(rel))
 }
 
 func categoryOrder() []string {
 	var out []string
-	for _, c := range prune.Categories {
+	for _, c := range goroot.Categories {
 		out = append(out, string(c))
 	}
-	return append(out, string(prune.CatOutside))
+	return append(out, string(goroot.CatOutside))
 }
 
 func stack(ls []*layerScan) *view {

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/gorootimg/gorootimg/goroot"
+
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -23,8 +25,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
-
-	"github.com/gorootimg/gorootimg/prune"
 )
 
 var amd64 = v1.Platform{OS: "linux", Architecture: "amd64"}
@@ -330,7 +330,7 @@ func TestTreeSide(t *testing.T) {
 		}
 		files = append(files, f)
 	}
-	fsys, err := prune.Scan(dir)
+	fsys, err := goroot.Scan(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,9 +12,13 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/testenv"
 	"github.com/gorootimg/gorootimg/prune"
+	"github.com/gorootimg/gorootimg/publish"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -60,7 +64,7 @@ func releaseSDK(t *testing.T, spec string) (*sdk.SDK, sdk.Options) {
 	if src, err := os.ReadFile(filepath.Join(ge["GOROOT"], "src", "cmd", "go", "internal", "modfetch", "key.go")); err == nil {
 		o.KnownSumDBKeys = sdk.ParseKnownSumDBKeys(src)
 	}
-	sdks, err := sdk.Resolve(context.Background(), spec, []sdk.Platform{sdk.HostPlatform()}, o)
+	sdks, err := sdk.Resolve(context.Background(), spec, []v1.Platform{imageref.HostPlatform()}, o)
 	if err != nil {
 		t.Fatalf("Resolve(%q): %v", spec, err)
 	}
@@ -135,7 +139,7 @@ func TestFullVersusMinimal(t *testing.T) {
 
 	// What the plan drops, as image paths.
 	rec, _ := recipes.Lookup("minimal")
-	plan, err := prune.Resolve(ctx, prune.Target{GOROOT: s.Dir, Version: s.Version, GOOS: s.GOOS, GOARCH: s.GOARCH}, rec)
+	plan, err := prune.Resolve(ctx, s.Tree(), rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,18 +187,26 @@ func TestRealRegistryVersusLayout(t *testing.T) {
 	s, _ := releaseSDK(t, testRelease)
 	res := buildImage(t, s, "ci")
 	ref := reg.Host + "/go:ci"
-	if err := build.Push(ctx, ref, res.Index, build.PushOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "layout")
-	if err := build.WriteLayout(ctx, dir, "ci", res.Index, build.LayoutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	a, err := LoadSide(ctx, ref, LoadOptions{})
+	pub, err := publish.NewRegistry(ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := LoadSide(ctx, "oci:"+dir+":ci", LoadOptions{})
+	if err := pub.Publish(ctx, res); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "layout")
+	lay, err := publish.NewLayout(dir, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lay.Publish(ctx, res); err != nil {
+		t.Fatal(err)
+	}
+	a, err := LoadSide(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := LoadSide(ctx, "oci:"+dir+":ci")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +234,7 @@ func TestSDKSide(t *testing.T) {
 	res := buildImage(t, s, "full")
 	img := NewSide("full image")
 	img.AddImage(res.Images[0].Platform, res.Images[0].Image)
-	tree, err := LoadSide(ctx, "sdk:"+s.Dir+"?recipe=full", LoadOptions{SDK: o, WorkDir: t.TempDir(), Fallback: SDKPlatforms(img.Platforms())})
+	tree, err := LoadSide(ctx, "sdk:"+s.Dir+"?recipe=full", WithSDKOptions(o), WithWorkDir(t.TempDir()), WithFallbackPlatforms(SDKPlatforms(img.Platforms())...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gorootimg/gorootimg/internal/humanize"
 )
 
 // WriteJSON writes the report as indented JSON (sizes in bytes; -1 for
@@ -176,14 +178,5 @@ func human(n int64) string {
 	if n < 0 {
 		return "n/a"
 	}
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return humanize.Bytes(n)
 }

@@ -2,9 +2,9 @@ package diff
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -23,22 +23,64 @@ const SDKPrefix = "sdk:"
 // DefaultSDKRecipe is the recipe of an "sdk:" side that names none.
 const DefaultSDKRecipe = "full"
 
-// LoadOptions says how LoadSide reaches images and SDKs.
-type LoadOptions struct {
-	// Platforms restricts an image side to these platforms and gives the
-	// platforms of an sdk: side. Empty means every platform of an image
-	// and, for an sdk: side, Fallback.
-	Platforms []sdk.Platform
-	// Fallback is the platform list of an sdk: side when Platforms is
-	// empty (the CLI passes the other side's platforms).
-	Fallback []sdk.Platform
-	// Image configures registry access.
-	Image []imageref.Option
-	// SDK configures the SDK download cache and proxy.
-	SDK sdk.Options
-	// WorkDir receives the files a recipe transforms (stripped binaries).
-	// It must outlive the Compare call; the caller removes it.
-	WorkDir string
+// LoadOption configures LoadSide.
+type LoadOption func(*loadOptions) error
+
+type loadOptions struct {
+	platforms, fallback []v1.Platform
+	image               []imageref.Option
+	sdk                 sdk.Options
+	workDir             string
+}
+
+// WithPlatforms restricts an image side to ps and gives the platforms of
+// an sdk: side. Without it an image side has every platform of the image
+// and an sdk: side those of WithFallbackPlatforms. Only OS and
+// architecture are matched.
+func WithPlatforms(ps ...v1.Platform) LoadOption {
+	return func(o *loadOptions) error {
+		o.platforms = ps
+		return nil
+	}
+}
+
+// WithFallbackPlatforms gives the platforms of an sdk: side when
+// WithPlatforms gives none (the CLI passes the other side's platforms);
+// without either, the host's.
+func WithFallbackPlatforms(ps ...v1.Platform) LoadOption {
+	return func(o *loadOptions) error {
+		o.fallback = ps
+		return nil
+	}
+}
+
+// WithImageOptions configures registry access.
+func WithImageOptions(opts ...imageref.Option) LoadOption {
+	return func(o *loadOptions) error {
+		o.image = opts
+		return nil
+	}
+}
+
+// WithSDKOptions configures how an sdk: side's SDK is had (cache, proxy).
+func WithSDKOptions(so sdk.Options) LoadOption {
+	return func(o *loadOptions) error {
+		o.sdk = so
+		return nil
+	}
+}
+
+// WithWorkDir gives the directory that receives the files a recipe
+// transforms (stripped binaries); an sdk: side needs one. It must outlive
+// the Compare call; the caller removes it.
+func WithWorkDir(dir string) LoadOption {
+	return func(o *loadOptions) error {
+		if dir == "" {
+			return errors.New("work directory: empty")
+		}
+		o.workDir = dir
+		return nil
+	}
 }
 
 // IsSDK reports whether spec names an sdk: side.
@@ -46,11 +88,17 @@ func IsSDK(spec string) bool { return strings.HasPrefix(spec, SDKPrefix) }
 
 // LoadSide opens one side of a comparison: an image reference in any form
 // imageref.Load accepts, or "sdk:GO?recipe=NAME".
-func LoadSide(ctx context.Context, spec string, o LoadOptions) (*Side, error) {
+func LoadSide(ctx context.Context, spec string, opts ...LoadOption) (*Side, error) {
+	o := &loadOptions{}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
 	if IsSDK(spec) {
 		return loadSDKSide(ctx, spec, o)
 	}
-	ref, err := imageref.Load(ctx, spec, o.Image...)
+	ref, err := imageref.Load(ctx, spec, o.image...)
 	if err != nil {
 		return nil, err
 	}
@@ -60,21 +108,21 @@ func LoadSide(ctx context.Context, spec string, o LoadOptions) (*Side, error) {
 	case len(platforms) == 0:
 		// Scratch, or an image whose config names no platform: it serves
 		// whatever platform is asked for.
-		for _, p := range firstNonEmpty(o.Platforms, o.Fallback, []sdk.Platform{sdk.HostPlatform()}) {
-			platforms = append(platforms, v1.Platform{OS: p.OS, Architecture: p.Arch})
+		for _, p := range firstNonEmpty(o.platforms, o.fallback, []v1.Platform{imageref.HostPlatform()}) {
+			platforms = append(platforms, v1.Platform{OS: p.OS, Architecture: p.Architecture})
 		}
-	case len(o.Platforms) > 0:
+	case len(o.platforms) > 0:
 		var keep []v1.Platform
-		for _, want := range o.Platforms {
+		for _, want := range o.platforms {
 			for _, p := range platforms {
-				if p.OS == want.OS && p.Architecture == want.Arch {
+				if p.OS == want.OS && p.Architecture == want.Architecture {
 					keep = append(keep, p)
 					break
 				}
 			}
 		}
 		if len(keep) == 0 {
-			return nil, fmt.Errorf("%s has no image for %s; it has %s", ref, sdkList(o.Platforms), v1List(platforms))
+			return nil, fmt.Errorf("%s has no image for %s; it has %s", ref, v1List(o.platforms), v1List(platforms))
 		}
 		platforms = keep
 	}
@@ -119,46 +167,37 @@ func ParseSDKSpec(spec string) (goSpec, recipe string, err error) {
 	return goSpec, recipe, nil
 }
 
-func loadSDKSide(ctx context.Context, spec string, o LoadOptions) (*Side, error) {
+func loadSDKSide(ctx context.Context, spec string, o *loadOptions) (*Side, error) {
 	goSpec, recipeName, err := ParseSDKSpec(spec)
 	if err != nil {
 		return nil, err
 	}
-	platforms := firstNonEmpty(o.Platforms, o.Fallback, []sdk.Platform{sdk.HostPlatform()})
+	platforms := firstNonEmpty(o.platforms, o.fallback, []v1.Platform{imageref.HostPlatform()})
 	r, err := recipes.Lookup(recipeName)
 	if err != nil {
 		return nil, fmt.Errorf("loading recipe of %q: %w", spec, err)
 	}
-	sdks, err := sdk.Resolve(ctx, goSpec, platforms, o.SDK)
+	sdks, err := sdk.Resolve(ctx, goSpec, platforms, o.sdk)
 	if err != nil {
 		return nil, err
 	}
 	s := NewSide(spec)
 	for _, k := range sdks {
-		plan, err := prune.Resolve(ctx, prune.Target{GOROOT: k.Dir, Version: k.Version, GOOS: k.GOOS, GOARCH: k.GOARCH}, r)
-		if err != nil {
-			return nil, fmt.Errorf("resolving recipe %q for %s: %w", recipeName, k.Platform(), err)
-		}
-		work := o.WorkDir
-		if work == "" {
+		if o.workDir == "" {
 			return nil, fmt.Errorf("loading %q: no work directory for the recipe's output", spec)
 		}
-		work = filepath.Join(work, k.GOOS+"_"+k.GOARCH)
-		if err := os.MkdirAll(work, 0o755); err != nil {
-			return nil, err
-		}
-		files, err := prune.Apply(ctx, plan, work)
+		_, files, err := prune.Prepare(ctx, k.Tree(), r, filepath.Join(o.workDir, k.GOOS+"_"+k.GOARCH))
 		if err != nil {
-			return nil, fmt.Errorf("applying recipe %q for %s: %w", recipeName, k.Platform(), err)
+			return nil, fmt.Errorf("loading %q for %s: %w", spec, k.Platform(), err)
 		}
-		if err := s.AddTree(v1.Platform{OS: k.GOOS, Architecture: k.GOARCH}, files); err != nil {
+		if err := s.AddTree(k.Platform(), files); err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
 }
 
-func firstNonEmpty(lists ...[]sdk.Platform) []sdk.Platform {
+func firstNonEmpty(lists ...[]v1.Platform) []v1.Platform {
 	for _, l := range lists {
 		if len(l) > 0 {
 			return l
@@ -167,31 +206,24 @@ func firstNonEmpty(lists ...[]sdk.Platform) []sdk.Platform {
 	return nil
 }
 
-func sdkList(ps []sdk.Platform) string {
-	var s []string
-	for _, p := range ps {
-		s = append(s, p.String())
-	}
-	return strings.Join(s, ", ")
-}
-
 func v1List(ps []v1.Platform) string {
 	var s []string
 	for _, p := range ps {
-		s = append(s, platformString(p))
+		s = append(s, imageref.FormatPlatform(p))
 	}
 	return strings.Join(s, ", ")
 }
 
-// SDKPlatforms converts image platforms to SDK platforms (variants dropped,
-// duplicates removed), for passing one side's platforms to the other.
-func SDKPlatforms(ps []v1.Platform) []sdk.Platform {
-	var out []sdk.Platform
-	seen := map[sdk.Platform]bool{}
+// SDKPlatforms reduces image platforms to the OS and architecture an SDK
+// is for (variants dropped, duplicates removed), for passing one side's
+// platforms to the other.
+func SDKPlatforms(ps []v1.Platform) []v1.Platform {
+	var out []v1.Platform
+	seen := map[string]bool{}
 	for _, p := range ps {
-		k := sdk.Platform{OS: p.OS, Arch: p.Architecture}
-		if !seen[k] {
-			seen[k] = true
+		k := v1.Platform{OS: p.OS, Architecture: p.Architecture}
+		if !seen[imageref.FormatPlatform(k)] {
+			seen[imageref.FormatPlatform(k)] = true
 			out = append(out, k)
 		}
 	}

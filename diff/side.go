@@ -2,11 +2,11 @@ package diff
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageref"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-
-	"github.com/gorootimg/gorootimg/prune"
 )
 
 // Side is one side of a comparison: per platform, either an image or a
@@ -21,7 +21,7 @@ type Side struct {
 type target struct {
 	platform v1.Platform
 	image    v1.Image
-	tree     prune.FileSet
+	tree     goroot.FileSet
 }
 
 // NewSide returns an empty side called name.
@@ -30,7 +30,7 @@ func NewSide(name string) *Side { return &Side{Name: name} }
 // AddImage adds the image for platform p.
 func (s *Side) AddImage(p v1.Platform, img v1.Image) error {
 	if img == nil {
-		return fmt.Errorf("adding image for %s to %q: nil image", platformString(p), s.Name)
+		return fmt.Errorf("adding image for %s to %q: nil image", imageref.FormatPlatform(p), s.Name)
 	}
 	return s.add(target{platform: p, image: img})
 }
@@ -38,14 +38,14 @@ func (s *Side) AddImage(p v1.Platform, img v1.Image) error {
 // AddTree adds a file tree for platform p: files named relative to GOROOT
 // with their content at Src (as prune.Apply returns them). Compare places
 // them below its GOROOT path.
-func (s *Side) AddTree(p v1.Platform, files prune.FileSet) error {
+func (s *Side) AddTree(p v1.Platform, files goroot.FileSet) error {
 	return s.add(target{platform: p, tree: files})
 }
 
 func (s *Side) add(t target) error {
-	key := platformString(t.platform)
+	key := imageref.FormatPlatform(t.platform)
 	for _, o := range s.targets {
-		if platformString(o.platform) == key {
+		if imageref.FormatPlatform(o.platform) == key {
 			return fmt.Errorf("adding %s to %q: platform given twice", key, s.Name)
 		}
 	}
@@ -64,18 +64,9 @@ func (s *Side) Platforms() []v1.Platform {
 
 func (s *Side) target(key string) (target, bool) {
 	for _, t := range s.targets {
-		if platformString(t.platform) == key {
+		if imageref.FormatPlatform(t.platform) == key {
 			return t, true
 		}
 	}
 	return target{}, false
-}
-
-// platformString is "os/arch" or "os/arch/variant".
-func platformString(p v1.Platform) string {
-	parts := []string{p.OS, p.Architecture}
-	if p.Variant != "" {
-		parts = append(parts, p.Variant)
-	}
-	return strings.Join(parts, "/")
 }

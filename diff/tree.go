@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorootimg/gorootimg/prune"
+	"github.com/gorootimg/gorootimg/goroot"
 )
 
 // countingWriter counts the bytes written through it.
@@ -26,7 +26,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // one uncompressed layer holding the files below root. The tar stream is
 // produced only to measure it and to compute its diff ID: it is hashed and
 // counted, never stored. Compressed size is unknown (-1): no image is built.
-func scanTree(ctx context.Context, files prune.FileSet, root string) (*layerScan, error) {
+func scanTree(ctx context.Context, files goroot.FileSet, root string) (*layerScan, error) {
 	root = cleanName(root)
 	cw := &countingWriter{}
 	dh := sha256.New()
@@ -64,32 +64,10 @@ func scanTree(ctx context.Context, files prune.FileSet, root string) (*layerScan
 			}
 		case f.Mode.IsRegular():
 			e.kind = kindFile
-			mode := int64(0o644)
-			if f.Mode&0o111 != 0 {
-				mode = 0o755
-			}
-			fh, err := os.Open(f.Src)
-			if err != nil {
-				return nil, fmt.Errorf("reading %q: %w", f.Name, err)
-			}
-			st, err := fh.Stat()
-			if err != nil {
-				fh.Close()
-				return nil, fmt.Errorf("reading %q: %w", f.Name, err)
-			}
-			if err := tw.WriteHeader(treeHeader(name, tar.TypeReg, mode, st.Size(), "")); err != nil {
-				fh.Close()
+			if err := writeTreeFile(tw, f, &e, buf); err != nil {
 				return nil, err
 			}
-			hw := sha256.New()
-			n, err := io.CopyBuffer(io.MultiWriter(tw, hw), fh, buf)
-			fh.Close()
-			if err != nil {
-				return nil, fmt.Errorf("reading %q: %w", f.Name, err)
-			}
-			e.size = n
-			copy(e.hash[:], hw.Sum(nil))
-			ls.fileBytes += n
+			ls.fileBytes += e.size
 		default:
 			return nil, fmt.Errorf("reading %q: unsupported file type %v", f.Name, f.Mode.Type())
 		}
@@ -101,6 +79,35 @@ func scanTree(ctx context.Context, files prune.FileSet, root string) (*layerScan
 	ls.uncompressed = cw.n
 	ls.diffID = fmt.Sprintf("sha256:%x", dh.Sum(nil))
 	return ls, nil
+}
+
+// writeTreeFile writes the regular file f to tw as e.path, and records its
+// size and SHA-256 in e.
+func writeTreeFile(tw *tar.Writer, f goroot.File, e *entry, buf []byte) error {
+	mode := int64(0o644)
+	if f.Mode&0o111 != 0 {
+		mode = 0o755
+	}
+	fh, err := os.Open(f.Src)
+	if err != nil {
+		return fmt.Errorf("reading %q: %w", f.Name, err)
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return fmt.Errorf("reading %q: %w", f.Name, err)
+	}
+	if err := tw.WriteHeader(treeHeader(e.path, tar.TypeReg, mode, st.Size(), "")); err != nil {
+		return err
+	}
+	hw := sha256.New()
+	n, err := io.CopyBuffer(io.MultiWriter(tw, hw), fh, buf)
+	if err != nil {
+		return fmt.Errorf("reading %q: %w", f.Name, err)
+	}
+	e.size = n
+	copy(e.hash[:], hw.Sum(nil))
+	return nil
 }
 
 func treeHeader(name string, typ byte, mode, size int64, link string) *tar.Header {

@@ -133,3 +133,37 @@ func FuzzLoadTarball(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParsePlatforms: a list that parses gives platforms that print and
+// parse back to themselves, with no duplicates and nothing empty.
+func FuzzParsePlatforms(f *testing.F) {
+	for _, s := range []string{
+		"linux/amd64", "linux/amd64,linux/arm64", "linux/arm/v7", " linux/amd64 ", "",
+		"linux/amd64,linux/amd64", "Linux/AMD64", "linux", "linux/amd64/v2/x", "/", ",", "linux//amd64",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ps, err := ParsePlatforms(s)
+		if err != nil {
+			return
+		}
+		if len(ps) == 0 {
+			t.Fatalf("ParsePlatforms(%q) = no platforms and no error", s)
+		}
+		seen := map[string]bool{}
+		for _, p := range ps {
+			if p.OS == "" || p.Architecture == "" {
+				t.Errorf("ParsePlatforms(%q) gave %+v with an empty field", s, p)
+			}
+			if seen[FormatPlatform(p)] {
+				t.Errorf("ParsePlatforms(%q) gave %s twice", s, FormatPlatform(p))
+			}
+			seen[FormatPlatform(p)] = true
+			q, err := ParsePlatform(FormatPlatform(p))
+			if err != nil || !q.Equals(p) {
+				t.Errorf("ParsePlatform(%q) = %+v, %v; want %+v", FormatPlatform(p), q, err, p)
+			}
+		}
+	})
+}

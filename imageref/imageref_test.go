@@ -2,6 +2,7 @@ package imageref
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log"
 	"net/http"
@@ -81,7 +82,7 @@ func checkPlatforms(t *testing.T, r *Ref, want ...string) {
 	t.Helper()
 	var got []string
 	for _, p := range r.Platforms() {
-		got = append(got, platformString(p))
+		got = append(got, FormatPlatform(p))
 	}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("%s.Platforms() = %v, want %v", r.Name, got, want)
@@ -168,14 +169,15 @@ func TestPlainHTTPOnlyLoopback(t *testing.T) {
 		return http.DefaultTransport.RoundTrip(req)
 	})
 	_, err := Load(context.Background(), "10.1.2.3:5000/sdk:v1", WithTransport(redirect), WithRetries(1))
-	if err == nil || !strings.Contains(err.Error(), "pass --insecure") {
-		t.Errorf("Load(private registry) error = %v, want a refusal of plain HTTP", err)
+	var pe *PlainHTTPError
+	if !errors.As(err, &pe) || pe.Host != "10.1.2.3:5000" {
+		t.Errorf("Load(private registry) error = %v, want a *PlainHTTPError for 10.1.2.3:5000", err)
 	}
 	if hits != 0 {
 		t.Errorf("plain HTTP requests reached the server %d times, want 0", hits)
 	}
 	_, err = Load(context.Background(), "10.1.2.3:5000/sdk:v1", WithTransport(redirect), WithInsecure(true), WithRetries(1))
-	if err == nil || strings.Contains(err.Error(), "pass --insecure") {
+	if err == nil || errors.As(err, &pe) {
 		t.Errorf("Load(private registry, insecure) error = %v, want a 404 from the server", err)
 	}
 	if hits == 0 {

@@ -122,8 +122,9 @@ func (o *options) remote() []remote.Option {
 }
 
 // loopbackOnlyHTTP refuses plain-HTTP requests to hosts other than
-// loopback ones. go-containerregistry falls back to HTTP for private
-// (RFC 1918) addresses on its own; gorootimg wants --insecure for that.
+// loopback ones (a *PlainHTTPError). go-containerregistry falls back to
+// HTTP for private (RFC 1918) addresses on its own; gorootimg wants
+// WithInsecure for that.
 type loopbackOnlyHTTP struct{ next http.RoundTripper }
 
 func (t *loopbackOnlyHTTP) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -131,9 +132,22 @@ func (t *loopbackOnlyHTTP) RoundTrip(req *http.Request) (*http.Response, error) 
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		return nil, fmt.Errorf("refusing plain HTTP to %s: only loopback registries are reached without TLS; pass --insecure to allow it", req.URL.Host)
+		return nil, &PlainHTTPError{Host: req.URL.Host}
 	}
 	return t.next.RoundTrip(req)
+}
+
+// A PlainHTTPError is a plain-HTTP request to a registry that is not on a
+// loopback address, refused because WithInsecure was not given.
+type PlainHTTPError struct {
+	// Host is the registry, "host:port".
+	Host string
+}
+
+// Error reads "refusing plain HTTP to HOST: only loopback registries are
+// reached without TLS".
+func (e *PlainHTTPError) Error() string {
+	return fmt.Sprintf("refusing plain HTTP to %s: only loopback registries are reached without TLS", e.Host)
 }
 
 func isLoopback(host string) bool {

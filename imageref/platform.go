@@ -2,6 +2,7 @@ package imageref
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -68,7 +69,7 @@ func (r *Ref) Image(p v1.Platform) (v1.Image, error) {
 			}
 			return img, nil
 		}
-		return nil, fmt.Errorf("%s has no image for %s; it has %s", r.Name, platformString(p), platformList(r.Platforms()))
+		return nil, fmt.Errorf("%s has no image for %s; it has %s", r.Name, FormatPlatform(p), platformList(r.Platforms()))
 	case r.image != nil:
 		cf, err := r.image.ConfigFile()
 		if err != nil {
@@ -79,19 +80,68 @@ func (r *Ref) Image(p v1.Platform) (v1.Image, error) {
 		}
 		have := v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}
 		if !have.Satisfies(v1.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}) {
-			return nil, fmt.Errorf("%s is a %s image, not %s", r.Name, platformString(have), platformString(p))
+			return nil, fmt.Errorf("%s is a %s image, not %s", r.Name, FormatPlatform(have), FormatPlatform(p))
 		}
 		return r.image, nil
 	}
 	return nil, fmt.Errorf("%s: no image loaded", r.Name)
 }
 
-func platformString(p v1.Platform) string {
+// FormatPlatform formats p as "os/arch", or "os/arch/variant" when p has
+// a variant: the form ParsePlatform reads and gorootimg prints.
+func FormatPlatform(p v1.Platform) string {
 	s := p.OS + "/" + p.Architecture
 	if p.Variant != "" {
 		s += "/" + p.Variant
 	}
 	return s
+}
+
+// HostPlatform is the platform gorootimg runs on.
+func HostPlatform() v1.Platform {
+	return v1.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
+}
+
+// ParsePlatform parses "os/arch" such as "linux/amd64", in lower case. A
+// variant ("linux/arm/v7") is accepted and dropped: Go has one SDK for all
+// variants of an architecture, and an image index is matched on OS and
+// architecture when no variant is asked for.
+func ParsePlatform(s string) (v1.Platform, error) {
+	parts := strings.Split(strings.TrimSpace(s), "/")
+	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
+		return v1.Platform{}, fmt.Errorf("platform %q: want os/arch, such as linux/amd64", s)
+	}
+	for _, p := range parts {
+		for _, r := range p {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+				return v1.Platform{}, fmt.Errorf("platform %q: want os/arch in lower case, such as linux/amd64", s)
+			}
+		}
+	}
+	return v1.Platform{OS: parts[0], Architecture: parts[1]}, nil
+}
+
+// ParsePlatforms parses a comma-separated list such as
+// "linux/amd64,linux/arm64" with ParsePlatform. Duplicates are an error;
+// an empty string means the host platform.
+func ParsePlatforms(s string) ([]v1.Platform, error) {
+	if strings.TrimSpace(s) == "" {
+		return []v1.Platform{HostPlatform()}, nil
+	}
+	var out []v1.Platform
+	seen := map[string]bool{}
+	for _, f := range strings.Split(s, ",") {
+		p, err := ParsePlatform(f)
+		if err != nil {
+			return nil, err
+		}
+		if seen[FormatPlatform(p)] {
+			return nil, fmt.Errorf("platform %s given twice", FormatPlatform(p))
+		}
+		seen[FormatPlatform(p)] = true
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 func platformList(ps []v1.Platform) string {
@@ -100,7 +150,7 @@ func platformList(ps []v1.Platform) string {
 	}
 	var s []string
 	for _, p := range ps {
-		s = append(s, platformString(p))
+		s = append(s, FormatPlatform(p))
 	}
 	return strings.Join(s, ", ")
 }

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -14,7 +15,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +22,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/gorootimg/gorootimg/internal/atomicfile"
 )
 
 // Entry is one file, directory or symlink to put in a layer.
@@ -42,6 +44,9 @@ type Entry struct {
 	Size int64
 	// Link is the target of a symlink.
 	Link string
+	// ModTime, when set, is this entry's modification time instead of the
+	// layer's (WithMTime); see entryTime.
+	ModTime time.Time
 }
 
 // Layer is a finished layer blob on disk and what describes it.
@@ -57,6 +62,22 @@ type Layer struct {
 	MediaType        types.MediaType `json:"mediaType"`
 	// Files counts the regular files and symlinks in the layer.
 	Files int `json:"files"`
+	// Digests lists the regular files and symlinks in tar order, when
+	// Write was asked for them (WithFileDigests); HasDigests says so (a
+	// layer of directories alone has none).
+	Digests    []FileDigest `json:"digests,omitempty"`
+	HasDigests bool         `json:"hasDigests,omitempty"`
+}
+
+// FileDigest is one file of a layer as Write put it in the tar stream.
+type FileDigest struct {
+	// Name is the entry's name ("usr/local/go/bin/go").
+	Name string `json:"name"`
+	// Link is a symlink's target; its digests are then empty.
+	Link string `json:"link,omitempty"`
+	// SHA1 and SHA256 are the hex digests of a regular file's content.
+	SHA1   string `json:"sha1,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // Write writes the entries as one layer blob at path in a single pass: the
@@ -64,7 +85,8 @@ type Layer struct {
 // hashed (digest) and counted as they go to a temporary file that is
 // renamed to path when everything succeeded. Entries are sorted by name and
 // every parent directory is written explicitly, owners are 0 with no names,
-// and every entry carries the same modification time.
+// and every entry carries the same modification time. With WithFileDigests
+// each regular file's content is hashed in the same pass (Layer.Digests).
 func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*Layer, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
@@ -74,17 +96,18 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 	if err != nil {
 		return nil, err
 	}
-	f, err := createTemp(dst, o.sync)
+	f, err := atomicfile.Create(dst, 0o644)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("writing layer: %w", err)
 	}
-	defer f.abort()
+	defer f.Abort()
+	f.NoSync = !o.sync
 
 	l := &Layer{Path: dst, MediaType: o.compression.MediaType()}
 	bw := bufio.NewWriterSize(f.File, 1<<20)
 	digest := sha256.New()
 	blob := &countWriter{w: io.MultiWriter(bw, digest)}
-	comp, err := o.compression.newWriter(blob)
+	comp, err := o.compression.newLevelWriter(blob, o.level, tarSize(list))
 	if err != nil {
 		return nil, err
 	}
@@ -97,65 +120,8 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 	}
 	mtime = mtime.UTC().Truncate(time.Second)
 
-	var done int64
-	var files *readAhead
-	if o.readAhead > 0 {
-		files = newReadAhead(ctx, list, o.readAhead)
-		defer files.stop()
-	}
-	for i, e := range list {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		hdr := header(e, mtime)
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, fmt.Errorf("writing layer %s: %w", dst, err)
-		}
-		if hdr.Typeflag != tar.TypeReg {
-			continue
-		}
-		l.Files++
-		if e.Src == "" {
-			continue
-		}
-		var r io.Reader
-		if files != nil {
-			r, err = files.get(i)
-		} else {
-			res := load(e)
-			r, err = res.r, res.err
-		}
-		if err != nil {
-			return nil, err
-		}
-		if br, ok := r.(*bytes.Reader); ok {
-			// A small file read whole: one write, no copy through a buffer.
-			if int64(br.Len()) != e.Size {
-				return nil, fmt.Errorf("reading %q: size changed from %d to %d while writing the layer", e.Src, e.Size, br.Len())
-			}
-			if _, err := br.WriteTo(tw); err != nil {
-				return nil, fmt.Errorf("writing layer %s: %w", dst, err)
-			}
-			if o.progress != nil {
-				done += e.Size
-				o.progress(done)
-			}
-			continue
-		}
-		n, err := io.CopyN(tw, r, e.Size)
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("reading %q: size changed from %d to %d while writing the layer", e.Src, e.Size, n)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %q: %w", e.Src, err)
-		}
-		if m, _ := r.Read(make([]byte, 1)); m > 0 {
-			return nil, fmt.Errorf("reading %q: size changed: more than %d bytes while writing the layer", e.Src, e.Size)
-		}
-		if o.progress != nil {
-			done += n
-			o.progress(done)
-		}
+	if err := writeEntries(ctx, tw, dst, list, l, mtime, o); err != nil {
+		return nil, err
 	}
 	if err := tw.Close(); err != nil {
 		return nil, fmt.Errorf("writing layer %s: %w", dst, err)
@@ -166,8 +132,8 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 	if err := bw.Flush(); err != nil {
 		return nil, fmt.Errorf("writing layer %s: %w", dst, err)
 	}
-	if err := f.commit(); err != nil {
-		return nil, err
+	if err := f.Commit(); err != nil {
+		return nil, fmt.Errorf("writing layer: %w", err)
 	}
 	l.Digest = sum(digest)
 	l.DiffID = sum(diffID)
@@ -176,58 +142,109 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 	return l, nil
 }
 
-// tempFile is the blob being written under a temporary name next to its
-// destination; commit renames it into place, after fsync when asked.
-type tempFile struct {
-	*os.File
-	dst  string
-	sync bool
-	done bool
-}
-
-func createTemp(dst string, sync bool) (*tempFile, error) {
-	dir, base := filepath.Split(dst)
-	if dir == "" {
-		dir = "."
+// writeEntries writes the sorted entries to tw, counting the files of l
+// and, with o.digests, listing their digests in it.
+func writeEntries(ctx context.Context, tw *tar.Writer, dst string, list []Entry, l *Layer, mtime time.Time, o *options) error {
+	var done int64
+	var files *readAhead
+	if o.readAhead > 0 {
+		files = newReadAhead(ctx, list, o.readAhead)
+		defer files.stop()
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return nil, fmt.Errorf("creating layer %s: %w", dst, err)
+	var fd *fileDigester
+	if o.digests {
+		fd = &fileDigester{sha1: sha1.New(), sha256: sha256.New()}
+		l.HasDigests = true
 	}
-	return &tempFile{File: f, dst: dst, sync: sync}, nil
-}
-
-func (f *tempFile) commit() error {
-	f.done = true
-	if f.sync {
-		if err := f.Sync(); err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			return fmt.Errorf("writing layer %s: %w", f.dst, err)
+	for i, e := range list {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing layer %s: %w", f.dst, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing layer %s: %w", f.dst, err)
-	}
-	if err := os.Rename(f.Name(), f.dst); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing layer %s: %w", f.dst, err)
+		hdr := header(e, mtime)
+		if err := tw.WriteHeader(hdr); err != nil {
+			return fmt.Errorf("writing layer %s: %w", dst, err)
+		}
+		if fd != nil && hdr.Typeflag == tar.TypeSymlink {
+			l.Digests = append(l.Digests, FileDigest{Name: e.Name, Link: e.Link})
+		}
+		if hdr.Typeflag != tar.TypeReg {
+			continue
+		}
+		l.Files++
+		w := io.Writer(tw)
+		if fd != nil {
+			w = fd.start(tw)
+		}
+		err := copyContent(w, dst, e, i, files)
+		if fd != nil {
+			l.Digests = append(l.Digests, fd.finish(e.Name))
+		}
+		if err != nil {
+			return err
+		}
+		if o.progress != nil && e.Src != "" {
+			done += e.Size
+			o.progress(done)
+		}
 	}
 	return nil
 }
 
-func (f *tempFile) abort() {
-	if f.done {
-		return
+// copyContent writes entry i's content to w: read whole for a small
+// file, streamed for a big one, and checked against the size the header
+// promised. An entry without Src has no content.
+func copyContent(w io.Writer, dst string, e Entry, i int, files *readAhead) error {
+	if e.Src == "" {
+		return nil
 	}
-	f.done = true
-	f.Close()
-	os.Remove(f.Name())
+	var r io.Reader
+	var err error
+	if files != nil {
+		r, err = files.get(i)
+	} else {
+		res := load(e)
+		r, err = res.r, res.err
+	}
+	if err != nil {
+		return err
+	}
+	if br, ok := r.(*bytes.Reader); ok {
+		// A small file read whole: one write, no copy through a buffer.
+		if int64(br.Len()) != e.Size {
+			return fmt.Errorf("reading %q: size changed from %d to %d while writing the layer", e.Src, e.Size, br.Len())
+		}
+		if _, err := br.WriteTo(w); err != nil {
+			return fmt.Errorf("writing layer %s: %w", dst, err)
+		}
+		return nil
+	}
+	n, err := io.CopyN(w, r, e.Size)
+	if errors.Is(err, io.EOF) {
+		return fmt.Errorf("reading %q: size changed from %d to %d while writing the layer", e.Src, e.Size, n)
+	}
+	if err != nil {
+		return fmt.Errorf("reading %q: %w", e.Src, err)
+	}
+	if m, _ := r.Read(make([]byte, 1)); m > 0 {
+		return fmt.Errorf("reading %q: size changed: more than %d bytes while writing the layer", e.Src, e.Size)
+	}
+	return nil
+}
+
+// fileDigester hashes one regular file's content on its way to the tar
+// stream.
+type fileDigester struct {
+	sha1, sha256 hash.Hash
+}
+
+func (d *fileDigester) start(w io.Writer) io.Writer {
+	d.sha1.Reset()
+	d.sha256.Reset()
+	return io.MultiWriter(w, d.sha1, d.sha256)
+}
+
+func (d *fileDigester) finish(name string) FileDigest {
+	return FileDigest{Name: name, SHA1: hex.EncodeToString(d.sha1.Sum(nil)), SHA256: hex.EncodeToString(d.sha256.Sum(nil))}
 }
 
 func sum(h hash.Hash) v1.Hash {
@@ -266,6 +283,9 @@ func normalise(entries []Entry) ([]Entry, error) {
 			}
 		default:
 			return nil, fmt.Errorf("layer entry %q: unsupported file type %v", name, e.Mode.Type())
+		}
+		if err := checkEntryTime(e); err != nil {
+			return nil, err
 		}
 		if e.Mode.IsRegular() && e.Src == "" && e.Size != 0 {
 			return nil, fmt.Errorf("layer entry %q: %d bytes but no source file", name, e.Size)
@@ -307,8 +327,8 @@ func comparePaths(a, b string) int {
 func header(e Entry, mtime time.Time) *tar.Header {
 	h := &tar.Header{
 		Name:    e.Name,
-		Mode:    int64(e.Mode.Perm()),
-		ModTime: mtime,
+		Mode:    tarMode(e.Mode),
+		ModTime: entryTime(e, mtime),
 		Format:  tar.FormatPAX,
 	}
 	// The special bits travel too: /tmp is 1777.

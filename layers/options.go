@@ -2,12 +2,10 @@ package layers
 
 import (
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/zstd"
-	"github.com/klauspost/pgzip"
 )
 
 // Compression names a layer compression.
@@ -71,40 +69,17 @@ func (c Compression) MediaType() types.MediaType {
 	return types.OCILayer
 }
 
-func (c Compression) newWriter(w io.Writer) (io.WriteCloser, error) {
-	switch c {
-	case Gzip:
-		z, err := pgzip.NewWriterLevel(w, GzipLevel)
-		if err != nil {
-			return nil, err
-		}
-		if err := z.SetConcurrency(GzipBlockSize, GzipBlocks); err != nil {
-			return nil, err
-		}
-		// pgzip writes ModTime.Unix() into the header; the Unix epoch gives
-		// the "no time" value 0 that stdlib gzip writes.
-		z.ModTime = time.Unix(0, 0)
-		z.OS = 255
-		return z, nil
-	case Zstd:
-		return zstd.NewWriter(w,
-			zstd.WithEncoderLevel(ZstdLevel),
-			zstd.WithEncoderConcurrency(ZstdConcurrency),
-			zstd.WithEncoderCRC(true),
-			zstd.WithZeroFrames(true))
-	}
-	return nil, fmt.Errorf("compression %q: want gzip or zstd", c)
-}
-
 // Option configures Write.
 type Option func(*options) error
 
 type options struct {
 	compression Compression
+	level       int
 	mtime       time.Time
 	readAhead   int
 	progress    func(int64)
 	sync        bool
+	digests     bool
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -113,6 +88,9 @@ func makeOptions(opts []Option) (*options, error) {
 		if err := opt(o); err != nil {
 			return nil, err
 		}
+	}
+	if err := o.compression.CheckLevel(o.level); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
@@ -170,6 +148,16 @@ func WithProgress(f func(done int64)) Option {
 func WithSync(sync bool) Option {
 	return func(o *options) error {
 		o.sync = sync
+		return nil
+	}
+}
+
+// WithFileDigests makes Write hash each regular file's content (SHA-1 and
+// SHA-256) as it goes into the tar stream and list the layer's files in
+// Layer.Digests, so that an SBOM needs no second read (default off).
+func WithFileDigests(on bool) Option {
+	return func(o *options) error {
+		o.digests = on
 		return nil
 	}
 }

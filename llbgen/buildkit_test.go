@@ -27,10 +27,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
-	"github.com/gorootimg/gorootimg/build"
+
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/internal/buildkittest"
 	"github.com/gorootimg/gorootimg/internal/testenv"
-	"github.com/gorootimg/gorootimg/prune"
 )
 
 // entry is what a test compares of one file in an image or a tree.
@@ -42,8 +43,8 @@ type entry struct {
 
 func (e entry) String() string { return fmt.Sprintf("%v %s %q", e.mode, e.sum, e.link) }
 
-// treeEntries describes files below dir (which prune.Scan lists).
-func treeEntries(t *testing.T, files prune.FileSet) map[string]entry {
+// treeEntries describes files below dir (which goroot.Scan lists).
+func treeEntries(t *testing.T, files goroot.FileSet) map[string]entry {
 	t.Helper()
 	out := map[string]entry{}
 	for _, f := range files {
@@ -175,7 +176,7 @@ func TestBuildKit(t *testing.T) {
 	if err := Prepare(ctx, ctxDir, files, testTime); err != nil {
 		t.Fatal(err)
 	}
-	prepared, err := prune.Scan(ctxDir)
+	prepared, err := goroot.Scan(ctxDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +196,7 @@ func TestBuildKit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg := build.Config(tc.baseCfg, build.Meta{GoVersion: "go1.99.1", Created: testTime, Recipe: "test", Platform: tc.platform})
+			cfg := imageconfig.Config(tc.baseCfg, imageconfig.Meta{GoVersion: "go1.99.1", Created: testTime, Recipe: "test", Platform: tc.platform})
 			attr, err := ExporterAttr(cfg)
 			if err != nil {
 				t.Fatal(err)

@@ -18,7 +18,7 @@ const ExporterConfigKey = "containerimage.config"
 // ExporterAttr returns the containerimage.config=JSON attribute for cfg,
 // quoted as one CSV field so it can be appended to buildctl's --output value
 // (which buildctl splits as CSV): --output "type=oci,dest=out.tar,$(ATTR)".
-// Pass the config build.Config returns for the same inputs, so llb images
+// Pass the config imageconfig.Config returns for the same inputs, so llb images
 // get the same Env and labels as gorootimg build's.
 func ExporterAttr(cfg *v1.ConfigFile) (string, error) {
 	b, err := ExporterConfig(cfg)

@@ -12,6 +12,8 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/gorootimg/gorootimg/goroot"
 )
 
 // DefaultLocalName is the name of the local context that carries the pruned
@@ -47,8 +49,8 @@ func (s Spec) Validate() error {
 	if s.Base != "scratch" && !strings.Contains(s.Base, "@sha256:") {
 		return fmt.Errorf("llb spec: base %q is not pinned by digest; the definition would change when the tag moves", s.Base)
 	}
-	if !path.IsAbs(s.GOROOTPath) || path.Clean(s.GOROOTPath) != s.GOROOTPath || s.GOROOTPath == "/" {
-		return fmt.Errorf("llb spec: GOROOT path %q must be a clean absolute path below /", s.GOROOTPath)
+	if err := goroot.CheckImagePath(s.GOROOTPath); err != nil {
+		return fmt.Errorf("llb spec: GOROOT path %w", err)
 	}
 	if s.Time.IsZero() {
 		return errors.New("llb spec: zero time; pass SOURCE_DATE_EPOCH or the release time")

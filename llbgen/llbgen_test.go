@@ -13,10 +13,11 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/gorootimg/gorootimg/build"
-	"github.com/gorootimg/gorootimg/prune"
 	"github.com/moby/buildkit/solver/pb"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageconfig"
 )
 
 var (
@@ -168,7 +169,7 @@ func TestMarshalContent(t *testing.T) {
 func TestExporterAttr(t *testing.T) {
 	base := &v1.ConfigFile{Config: v1.Config{Env: []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8"}, User: "1000"},
 		History: []v1.History{{CreatedBy: "base layer"}}, RootFS: v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{{Algorithm: "sha256", Hex: strings.Repeat("0", 64)}}}}
-	cfg := build.Config(base, build.Meta{GoVersion: "go1.99.1", Created: testTime, Recipe: "ci", Source: `x,"y"`,
+	cfg := imageconfig.Config(base, imageconfig.Meta{GoVersion: "go1.99.1", Created: testTime, Recipe: "ci", Source: `x,"y"`,
 		Platform: v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}})
 	attr, err := ExporterAttr(cfg)
 	if err != nil {
@@ -194,7 +195,7 @@ func TestExporterAttr(t *testing.T) {
 		t.Errorf("Env = %q, want %q", got.Config.Env, cfg.Config.Env)
 	}
 	if got.OS != "linux" || got.Architecture != "arm64" || got.Variant != "v8" || got.Config.User != "1000" ||
-		got.Config.Labels[build.LabelOCISource] != `x,"y"` || !got.Created.Time.Equal(testTime) {
+		got.Config.Labels[imageconfig.LabelOCISource] != `x,"y"` || !got.Created.Time.Equal(testTime) {
 		t.Errorf("config = %+v", got)
 	}
 	// BuildKit computes the rootfs; the base's history goes along so it can
@@ -208,7 +209,7 @@ func TestExporterAttr(t *testing.T) {
 }
 
 // fakeGOROOT writes a tiny SDK-shaped tree and returns its scan.
-func fakeGOROOT(t *testing.T) (string, prune.FileSet) {
+func fakeGOROOT(t *testing.T) (string, goroot.FileSet) {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
@@ -234,7 +235,7 @@ func fakeGOROOT(t *testing.T) (string, prune.FileSet) {
 	if err := os.Symlink("print.go", filepath.Join(dir, "src/fmt/link.go")); err != nil {
 		t.Fatal(err)
 	}
-	fsys, err := prune.Scan(dir)
+	fsys, err := goroot.Scan(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +248,7 @@ func TestPrepare(t *testing.T) {
 	if err := Prepare(context.Background(), dst, files, testTime); err != nil {
 		t.Fatal(err)
 	}
-	got, err := prune.Scan(dst)
+	got, err := goroot.Scan(dst)
 	if err != nil {
 		t.Fatal(err)
 	}

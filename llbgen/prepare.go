@@ -3,22 +3,21 @@ package llbgen
 import (
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/gorootimg/gorootimg/prune"
+	"github.com/gorootimg/gorootimg/goroot"
 )
 
-// Prepare writes files (the kept GOROOT files, as prune.Apply returns them)
+// Prepare writes files (the kept GOROOT files, as prune.Prepare returns them)
 // below dir, which must not exist yet or be empty, so that dir can be passed
 // to buildctl as the local context: --local goroot=DIR. Modes are the ones
-// gorootimg build gives the files in an image (prune.ModeOf), and every
+// gorootimg build gives the files in an image (goroot.ModeOf), and every
 // modification time is t, so BuildKit's content checksum of the context, and
 // with it the build cache key, depends on nothing but the files.
-func Prepare(ctx context.Context, dir string, files prune.FileSet, t time.Time) error {
+func Prepare(ctx context.Context, dir string, files goroot.FileSet, t time.Time) error {
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return fmt.Errorf("preparing %q: directory is not empty", dir)
 	}
@@ -48,7 +47,7 @@ func Prepare(ctx context.Context, dir string, files prune.FileSet, t time.Time) 
 				return fmt.Errorf("preparing %q: %w", f.Name, err)
 			}
 		case f.Mode.IsRegular():
-			if err := copyFile(dst, f.Src, prune.ModeOf(f.Name)); err != nil {
+			if err := f.CopyTo(dst, goroot.ModeOf(f.Name)); err != nil {
 				return fmt.Errorf("preparing %q: %w", f.Name, err)
 			}
 			if err := os.Chtimes(dst, t, t); err != nil {
@@ -81,24 +80,4 @@ func Prepare(ctx context.Context, dir string, files prune.FileSet, t time.Time) 
 		}
 	}
 	return nil
-}
-
-func copyFile(dst, src string, mode fs.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Chmod(dst, mode) // not subject to the umask
 }

@@ -10,6 +10,10 @@
 // textflag.h, //go:embed, generics, go test with -race, -cover,
 // -coverpkg=./... -coverprofile (with packages that have no tests), -json,
 // a fuzz seed corpus and a short -fuzz run, -bench, go vet, go generate,
-// go fmt and gofmt, go mod, and cross-compiling to windows/amd64 and
-// darwin/arm64. Capabilities select the probes a recipe promises.
+// go fmt and gofmt, go mod, cross-compiling to windows/amd64 and
+// darwin/arm64, the go tools test suites run (nm, objdump, addr2line,
+// buildid, pack, test2json on a binary the probe builds first, their
+// output compared byte for byte) and pprof and trace in batch mode.
+// Capabilities select the probes a recipe promises; Options.GOOS and
+// GOARCH make every probe cross-compile to one target.
 package probes

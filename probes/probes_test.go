@@ -195,3 +195,79 @@ func TestRunUserModule(t *testing.T) {
 		t.Errorf("user vet = pass %v, reason %q; want vet's unreachable-code complaint", r.Pass, r.Reason)
 	}
 }
+
+// TestRunTools runs the go tool probes with the local SDK: each passes,
+// those whose output is the same bytes for the same binary record it, and
+// a second run (a fresh work dir) records the same hashes.
+func TestRunTools(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds go tools on demand (-short)")
+	}
+	root := localGOROOT(t)
+	ctx := context.Background()
+	opts := Options{WorkDir: t.TempDir(), GOCACHE: userCache(t), Capabilities: []Capability{Tools, Profile}, Env: os.Environ()}
+	first, err := Run(ctx, root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range first {
+		names = append(names, r.Probe)
+		if !r.Pass {
+			t.Errorf("probe %s failed: %s", r.Probe, r.Reason)
+		}
+		if strings.HasPrefix(r.Probe, "tools/") && r.Probe != "tools/test2json" && r.Artifacts["stdout"] == "" {
+			t.Errorf("probe %s recorded no stdout: %v", r.Probe, r.Artifacts)
+		}
+		if strings.HasPrefix(r.Probe, "profile/") && len(r.Artifacts) != 0 {
+			t.Errorf("probe %s recorded artifacts %v; profiles and traces vary between runs", r.Probe, r.Artifacts)
+		}
+	}
+	want := []string{"tools/nm", "tools/objdump", "tools/addr2line", "tools/buildid", "tools/pack", "tools/test2json", "profile/pprof", "profile/trace"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("ran %v, want %v", names, want)
+	}
+	opts.WorkDir = t.TempDir()
+	second, err := Run(ctx, root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := Compare(first, second); len(d) > 0 {
+		t.Errorf("two runs differ: %q", d)
+	}
+}
+
+// TestRunPreFails: a probe whose Pre command fails fails with that
+// command's reason, without running its own command.
+func TestRunPreFails(t *testing.T) {
+	root := t.TempDir() // no go here
+	rs, err := Run(context.Background(), root, Options{WorkDir: t.TempDir(), Only: []string{"tools/nm"}, Capabilities: []Capability{Tools}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].Pass || !strings.Contains(rs[0].Reason, "go build -trimpath -o $OUT/hello ./hello") {
+		t.Errorf("Run(tools/nm without go) = %+v, want a failure naming the Pre command", rs)
+	}
+}
+
+// TestRunTarget: Options.GOOS/GOARCH reach every probe, except those that
+// set their own.
+func TestRunTarget(t *testing.T) {
+	root := t.TempDir()
+	got := map[string][]string{}
+	opts := Options{WorkDir: t.TempDir(), GOOS: "linux", GOARCH: "arm64", Only: []string{"build", "cross/windows-amd64"},
+		Wrap: func(ctx context.Context, dir string, env, argv []string) (*exec.Cmd, error) {
+			got[argv[len(argv)-1]] = env
+			return exec.CommandContext(ctx, "false"), nil
+		}}
+	if _, err := Run(context.Background(), root, opts); err != nil {
+		t.Fatal(err)
+	}
+	for last, want := range map[string][]string{"./cov/cmd/tool": {"GOOS=linux", "GOARCH=arm64"}, "./embedded": {"GOOS=windows", "GOARCH=amd64"}} {
+		for _, w := range want {
+			if !slices.Contains(got[last], w) {
+				t.Errorf("probe ending in %s: env %q lacks %s", last, got[last], w)
+			}
+		}
+	}
+}

@@ -56,6 +56,11 @@ type Options struct {
 	// modules). Run overrides GOROOT, GOCACHE, GOPATH, GOTOOLCHAIN, GOENV,
 	// GOFLAGS, GOOS, GOARCH, CGO_ENABLED and puts GOROOT/bin first in PATH.
 	Env []string
+	// GOOS and GOARCH, when set, make every probe build for that target
+	// (cross-compiling) unless the probe sets its own, as the cross probes
+	// do. Probes that run what they build need the target to run here (a
+	// binfmt_misc emulator).
+	GOOS, GOARCH string
 	// Wrap runs each command differently (a sandbox); nil runs it directly.
 	Wrap WrapFunc
 	// Log, if set, receives one line per probe as it finishes.
@@ -149,62 +154,115 @@ func writeCorpus(dir string) error {
 	return nil
 }
 
+// probeRun is one probe being run: its directories and environment.
+type probeRun struct {
+	p       Probe
+	name    string
+	goroot  string
+	dir     string // where the commands run
+	modDir  string // the module root
+	out     string // $OUT
+	scratch string // $SCRATCH
+	env     []string
+	opts    Options
+}
+
 func runProbe(ctx context.Context, goroot, work, cache, modDir, name string, p Probe, opts Options) (Result, error) {
-	out := filepath.Join(work, "out", strings.NewReplacer("/", "_", ":", "_").Replace(name))
-	if err := os.RemoveAll(out); err != nil {
-		return Result{}, err
+	base := strings.NewReplacer("/", "_", ":", "_").Replace(name)
+	pr := &probeRun{p: p, name: name, goroot: goroot, modDir: modDir, opts: opts,
+		dir:     filepath.Join(modDir, filepath.FromSlash(p.Dir)),
+		out:     filepath.Join(work, "out", base),
+		scratch: filepath.Join(work, "scratch", base),
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return Result{}, err
+	for _, d := range []string{pr.out, pr.scratch} {
+		if err := os.RemoveAll(d); err != nil {
+			return Result{}, err
+		}
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return Result{}, err
+		}
 	}
-	expand := func(s string) string { return strings.ReplaceAll(s, "$OUT", out) }
+	pr.env = probeEnv(opts.Env, goroot, work, cache, p.user)
+	if opts.GOOS != "" {
+		pr.env = setEnv(pr.env, "GOOS="+opts.GOOS)
+		pr.env = setEnv(pr.env, "GOARCH="+opts.GOARCH)
+	}
+	for _, e := range p.Env {
+		pr.env = setEnv(pr.env, pr.expand(e))
+	}
+	r := Result{Probe: name, Pass: true, Artifacts: map[string]string{}}
+	for _, args := range p.Pre {
+		if _, reason, err := pr.run(ctx, "go", args); err != nil || reason != "" {
+			r.Pass, r.Reason = false, reason
+			return r, err
+		}
+	}
 	tool := p.Tool
 	if tool == "" {
 		tool = "go"
 	}
-	argv := []string{filepath.Join(goroot, "bin", tool)}
-	for _, a := range p.Args {
-		argv = append(argv, expand(a))
+	stdout, reason, err := pr.run(ctx, tool, p.Args)
+	if err != nil {
+		return Result{}, err
 	}
-	env := probeEnv(opts.Env, goroot, work, cache, p.user)
-	for _, e := range p.Env {
-		env = setEnv(env, expand(e))
+	r.Pass, r.Reason = reason == "", reason
+	if p.Stdout {
+		r.Artifacts["stdout"] = pr.hash(stdout)
 	}
-	dir := filepath.Join(modDir, filepath.FromSlash(p.Dir))
+	if err := pr.hashArtifacts(r.Artifacts); err != nil {
+		return Result{}, fmt.Errorf("hashing artifacts of probe %s: %w", name, err)
+	}
+	return r, nil
+}
+
+func (pr *probeRun) expand(s string) string {
+	return strings.NewReplacer("$OUT", pr.out, "$SCRATCH", pr.scratch).Replace(s)
+}
+
+// run runs one command of the probe. It returns the command's standard
+// output and, when it failed, the reason; the error is for what stops the
+// whole run (a canceled context, a Wrap that fails).
+func (pr *probeRun) run(ctx context.Context, tool string, args []string) ([]byte, string, error) {
+	argv := []string{filepath.Join(pr.goroot, "bin", tool)}
+	for _, a := range args {
+		argv = append(argv, pr.expand(a))
+	}
 	var cmd *exec.Cmd
-	if opts.Wrap != nil {
+	if pr.opts.Wrap != nil {
 		var err error
-		if cmd, err = opts.Wrap(ctx, dir, env, argv); err != nil {
-			return Result{}, fmt.Errorf("running probe %s: %w", name, err)
+		if cmd, err = pr.opts.Wrap(ctx, pr.dir, pr.env, argv); err != nil {
+			return nil, "", fmt.Errorf("running probe %s: %w", pr.name, err)
 		}
 	} else {
 		cmd = exec.CommandContext(ctx, argv[0], argv[1:]...)
-		cmd.Dir, cmd.Env = dir, env
+		cmd.Dir, cmd.Env = pr.dir, pr.env
 	}
 	var stdout, combined bytes.Buffer
 	cmd.Stdout = io.MultiWriter(&stdout, &combined)
 	cmd.Stderr = &combined
 	runErr := cmd.Run()
 	if ctx.Err() != nil {
-		return Result{}, ctx.Err()
+		return nil, "", ctx.Err()
 	}
-	r := Result{Probe: name, Pass: runErr == nil, Artifacts: map[string]string{}}
 	if runErr != nil {
-		r.Reason = fmt.Sprintf("%s %s: %v\n%s", tool, strings.Join(p.Args, " "), runErr, tail(combined.String(), tailLines))
+		return stdout.Bytes(), fmt.Sprintf("%s %s: %v\n%s", tool, strings.Join(args, " "), runErr, tail(combined.String(), tailLines)), nil
 	}
-	hash := func(b []byte) string {
-		if p.SortedLines {
-			lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-			slices.Sort(lines)
-			b = []byte(strings.Join(lines, "\n"))
-		}
-		s := sha256.Sum256(b)
-		return hex.EncodeToString(s[:])
+	return stdout.Bytes(), "", nil
+}
+
+func (pr *probeRun) hash(b []byte) string {
+	if pr.p.SortedLines {
+		lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+		slices.Sort(lines)
+		b = []byte(strings.Join(lines, "\n"))
 	}
-	if p.Stdout {
-		r.Artifacts["stdout"] = hash(stdout.Bytes())
-	}
-	err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// hashArtifacts records the files below $OUT and the probe's Files.
+func (pr *probeRun) hashArtifacts(arts map[string]string) error {
+	err := filepath.WalkDir(pr.out, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -212,22 +270,22 @@ func runProbe(ctx context.Context, goroot, work, cache, modDir, name string, p P
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(out, path)
-		r.Artifacts[filepath.ToSlash(rel)] = hash(b)
+		rel, _ := filepath.Rel(pr.out, path)
+		arts[filepath.ToSlash(rel)] = pr.hash(b)
 		return nil
 	})
 	if err != nil {
-		return Result{}, fmt.Errorf("hashing artifacts of probe %s: %w", name, err)
+		return err
 	}
-	for _, f := range p.Files {
-		b, err := os.ReadFile(filepath.Join(modDir, filepath.FromSlash(f)))
+	for _, f := range pr.p.Files {
+		b, err := os.ReadFile(filepath.Join(pr.modDir, filepath.FromSlash(f)))
 		if err != nil {
-			r.Artifacts[f] = "missing"
+			arts[f] = "missing"
 			continue
 		}
-		r.Artifacts[f] = hash(b)
+		arts[f] = pr.hash(b)
 	}
-	return r, nil
+	return nil
 }
 
 // probeEnv builds a command's environment from the caller's base.

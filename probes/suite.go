@@ -23,11 +23,13 @@ const (
 	Generate Capability = "generate" // go generate running go run
 	Fmt      Capability = "fmt"      // go fmt and gofmt -l
 	Mod      Capability = "mod"      // go mod verify, go list -m, go list -deps
+	Tools    Capability = "tools"    // go tool nm, objdump, addr2line, buildid, pack, test2json
+	Profile  Capability = "profile"  // go tool pprof and go tool trace, in batch mode
 	Std      Capability = "std"      // go build std with CGO_ENABLED=0 and 1 (slow; opt-in)
 )
 
 // AllCapabilities lists every capability except Std, which is opt-in.
-var AllCapabilities = []Capability{Build, CGO, Cross, Test, Race, Cover, CoverPkg, JSON, Fuzz, Bench, Vet, Generate, Fmt, Mod}
+var AllCapabilities = []Capability{Build, CGO, Cross, Test, Race, Cover, CoverPkg, JSON, Fuzz, Bench, Vet, Generate, Fmt, Mod, Tools, Profile}
 
 // Probe is one go command run in the corpus module (or a user module).
 type Probe struct {
@@ -38,8 +40,13 @@ type Probe struct {
 	// Tool is the program below GOROOT/bin to run: "go" or "gofmt".
 	Tool string
 	// Args are its arguments; "$OUT" is replaced by the probe's output
-	// directory, whose files become the probe's artifacts.
+	// directory, whose files become the probe's artifacts, and "$SCRATCH"
+	// by a directory for files that are not (profiles, traces).
 	Args []string
+	// Pre are go commands (arguments, expanded as Args) run first in the
+	// same directory and environment, to make what Args inspects (the
+	// binary go tool nm reads); the probe fails if one does.
+	Pre [][]string
 	// Env holds extra NAME=value settings (CGO_ENABLED, GOOS, GOARCH).
 	Env []string
 	// Dir is the directory to run in, relative to the module root.
@@ -62,6 +69,16 @@ var corpus []byte
 var (
 	cgo0 = []string{"CGO_ENABLED=0"}
 	cgo1 = []string{"CGO_ENABLED=1"}
+)
+
+// Inputs of the tools probes, made by their Pre commands.
+var (
+	buildHello = []string{"build", "-trimpath", "-o", "$OUT/hello", "./hello"}
+	buildLib   = []string{"build", "-trimpath", "-o", "$OUT/lib.a", "./cov/lib"}
+	testLib    = []string{"test", "-c", "-trimpath", "-o", "$OUT/lib.test", "./cov/lib"}
+	profileLib = []string{"test", "-count=1", "-run=^$", "-bench=.", "-benchtime=100x", "-trimpath",
+		"-o", "$SCRATCH/lib.test", "-cpuprofile=$SCRATCH/cpu.prof", "./cov/lib"}
+	traceLib = []string{"test", "-count=1", "-run=TestShout", "-trimpath", "-o", "$SCRATCH/lib.test", "-trace=$SCRATCH/trace.out", "./cov/lib"}
 )
 
 // Suite returns the probes over the embedded corpus, in run order.
@@ -94,6 +111,22 @@ func Suite() []Probe {
 		{Name: "mod/list", Needs: Mod, Args: []string{"list", "-m", "all"}, Stdout: true},
 		{Name: "mod/tidy", Needs: Mod, Args: []string{"mod", "tidy"}, Files: []string{"go.mod"}},
 		{Name: "mod/deps", Needs: Mod, Env: cgo0, Args: []string{"list", "-deps", "./..."}, Stdout: true},
+		// Smaller versions of build, test and vet, without net/http, for a
+		// toolchain running under an emulator (verify --platform).
+		{Name: "foreign/build", Needs: Build, Env: cgo0, Args: []string{"build", "-trimpath", "-o", "$OUT/", "./hello", "./asm", "./embedded", "./cov/cmd/tool"}},
+		{Name: "foreign/test", Needs: Test, Env: cgo0, Args: []string{"test", "-count=1", "./generics", "./cov/..."}},
+		{Name: "foreign/vet", Needs: Vet, Env: cgo0, Args: []string{"vet", "./hello", "./asm", "./embedded", "./generics", "./cov/..."}},
+		// go tool output on the same -trimpath binary is the same bytes.
+		{Name: "tools/nm", Needs: Tools, Env: cgo0, Pre: [][]string{buildHello}, Args: []string{"tool", "nm", "-n", "-size", "$OUT/hello"}, Stdout: true},
+		{Name: "tools/objdump", Needs: Tools, Env: cgo0, Pre: [][]string{buildHello}, Args: []string{"tool", "objdump", "-s", `^main\.main$`, "$OUT/hello"}, Stdout: true},
+		{Name: "tools/addr2line", Needs: Tools, Env: cgo0, Pre: [][]string{buildHello}, Args: []string{"run", "./tooldriver", "addr2line", "$OUT/hello"}, Stdout: true},
+		{Name: "tools/buildid", Needs: Tools, Env: cgo0, Pre: [][]string{buildHello}, Args: []string{"tool", "buildid", "$OUT/hello"}, Stdout: true},
+		{Name: "tools/pack", Needs: Tools, Env: cgo0, Pre: [][]string{buildLib}, Args: []string{"tool", "pack", "t", "$OUT/lib.a"}, Stdout: true},
+		// test2json's events carry timings: the outcome is compared, not the bytes.
+		{Name: "tools/test2json", Needs: Tools, Env: cgo0, Pre: [][]string{testLib}, Args: []string{"tool", "test2json", "-p", "probe/cov/lib", "$OUT/lib.test", "-test.v", "-test.run=^TestShout$"}},
+		// Profiles and traces differ from run to run: outcomes only.
+		{Name: "profile/pprof", Needs: Profile, Env: cgo0, Pre: [][]string{profileLib}, Args: []string{"tool", "pprof", "-top", "$SCRATCH/lib.test", "$SCRATCH/cpu.prof"}},
+		{Name: "profile/trace", Needs: Profile, Env: cgo0, Pre: [][]string{traceLib}, Args: []string{"tool", "trace", "-pprof=sched", "$SCRATCH/trace.out"}},
 		{Name: "std/cgo0", Needs: Std, Env: cgo0, Args: []string{"build", "std"}},
 		{Name: "std/cgo1", Needs: Std, Env: cgo1, Args: []string{"build", "std"}},
 	}

@@ -4,16 +4,46 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/recipes"
 )
+
+// Prepare is what every command does with a recipe: it resolves r against
+// the GOROOT t and applies the plan, writing transformed files (stripped
+// binaries) below workDir, which it creates when missing and the caller
+// removes once the files are used. It returns the plan and the files to
+// lay into an image. A nil r keeps the whole tree unchanged: the plan's
+// All and Kept are then the tree's scan and nothing is written.
+func Prepare(ctx context.Context, t goroot.Tree, r *recipes.Recipe, workDir string) (*Plan, goroot.FileSet, error) {
+	if r == nil {
+		all, err := goroot.Scan(t.Dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &Plan{Target: t, All: all, Kept: all, Stripped: map[string]int64{}}, all, nil
+	}
+	plan, err := Resolve(ctx, t, r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("applying recipe %q to %s: %w", r.Name, t.Dir, err)
+	}
+	if err := os.MkdirAll(workDir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("applying recipe %q to %s: %w", r.Name, t.Dir, err)
+	}
+	files, err := Apply(ctx, plan, workDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("applying recipe %q to %s: %w", r.Name, t.Dir, err)
+	}
+	return plan, files, nil
+}
 
 // Apply turns a plan into the files to lay into an image: Kept, with any
 // transformed content (stripped binaries) written below workDir and Src
 // pointing at it. The SDK tree itself is never modified.
-func Apply(ctx context.Context, p *Plan, workDir string) (FileSet, error) {
+func Apply(ctx context.Context, p *Plan, workDir string) (goroot.FileSet, error) {
 	out := p.Kept.Clone()
 	for i := range out {
 		f := &out[i]
@@ -50,7 +80,7 @@ func Apply(ctx context.Context, p *Plan, workDir string) (FileSet, error) {
 // hard-linked to their Src when possible and copied otherwise, symlinks are
 // recreated. Hard links share the SDK's inodes, so dst must be treated as
 // read-only, like the SDK cache.
-func Materialize(ctx context.Context, files FileSet, dst string) error {
+func Materialize(ctx context.Context, files goroot.FileSet, dst string) error {
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return fmt.Errorf("materializing %s: %w", dst, err)
 	}
@@ -70,7 +100,7 @@ func Materialize(ctx context.Context, files FileSet, dst string) error {
 				break
 			}
 			if err = os.Link(f.Src, p); err != nil && (errors.Is(err, syscall.EXDEV) || errors.Is(err, os.ErrPermission)) {
-				err = copyFile(f.Src, p, f.Mode.Perm())
+				err = f.CopyTo(p, f.Mode.Perm())
 			}
 		}
 		if err != nil {
@@ -78,21 +108,4 @@ func Materialize(ctx context.Context, files FileSet, dst string) error {
 		}
 	}
 	return nil
-}
-
-func copyFile(src, dst string, mode os.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

@@ -181,46 +181,15 @@ func (c *closure) load(dir string) (*pkgInfo, error) {
 		}
 		pi.files = append(pi.files, rel)
 		if !strings.HasSuffix(name, ".go") {
-			if name != "" && name[len(name)-1] != 'o' { // not .syso
-				incs, err := includes(fabs)
-				if err != nil {
-					return nil, err
-				}
-				for _, inc := range incs {
-					// runtime's assembly includes "cgo/abi_amd64.h" from
-					// runtime/cgo, relative to the package directory.
-					p := path.Join("src", dir, inc)
-					if strings.HasPrefix(p, "src/") && p != rel {
-						if _, err := os.Stat(filepath.Join(c.goroot, filepath.FromSlash(p))); err == nil {
-							pi.files = append(pi.files, p)
-						}
-					}
-				}
+			incs, err := c.includedFiles(dir, rel, fabs)
+			if err != nil {
+				return nil, err
 			}
+			pi.files = append(pi.files, incs...)
 			continue
 		}
-		imps, embeds, err := scanGo(fabs)
-		if err != nil {
+		if err := pi.addGo(imports, dir, abs, rel, fabs); err != nil {
 			return nil, err
-		}
-		for _, imp := range imps {
-			if imp == "C" {
-				// cgo adds these imports to the packages it generates.
-				for _, i := range []string{"runtime/cgo", "syscall", "unsafe"} {
-					imports[i] = true
-				}
-				continue
-			}
-			imports[importDir(dir, imp)] = true
-		}
-		for _, pat := range embeds {
-			files, err := embedFiles(abs, pat)
-			if err != nil {
-				return nil, fmt.Errorf("%s: //go:embed %s: %w", rel, pat, err)
-			}
-			for _, f := range files {
-				pi.files = append(pi.files, path.Join("src", dir, f))
-			}
 		}
 	}
 	delete(imports, dir)
@@ -229,6 +198,59 @@ func (c *closure) load(dir string) (*pkgInfo, error) {
 	}
 	slices.Sort(pi.imports)
 	return pi, nil
+}
+
+// includedFiles lists the files of the GOROOT that the assembly or C file rel
+// (at fabs, in package dir) #includes; a .syso includes nothing.
+func (c *closure) includedFiles(dir, rel, fabs string) ([]string, error) {
+	if strings.HasSuffix(rel, "o") { // .syso
+		return nil, nil
+	}
+	incs, err := includes(fabs)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, inc := range incs {
+		// runtime's assembly includes "cgo/abi_amd64.h" from
+		// runtime/cgo, relative to the package directory.
+		p := path.Join("src", dir, inc)
+		if strings.HasPrefix(p, "src/") && p != rel {
+			if _, err := os.Stat(filepath.Join(c.goroot, filepath.FromSlash(p))); err == nil {
+				out = append(out, p)
+			}
+		}
+	}
+	return out, nil
+}
+
+// addGo adds what the Go file rel (at fabs, in package dir at abs) needs:
+// its imports to imports and its embedded files to pi.files.
+func (pi *pkgInfo) addGo(imports map[string]bool, dir, abs, rel, fabs string) error {
+	imps, embeds, err := scanGo(fabs)
+	if err != nil {
+		return err
+	}
+	for _, imp := range imps {
+		if imp == "C" {
+			// cgo adds these imports to the packages it generates.
+			for _, i := range []string{"runtime/cgo", "syscall", "unsafe"} {
+				imports[i] = true
+			}
+			continue
+		}
+		imports[importDir(dir, imp)] = true
+	}
+	for _, pat := range embeds {
+		files, err := embedFiles(abs, pat)
+		if err != nil {
+			return fmt.Errorf("%s: //go:embed %s: %w", rel, pat, err)
+		}
+		for _, f := range files {
+			pi.files = append(pi.files, path.Join("src", dir, f))
+		}
+	}
+	return nil
 }
 
 // importDir maps an import path, as written in the package at dir, to its

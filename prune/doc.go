@@ -1,6 +1,7 @@
-// Package prune resolves a recipe against a Go SDK tree into the set of files
-// to keep, and applies that set (materialising transformed files such as
-// stripped binaries). It also names the size-report categories that plan,
-// build and diff share. It depends on nothing but the standard library and
-// the recipes package.
+// Package prune resolves a recipe against a GOROOT into the set of files
+// to keep (Resolve), and applies that set, materialising transformed files
+// such as stripped binaries (Apply). Prepare does both, the way every
+// command uses them. The GOROOT model itself (trees, file sets, categories,
+// modes) is package goroot. prune depends on nothing but the standard
+// library, goroot and recipes.
 package prune

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/recipes"
 )
 
@@ -25,7 +26,7 @@ func lookup(t *testing.T, name string) *recipes.Recipe {
 func TestResolveFake(t *testing.T) {
 	root := fakeGOROOT(t, fakeFiles)
 	ctx := context.Background()
-	target := Target{GOROOT: root, GOOS: "linux", GOARCH: "amd64"}
+	target := goroot.Tree{Dir: root, GOOS: "linux", GOARCH: "amd64"}
 	dir := t.TempDir()
 	rp := filepath.Join(dir, "r.yaml")
 	os.WriteFile(rp, []byte(`platform-prune: true
@@ -88,7 +89,7 @@ rules:
 	if err := Materialize(ctx, files, out); err != nil {
 		t.Fatal(err)
 	}
-	again, err := Scan(out)
+	again, err := goroot.Scan(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ rules:
 	}
 }
 
-func goroot(t *testing.T) string {
+func localGOROOT(t *testing.T) string {
 	t.Helper()
 	out, err := exec.Command("go", "env", "GOROOT").Output()
 	if err != nil {
@@ -114,10 +115,10 @@ func goroot(t *testing.T) string {
 // everything, slim drops exactly tests, testdata and docs, the recipes
 // nest, and every file has a reason.
 func TestResolveLocalSDK(t *testing.T) {
-	root := goroot(t)
+	root := localGOROOT(t)
 	out, _ := exec.Command("go", "env", "GOOS", "GOARCH").Output()
 	f := strings.Fields(string(out))
-	target := Target{GOROOT: root, GOOS: f[0], GOARCH: f[1]}
+	target := goroot.Tree{Dir: root, GOOS: f[0], GOARCH: f[1]}
 	ctx := context.Background()
 	plans := map[string]*Plan{}
 	for _, n := range recipes.Names() {
@@ -136,11 +137,11 @@ func TestResolveLocalSDK(t *testing.T) {
 		t.Errorf("full drops %d files, e.g. %s", len(plans["full"].Dropped), plans["full"].Dropped[0].Name)
 	}
 	for _, f := range plans["slim"].Dropped.Regular() {
-		switch CategoryOf(f.Name) {
-		case CatTests, CatTestdata, CatDocs:
+		switch goroot.CategoryOf(f.Name) {
+		case goroot.CatTests, goroot.CatTestdata, goroot.CatDocs:
 		default:
 			if !strings.HasPrefix(f.Name, "misc/") {
-				t.Errorf("slim drops %s (%s)", f.Name, CategoryOf(f.Name))
+				t.Errorf("slim drops %s (%s)", f.Name, goroot.CategoryOf(f.Name))
 			}
 		}
 	}
@@ -178,7 +179,7 @@ func TestResolveLocalSDK(t *testing.T) {
 // TestStrip strips the local SDK's gofmt and go: the copies lose .symtab,
 // keep every loaded byte, and still work.
 func TestStrip(t *testing.T) {
-	root := goroot(t)
+	root := localGOROOT(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "x.go")
 	os.WriteFile(src, []byte("package x\nfunc  F( ) {}\n"), 0o644)
@@ -187,6 +188,9 @@ func TestStrip(t *testing.T) {
 		b, err := stripFile(orig)
 		if err != nil || b == nil {
 			t.Fatalf("stripFile(%s) = %v, %v", orig, b == nil, err)
+		}
+		if n, err := strippedSize(orig); err != nil || n != int64(len(b)) {
+			t.Errorf("strippedSize(%s) = %d, %v; stripping gives %d bytes", bin, n, err, len(b))
 		}
 		info, _ := os.Stat(orig)
 		if int64(len(b)) >= info.Size() {
@@ -235,6 +239,21 @@ func TestStrip(t *testing.T) {
 		if err != nil || !bytes.Equal(out, want) {
 			t.Errorf("stripped %s %v = %q, %v; want %q", bin, cmd.Args[1:], out, err, want)
 		}
+	}
+	// Every tool of the SDK: the size from the headers is the stripped size.
+	tools, _ := filepath.Glob(filepath.Join(root, "pkg", "tool", "*", "*"))
+	for _, p := range tools {
+		b, err := stripFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := strippedSize(p)
+		if err != nil || b == nil && n != -1 || b != nil && n != int64(len(b)) {
+			t.Errorf("strippedSize(%s) = %d, %v; stripFile gives %d bytes (nil %v)", p, n, err, len(b), b == nil)
+		}
+	}
+	if n, err := strippedSize(filepath.Join(root, "VERSION")); n != -1 || err != nil {
+		t.Errorf("strippedSize(VERSION) = %d, %v; want -1, nil", n, err)
 	}
 	if b, err := stripFile(filepath.Join(root, "VERSION")); b != nil || err != nil {
 		t.Errorf("stripFile(VERSION) = %v, %v; want nil, nil", b != nil, err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/recipes"
 )
 
@@ -19,16 +20,16 @@ func TestScratchSizes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := Resolve(context.Background(), Target{GOROOT: root, GOOS: "linux", GOARCH: "amd64"}, r)
+		p, err := Resolve(context.Background(), goroot.Tree{Dir: root, GOOS: "linux", GOARCH: "amd64"}, r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		by := map[Category]int64{}
+		by := map[goroot.Category]int64{}
 		for _, f := range p.Kept {
-			by[CategoryOf(f.Name)] += f.Size
+			by[goroot.CategoryOf(f.Name)] += f.Size
 		}
 		s := fmt.Sprintf("%-8s %6.1fMB", n, float64(p.Kept.Bytes())/1e6)
-		for _, c := range Categories {
+		for _, c := range goroot.Categories {
 			s += fmt.Sprintf(" %s=%.1f", c, float64(by[c])/1e6)
 		}
 		fmt.Println(s)

@@ -46,63 +46,114 @@ type section struct {
 // segment are moved, and the section header table is rewritten without the
 // dropped entries. It returns errNotStrippable for anything else.
 func stripELF(data []byte) ([]byte, error) {
-	if len(data) < 64 || !bytes.Equal(data[:4], []byte("\x7fELF")) || data[4] != 2 {
+	p, err := planStrip(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, err
+	}
+	return p.apply(data), nil
+}
+
+// stripPlan is what stripping a file changes, worked out from its ELF,
+// program and section headers alone, so that the stripped size is known
+// without reading or writing the whole file (Resolve sizes, Apply strips).
+type stripPlan struct {
+	bo                     binary.ByteOrder
+	segEnd                 uint64 // the end of the loaded image in the file
+	shoff, shnum, shstrndx uint64
+	secs                   []section
+	drop                   []bool
+	movers                 []int // kept sections after segEnd, in file order
+	shtInPlace             bool
+}
+
+// planStrip reads the headers of the ELF file r of the given size and
+// returns the plan, or errNotStrippable.
+func planStrip(r io.ReaderAt, size int64) (*stripPlan, error) {
+	hdr := make([]byte, 64)
+	if size < 64 {
 		return nil, errNotStrippable
 	}
-	var bo binary.ByteOrder
-	switch data[5] {
+	if _, err := r.ReadAt(hdr, 0); err != nil {
+		return nil, errNotStrippable
+	}
+	if !bytes.Equal(hdr[:4], []byte("\x7fELF")) || hdr[4] != 2 {
+		return nil, errNotStrippable
+	}
+	p := &stripPlan{}
+	switch hdr[5] {
 	case 1:
-		bo = binary.LittleEndian
+		p.bo = binary.LittleEndian
 	case 2:
-		bo = binary.BigEndian
+		p.bo = binary.BigEndian
 	default:
 		return nil, errNotStrippable
 	}
-	phoff, shoff := bo.Uint64(data[32:]), bo.Uint64(data[40:])
-	phentsize, phnum := uint64(bo.Uint16(data[54:])), uint64(bo.Uint16(data[56:]))
-	shentsize, shnum, shstrndx := uint64(bo.Uint16(data[58:])), uint64(bo.Uint16(data[60:])), uint64(bo.Uint16(data[62:]))
-	if shentsize != 64 || shnum == 0 || shstrndx >= shnum || shoff+shnum*64 > uint64(len(data)) ||
-		phentsize != 56 || phoff+phnum*56 > uint64(len(data)) {
+	bo := p.bo
+	phoff, shoff := bo.Uint64(hdr[32:]), bo.Uint64(hdr[40:])
+	phentsize, phnum := uint64(bo.Uint16(hdr[54:])), uint64(bo.Uint16(hdr[56:]))
+	shentsize, shnum, shstrndx := uint64(bo.Uint16(hdr[58:])), uint64(bo.Uint16(hdr[60:])), uint64(bo.Uint16(hdr[62:]))
+	if shentsize != 64 || shnum == 0 || shstrndx >= shnum || shoff+shnum*64 > uint64(size) ||
+		phentsize != 56 || phoff+phnum*56 > uint64(size) {
 		return nil, errNotStrippable
 	}
-	// The end of the loaded image in the file.
-	var segEnd uint64
+	p.shoff, p.shnum, p.shstrndx = shoff, shnum, shstrndx
+	phdrs := make([]byte, phnum*56)
+	if _, err := r.ReadAt(phdrs, int64(phoff)); err != nil {
+		return nil, errNotStrippable
+	}
 	for i := uint64(0); i < phnum; i++ {
-		ph := data[phoff+i*56:]
+		ph := phdrs[i*56:]
 		if bo.Uint32(ph) != ptLoad {
 			continue
 		}
-		segEnd = max(segEnd, bo.Uint64(ph[8:])+bo.Uint64(ph[32:]))
+		p.segEnd = max(p.segEnd, bo.Uint64(ph[8:])+bo.Uint64(ph[32:]))
 	}
-	secs := make([]section, shnum)
-	for i := range secs {
-		if err := binary.Read(bytes.NewReader(data[shoff+uint64(i)*64:]), bo, &secs[i]); err != nil {
+	if p.segEnd > uint64(size) {
+		return nil, errNotStrippable
+	}
+	shdrs := make([]byte, shnum*64)
+	if _, err := r.ReadAt(shdrs, int64(shoff)); err != nil {
+		return nil, errNotStrippable
+	}
+	p.secs = make([]section, shnum)
+	for i := range p.secs {
+		if err := binary.Read(bytes.NewReader(shdrs[uint64(i)*64:]), bo, &p.secs[i]); err != nil {
 			return nil, errNotStrippable
 		}
 	}
+	if err := p.choose(uint64(size)); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// choose picks the sections to drop and to move, and checks that nothing
+// else lives after the segments.
+func (p *stripPlan) choose(size uint64) error {
+	secs, shnum, segEnd := p.secs, p.shnum, p.segEnd
 	drop := make([]bool, shnum)
 	found := false
 	for i, s := range secs {
 		if s.Type == shtSymtab && s.Flags&shfAlloc == 0 {
 			drop[i], found = true, true
-			if l := uint64(s.Link); l != 0 && l < shnum && l != shstrndx && secs[l].Flags&shfAlloc == 0 {
+			if l := uint64(s.Link); l != 0 && l < shnum && l != p.shstrndx && secs[l].Flags&shfAlloc == 0 {
 				drop[l] = true
 			}
 		}
 	}
 	if !found {
-		return nil, errNotStrippable
+		return errNotStrippable
 	}
 	// No kept section may refer to a dropped one.
 	for i, s := range secs {
 		if drop[i] {
 			if s.Offset < segEnd {
-				return nil, errNotStrippable
+				return errNotStrippable
 			}
 			continue
 		}
 		if s.Link != 0 && drop[s.Link] || (s.Type == shtRel || s.Type == shtRela || s.Flags&shfInfo != 0) && s.Info < uint32(shnum) && drop[s.Info] {
-			return nil, errNotStrippable
+			return errNotStrippable
 		}
 	}
 	// Kept non-allocated sections after the segments move down, in file order.
@@ -114,7 +165,7 @@ func stripELF(data []byte) ([]byte, error) {
 		}
 	}
 	slices.SortFunc(movers, func(a, b int) int { return int(secs[a].Offset) - int(secs[b].Offset) })
-	shtInPlace := shoff+shnum*64 <= segEnd
+	p.shtInPlace = p.shoff+shnum*64 <= segEnd
 	// Nothing else may live after segEnd: every byte there must belong to a
 	// section we know about or to the section header table.
 	var covered uint64
@@ -123,15 +174,45 @@ func stripELF(data []byte) ([]byte, error) {
 			covered += s.Size
 		}
 	}
-	if !shtInPlace {
+	if !p.shtInPlace {
 		covered += shnum * 64
 	}
-	if tail := uint64(len(data)) - segEnd; covered > tail {
-		return nil, errNotStrippable
+	if tail := size - segEnd; covered > tail {
+		return errNotStrippable
 	}
-	out := bytes.NewBuffer(make([]byte, 0, segEnd+1024))
-	out.Write(data[:segEnd])
-	for _, i := range movers {
+	p.drop, p.movers = drop, movers
+	return nil
+}
+
+// size is the length of the stripped file, as apply lays it out.
+func (p *stripPlan) size() int64 {
+	n := p.segEnd
+	for _, i := range p.movers {
+		if a := p.secs[i].Addralign; a > 1 && n%a != 0 {
+			n += a - n%a
+		}
+		n += p.secs[i].Size
+	}
+	if !p.shtInPlace {
+		n = (n + 7) &^ 7
+		kept := uint64(0)
+		for _, d := range p.drop {
+			if !d {
+				kept++
+			}
+		}
+		n += kept * 64
+	}
+	return int64(n)
+}
+
+// apply returns data stripped by the plan.
+func (p *stripPlan) apply(data []byte) []byte {
+	bo, shnum, shoff := p.bo, p.shnum, p.shoff
+	secs := slices.Clone(p.secs)
+	out := bytes.NewBuffer(make([]byte, 0, p.segEnd+1024))
+	out.Write(data[:p.segEnd])
+	for _, i := range p.movers {
 		s := &secs[i]
 		if a := s.Addralign; a > 1 {
 			for uint64(out.Len())%a != 0 {
@@ -146,7 +227,7 @@ func stripELF(data []byte) ([]byte, error) {
 	newIndex := make([]uint32, shnum)
 	var kept []section
 	for i, s := range secs {
-		if !drop[i] {
+		if !p.drop[i] {
 			newIndex[i] = uint32(len(kept))
 			kept = append(kept, s)
 		}
@@ -166,7 +247,7 @@ func stripELF(data []byte) ([]byte, error) {
 	}
 	res := out.Bytes()
 	newShoff := shoff
-	if shtInPlace {
+	if p.shtInPlace {
 		copy(res[shoff:], sht.Bytes())
 		clear(res[shoff+uint64(sht.Len()) : shoff+shnum*64])
 	} else {
@@ -178,18 +259,35 @@ func stripELF(data []byte) ([]byte, error) {
 	}
 	bo.PutUint64(res[40:], newShoff)
 	bo.PutUint16(res[60:], uint16(len(kept)))
-	bo.PutUint16(res[62:], uint16(newIndex[shstrndx]))
-	return res, nil
+	bo.PutUint16(res[62:], uint16(newIndex[p.shstrndx]))
+	return res
 }
 
 // strippedSize returns the size of the stripped form of the file at abs, or
-// -1 when stripping leaves it as it is.
+// -1 when stripping leaves it as it is. It reads only the headers: the
+// stripping itself is Apply's, done once.
 func strippedSize(abs string) (int64, error) {
-	b, err := stripFile(abs)
-	if err != nil || b == nil {
+	f, err := os.Open(abs)
+	if err != nil {
 		return -1, err
 	}
-	return int64(len(b)), nil
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return -1, err
+	}
+	var magic [4]byte
+	if _, err := io.ReadFull(f, magic[:]); err != nil || string(magic[:]) != "\x7fELF" {
+		return -1, nil
+	}
+	p, err := planStrip(f, fi.Size())
+	if errors.Is(err, errNotStrippable) {
+		return -1, nil
+	}
+	if err != nil {
+		return -1, fmt.Errorf("stripping %s: %w", abs, err)
+	}
+	return p.size(), nil
 }
 
 // stripFile reads abs and returns its stripped content, or nil when the

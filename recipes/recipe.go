@@ -40,11 +40,25 @@ type Recipe struct {
 	// and pkg/tool/. Inherited unless set.
 	Strip *bool `yaml:"strip"`
 	// Optional: Capabilities names what the recipe promises, as probe
-	// capabilities (build, cgo, cross, test, race, ...). Inherited unless set.
+	// capabilities (build, cgo, cross, test, race, tools, ...). Inherited,
+	// together with CapabilitiesWhen, unless either is set.
 	Capabilities []string `yaml:"capabilities"`
+	// Optional: CapabilitiesWhen promises more capabilities on some Go
+	// releases only (pprof and trace are cheap where Go builds them on
+	// demand). CapabilitiesFor applies the conditions.
+	CapabilitiesWhen []CapabilityRule `yaml:"capabilities-when"`
 	// Required: Rules select files; for each file the last rule that
 	// matches it decides. A file no rule matches is dropped.
 	Rules []Rule `yaml:"rules"`
+}
+
+// CapabilityRule promises capabilities on the Go releases its condition
+// matches.
+type CapabilityRule struct {
+	// Required: Capabilities are the promised capabilities.
+	Capabilities []string `yaml:"capabilities" json:"capabilities"`
+	// Required: When is the condition (">= 1.25").
+	When Condition `yaml:"when" json:"when"`
 }
 
 // Rule is one selection step. Exactly one of Include, Exclude, Packages and
@@ -187,7 +201,17 @@ func (r *Recipe) Validate() error {
 			}
 		}
 	}
-	for _, c := range r.Capabilities {
+	caps := slices.Clone(r.Capabilities)
+	for _, cr := range r.CapabilitiesWhen {
+		if len(cr.Capabilities) == 0 || cr.When == "" {
+			return fmt.Errorf("recipe %s: capabilities-when: each entry needs capabilities and a when condition", r.Name)
+		}
+		if err := cr.When.Validate(); err != nil {
+			return fmt.Errorf("recipe %s: capabilities-when: %w", r.Name, err)
+		}
+		caps = append(caps, cr.Capabilities...)
+	}
+	for _, c := range caps {
 		if c == "" || strings.ContainsAny(c, " /") {
 			return fmt.Errorf("recipe %s: capability %q: want a word such as build or race", r.Name, c)
 		}
@@ -195,12 +219,34 @@ func (r *Recipe) Validate() error {
 	return nil
 }
 
+// CapabilitiesFor returns what the recipe promises for one Go release
+// ("go1.26.11"): Capabilities followed by those of each CapabilitiesWhen
+// entry whose condition matches, without duplicates.
+func (r *Recipe) CapabilitiesFor(version string) ([]string, error) {
+	caps := slices.Clone(r.Capabilities)
+	for _, cr := range r.CapabilitiesWhen {
+		ok, err := cr.When.Match(version)
+		if err != nil {
+			return nil, fmt.Errorf("recipe %s: %w", r.Name, err)
+		}
+		if ok {
+			for _, c := range cr.Capabilities {
+				if !slices.Contains(caps, c) {
+					caps = append(caps, c)
+				}
+			}
+		}
+	}
+	return caps, nil
+}
+
 // canonical is the resolved, name-independent form that Digest hashes.
 type canonical struct {
-	PlatformPrune bool     `json:"platform-prune"`
-	Strip         bool     `json:"strip"`
-	Capabilities  []string `json:"capabilities"`
-	Rules         []Rule   `json:"rules"`
+	PlatformPrune    bool             `json:"platform-prune"`
+	Strip            bool             `json:"strip"`
+	Capabilities     []string         `json:"capabilities"`
+	CapabilitiesWhen []CapabilityRule `json:"capabilities-when,omitempty"`
+	Rules            []Rule           `json:"rules"`
 }
 
 // Digest returns "sha256:..." over the recipe's canonical form: the
@@ -208,7 +254,8 @@ type canonical struct {
 // description and the rules' source lines do not count, so a renamed copy
 // of a recipe has the same digest.
 func (r *Recipe) Digest() string {
-	c := canonical{PlatformPrune: r.PrunesPlatform(), Strip: r.Strips(), Capabilities: nonNil(r.Capabilities), Rules: nonNil(r.Rules)}
+	c := canonical{PlatformPrune: r.PrunesPlatform(), Strip: r.Strips(), Capabilities: nonNil(r.Capabilities),
+		CapabilitiesWhen: r.CapabilitiesWhen, Rules: nonNil(r.Rules)}
 	b, err := json.Marshal(c)
 	if err != nil { // cannot happen: strings and slices only
 		panic(err)
@@ -217,14 +264,35 @@ func (r *Recipe) Digest() string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// PrunesPlatform reports whether platform pruning is on.
+// PrunesPlatform reports whether platform pruning is on: the tree then
+// builds for the SDK's own platform only.
 func (r *Recipe) PrunesPlatform() bool { return r.PlatformPrune != nil && *r.PlatformPrune }
+
+// Scopes of a recipe, as Scope reports them.
+const (
+	// ScopeAllPlatforms: the tree cross-compiles to every platform the SDK
+	// supports.
+	ScopeAllPlatforms = "all platforms"
+	// ScopePlatformOnly: platform pruning dropped the sources of other
+	// platforms; GOOS/GOARCH cross builds fail.
+	ScopePlatformOnly = "this platform only"
+)
+
+// Scope says which target platforms the recipe's tree builds for:
+// ScopePlatformOnly when it prunes platforms, else ScopeAllPlatforms. Image
+// labels, plans and size reports show it.
+func (r *Recipe) Scope() string {
+	if r.PrunesPlatform() {
+		return ScopePlatformOnly
+	}
+	return ScopeAllPlatforms
+}
 
 // Strips reports whether ELF symbol tables are stripped.
 func (r *Recipe) Strips() bool { return r.Strip != nil && *r.Strip }
 
 // Names lists the built-in recipes in order of size, largest first.
-func Names() []string { return []string{"full", "slim", "ci", "build", "minimal"} }
+func Names() []string { return []string{"full", "slim", "ci", "ci-native", "build", "minimal"} }
 
 // Lookup returns a built-in recipe by name, or loads a user recipe file when
 // nameOrPath contains a path separator or ends in .yaml/.yml.
@@ -277,8 +345,8 @@ func lookup(nameOrPath, dir string, seen []string) (*Recipe, error) {
 		if r.Strip == nil {
 			r.Strip = parent.Strip
 		}
-		if r.Capabilities == nil {
-			r.Capabilities = parent.Capabilities
+		if r.Capabilities == nil && r.CapabilitiesWhen == nil {
+			r.Capabilities, r.CapabilitiesWhen = parent.Capabilities, parent.CapabilitiesWhen
 		}
 	}
 	if err := r.Validate(); err != nil {

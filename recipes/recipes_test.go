@@ -34,9 +34,93 @@ func TestBuiltins(t *testing.T) {
 	if !min.PrunesPlatform() || !min.Strips() {
 		t.Errorf("minimal: platform-prune %v strip %v, want both", min.PrunesPlatform(), min.Strips())
 	}
-	build, _ := Lookup("build")
-	if build.PrunesPlatform() || slices.Contains(min.Capabilities, "cross") || !slices.Contains(build.Capabilities, "cross") {
-		t.Errorf("build must keep every platform and promise cross; minimal must not")
+	// A recipe promises cross exactly when it keeps every platform, and
+	// says so in its scope; the default is one of them.
+	for _, n := range Names() {
+		r, _ := Lookup(n)
+		cross := slices.Contains(r.Capabilities, "cross")
+		if cross == r.PrunesPlatform() {
+			t.Errorf("%s: promises cross = %v, prunes platforms = %v; want exactly one", n, cross, r.PrunesPlatform())
+		}
+		want := ScopeAllPlatforms
+		if r.PrunesPlatform() {
+			want = ScopePlatformOnly
+			if !strings.Contains(r.Description, ScopePlatformOnly) && !strings.Contains(r.Description, "own platform only") {
+				t.Errorf("%s prunes platforms but its description does not say so: %q", n, r.Description)
+			}
+		}
+		if r.Scope() != want {
+			t.Errorf("Lookup(%q).Scope() = %q, want %q", n, r.Scope(), want)
+		}
+	}
+	def, _ := Lookup(Default)
+	if def.PrunesPlatform() {
+		t.Errorf("the default recipe %s prunes platforms; CI jobs cross-compile", Default)
+	}
+	// ci-native is ci for one platform: the same rules and promises but cross.
+	ci, _ := Lookup("ci")
+	native, _ := Lookup("ci-native")
+	sameRules := slices.EqualFunc(native.Rules, ci.Rules, func(a, b Rule) bool { return a.String() == b.String() })
+	if !sameRules || !native.PrunesPlatform() {
+		t.Errorf("ci-native: %d rules (ci %d), prunes %v; want ci's rules, pruned", len(native.Rules), len(ci.Rules), native.PrunesPlatform())
+	}
+	for _, v := range []string{"go1.22.12", "go1.26.11"} {
+		c, _ := ci.CapabilitiesFor(v)
+		n, _ := native.CapabilitiesFor(v)
+		if !slices.Equal(slices.DeleteFunc(slices.Clone(c), func(s string) bool { return s == "cross" }), n) {
+			t.Errorf("%s: ci-native promises %v, want ci's %v without cross", v, n, c)
+		}
+	}
+}
+
+func TestCapabilitiesFor(t *testing.T) {
+	ci, err := Lookup("ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		version     string
+		tools, prof bool
+	}{
+		{"go1.21.13", true, false},
+		{"go1.24.13", true, false},
+		{"go1.25.0", true, true},
+		{"go1.26.11", true, true},
+	} {
+		got, err := ci.CapabilitiesFor(tc.version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(got, "tools") != tc.tools || slices.Contains(got, "profile") != tc.prof {
+			t.Errorf("ci.CapabilitiesFor(%q) = %v, want tools %v, profile %v", tc.version, got, tc.tools, tc.prof)
+		}
+		if len(slices.Compact(slices.Sorted(slices.Values(got)))) != len(got) {
+			t.Errorf("ci.CapabilitiesFor(%q) = %v has duplicates", tc.version, got)
+		}
+	}
+	if _, err := ci.CapabilitiesFor("nonsense"); err == nil {
+		t.Errorf("CapabilitiesFor(nonsense) = nil error")
+	}
+	// A child that sets its own capabilities does not inherit the
+	// conditional ones; one that sets neither inherits both.
+	dir := t.TempDir()
+	own := filepath.Join(dir, "own.yaml")
+	os.WriteFile(own, []byte("extends: ci\ncapabilities: [build]\nrules: []\n"), 0o644)
+	inherit := filepath.Join(dir, "inherit.yaml")
+	os.WriteFile(inherit, []byte("extends: ci\nrules: []\n"), 0o644)
+	r, err := Lookup(own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r.CapabilitiesFor("go1.26.11"); !slices.Equal(got, []string{"build"}) {
+		t.Errorf("own capabilities: CapabilitiesFor = %v, want [build]", got)
+	}
+	r, err = Lookup(inherit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r.CapabilitiesFor("go1.26.11"); !slices.Contains(got, "profile") {
+		t.Errorf("inherited capabilities: CapabilitiesFor = %v, want profile among them", got)
 	}
 }
 
@@ -62,6 +146,10 @@ func TestLookupErrors(t *testing.T) {
 		{"bad-parent.yaml", "extends: nosuch\nrules: []\n", `recipe "nosuch": no such built-in recipe`},
 		{"empty.yaml", "", "empty file"},
 		{"two-docs.yaml", "rules: [{include: [bin]}]\n---\nrules: []\n", "more than one YAML document"},
+		{"when-no-cond.yaml", "capabilities-when: [{capabilities: [profile]}]\nrules: [{include: [bin]}]\n", "needs capabilities and a when condition"},
+		{"when-bad-cond.yaml", "capabilities-when: [{capabilities: [profile], when: 'soon'}]\nrules: [{include: [bin]}]\n", "needs an operator"},
+		{"when-bad-cap.yaml", "capabilities-when: [{capabilities: ['a b'], when: '>= 1.25'}]\nrules: [{include: [bin]}]\n", `capability "a b"`},
+		{"when-unknown.yaml", "capabilities-when: [{capability: profile, when: '>= 1.25'}]\nrules: [{include: [bin]}]\n", "field capability not found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Lookup(write(tc.name, tc.body))
@@ -70,7 +158,7 @@ func TestLookupErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Lookup("nosuch"); err == nil || !strings.Contains(err.Error(), "full, slim, ci, build, minimal") {
+	if _, err := Lookup("nosuch"); err == nil || !strings.Contains(err.Error(), "full, slim, ci, ci-native, build, minimal") {
 		t.Errorf("Lookup(nosuch) = %v, want the list of built-ins", err)
 	}
 }
@@ -127,6 +215,11 @@ func TestDigest(t *testing.T) {
 	ci.Rules[len(ci.Rules)-1].When = ">= 1.24"
 	if ci.Digest() == before {
 		t.Errorf("changing a condition did not change the digest")
+	}
+	ci.Rules[len(ci.Rules)-1].When = ">= 1.25"
+	ci.CapabilitiesWhen[0].When = ">= 1.24"
+	if ci.Digest() == before {
+		t.Errorf("changing a capability condition did not change the digest")
 	}
 }
 

@@ -1,7 +1,6 @@
 package sbom
 
 import (
-	"archive/tar"
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -17,9 +16,9 @@ import (
 	"strings"
 	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/gorootimg/gorootimg/prune"
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -32,14 +31,16 @@ type Input struct {
 	Recipe string
 	// Optional: RecipeDigest is the recipe's "sha256:..." digest.
 	RecipeDigest string
-	// Files are the GOROOT files in the image, as prune.Apply returns
+	// Files are the GOROOT files in the image, as prune.Prepare returns
 	// them: names relative to GOROOT, content readable at Src. Directories
 	// are skipped: SPDX lists files.
-	Files prune.FileSet
-	// Image, when Files is nil, is read instead: the regular files and
-	// symlinks below GOROOTPath in its flattened file system (whiteouts
-	// applied), so the SBOM lists exactly what the image holds.
-	Image v1.Image
+	Files goroot.FileSet
+	// Digests, when Files is nil, are used instead: the files of the
+	// image's GOROOT layers as layers.Write hashed them while writing
+	// (WithFileDigests), named by their path in the image. Those below
+	// GOROOTPath are listed, so the SBOM lists exactly what the image
+	// holds without reading the layers back.
+	Digests []layers.FileDigest
 	// Required: GOROOTPath is where the files are in the image ("/usr/local/go").
 	GOROOTPath string
 	// Optional: Base is the base image reference ("" or "scratch" for none)
@@ -71,11 +72,11 @@ func (in *Input) Validate() error {
 		return errors.New("sbom input: no SDK")
 	case in.SDK.Version == "" || in.SDK.GOOS == "" || in.SDK.GOARCH == "":
 		return errors.New("sbom input: SDK without version or platform")
-	case in.Files == nil && in.Image == nil:
-		return errors.New("sbom input: neither files nor an image")
+	case in.Files == nil && in.Digests == nil:
+		return errors.New("sbom input: neither files nor file digests")
 	case in.Recipe == "":
 		return errors.New("sbom input: no recipe")
-	case !path.IsAbs(in.GOROOTPath) || path.Clean(in.GOROOTPath) != in.GOROOTPath:
+	case goroot.CheckImagePath(in.GOROOTPath) != nil:
 		return fmt.Errorf("sbom input: GOROOT path %q is not a clean absolute path", in.GOROOTPath)
 	case in.Created.IsZero():
 		return errors.New("sbom input: zero creation time; pass SOURCE_DATE_EPOCH or the release time")
@@ -86,69 +87,94 @@ func (in *Input) Validate() error {
 }
 
 // Generate returns the SPDX 2.3 JSON document for in. It reads every file
-// once (SHA-1, which SPDX requires, and SHA-256). The same input gives the
-// same bytes: files are sorted, times come from in.Created, and the document
-// namespace is derived from the content.
+// once (SHA-1, which SPDX requires, and SHA-256), or none when in.Digests
+// has them. The same input gives the same bytes: files are sorted, times
+// come from in.Created, and the document namespace is derived from the
+// content.
 func Generate(ctx context.Context, in Input) ([]byte, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	created := in.Created.UTC().Format(time.RFC3339)
-	tool := in.Tool
-	if tool == "" {
-		tool = "gorootimg"
-	}
-	tool = strings.ReplaceAll(tool, " ", "-")
-	s := in.SDK
-	platform := s.GOOS + "/" + s.GOARCH
-
 	var files []entry
 	var err error
 	if in.Files != nil {
 		files, err = fileEntries(ctx, in.Files)
 	} else {
-		files, err = imageEntries(ctx, in.Image, in.GOROOTPath)
+		files, err = digestEntries(ctx, in.Digests, in.GOROOTPath)
 	}
 	if err != nil {
 		return nil, err
 	}
+	g := generator{in: in, created: in.Created.UTC().Format(time.RFC3339), tool: in.Tool,
+		platform: imageref.FormatPlatform(in.SDK.Platform())}
+	if g.tool == "" {
+		g.tool = "gorootimg"
+	}
+	g.tool = strings.ReplaceAll(g.tool, " ", "-")
 	doc := document{
 		SPDXVersion: spdxVersion,
 		DataLicense: "CC0-1.0",
 		SPDXID:      docID,
-		Name:        fmt.Sprintf("%s %s recipe %s", s.Version, platform, in.Recipe),
+		Name:        fmt.Sprintf("%s %s recipe %s", in.SDK.Version, g.platform, in.Recipe),
 		CreationInfo: creationInfo{
-			Created:  created,
-			Creators: []string{"Tool: " + tool},
+			Created:  g.created,
+			Creators: []string{"Tool: " + g.tool},
 			Comment:  "Go SDK files at " + in.GOROOTPath + " in an image built by gorootimg.",
 		},
 		DocumentDescribes: []string{goPkgID},
 	}
 	var sha1s []string
+	if doc.Files, sha1s, err = g.files(files); err != nil {
+		return nil, err
+	}
+	doc.Packages = append(doc.Packages, g.goPackage(doc.Files, sha1s))
+	doc.Relationships = append(doc.Relationships, relationship{docID, "DESCRIBES", goPkgID, ""})
+	if in.Base != "" && in.Base != "scratch" {
+		doc.Packages = append(doc.Packages, g.basePackage())
+		doc.Relationships = append(doc.Relationships, relationship{basePkgID, "OTHER", goPkgID, "the Go SDK is laid on top of this base image"})
+	}
+	return g.encode(doc)
+}
+
+// generator holds what every part of one document is made from.
+type generator struct {
+	in                      Input
+	created, tool, platform string
+}
+
+// files are the document's file records and their SHA-1s.
+func (g generator) files(files []entry) ([]file, []string, error) {
+	var out []file
+	var sha1s []string
 	ids := map[string]string{}
 	for _, f := range files {
-		sum1, sum256 := f.sha1, f.sha256
-		sha1s = append(sha1s, sum1)
+		sha1s = append(sha1s, f.sha1)
 		id := fileID(f.name)
 		if other, dup := ids[id]; dup {
-			return nil, fmt.Errorf("generating SBOM: %q and %q share the SPDX ID %s", other, f.name, id)
+			return nil, nil, fmt.Errorf("generating SBOM: %q and %q share the SPDX ID %s", other, f.name, id)
 		}
 		ids[id] = f.name
-		cat := prune.CategoryOf(f.name)
+		cat := goroot.CategoryOf(f.name)
 		comment := "category: " + string(cat)
 		if f.link != "" {
 			comment += "; symlink to " + f.link + " (checksums are of the link target's name)"
 		}
-		doc.Files = append(doc.Files, file{
-			FileName:         "./" + strings.TrimPrefix(path.Join(in.GOROOTPath, f.name), "/"),
+		out = append(out, file{
+			FileName:         "./" + strings.TrimPrefix(path.Join(g.in.GOROOTPath, f.name), "/"),
 			SPDXID:           id,
 			FileTypes:        fileTypes(f.name, cat),
-			Checksums:        []checksum{{"SHA1", sum1}, {"SHA256", sum256}},
+			Checksums:        []checksum{{"SHA1", f.sha1}, {"SHA256", f.sha256}},
 			LicenseConcluded: noAssertion,
 			CopyrightText:    noAssertion,
 			Comment:          comment,
 		})
 	}
+	return out, sha1s, nil
+}
+
+// goPackage is the Go SDK's package, holding files.
+func (g generator) goPackage(files []file, sha1s []string) pkg {
+	s, in := g.in.SDK, g.in
 	goPkg := pkg{
 		Name:             "go",
 		SPDXID:           goPkgID,
@@ -160,7 +186,7 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 		LicenseConcluded: noAssertion,
 		LicenseDeclared:  "BSD-3-Clause",
 		CopyrightText:    noAssertion,
-		Comment:          fmt.Sprintf("The Go SDK %s for %s at %s, pruned by gorootimg recipe %s.", s.Version, platform, in.GOROOTPath, in.Recipe),
+		Comment:          fmt.Sprintf("The Go SDK %s for %s at %s, pruned by gorootimg recipe %s.", s.Version, g.platform, in.GOROOTPath, in.Recipe),
 		ExternalRefs: []externalRef{
 			{"PACKAGE-MANAGER", "purl", "pkg:golang/stdlib@" + strings.TrimPrefix(s.Version, "go")},
 			{"SECURITY", "cpe23Type", "cpe:2.3:a:golang:go:" + strings.TrimPrefix(s.Version, "go") + ":*:*:*:*:*:*:*"},
@@ -179,14 +205,14 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 	if v, ok := strings.CutPrefix(s.Hash, "sha256:"); ok {
 		goPkg.Checksums = []checksum{{"SHA256", v}}
 	}
-	for _, f := range doc.Files {
+	for _, f := range files {
 		goPkg.HasFiles = append(goPkg.HasFiles, f.SPDXID)
 	}
 	for _, kv := range [][2]string{
 		{KeyRecipe, in.Recipe},
 		{KeyRecipeDigest, in.RecipeDigest},
 		{KeyGOROOT, in.GOROOTPath},
-		{KeyPlatform, platform},
+		{KeyPlatform, g.platform},
 		{KeySDKSource, s.Source},
 		{KeySDKHash, s.Hash},
 	} {
@@ -194,41 +220,46 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 			continue
 		}
 		goPkg.Annotations = append(goPkg.Annotations, annotation{
-			Annotator: "Tool: " + tool,
-			Date:      created,
+			Annotator: "Tool: " + g.tool,
+			Date:      g.created,
 			Type:      "OTHER",
 			Comment:   kv[0] + "=" + kv[1],
 		})
 	}
-	doc.Packages = append(doc.Packages, goPkg)
-	doc.Relationships = append(doc.Relationships, relationship{docID, "DESCRIBES", goPkgID, ""})
-	if in.Base != "" && in.Base != "scratch" {
-		base := pkg{
-			Name:                  in.Base,
-			SPDXID:                basePkgID,
-			VersionInfo:           in.BaseDigest,
-			DownloadLocation:      noAssertion,
-			FilesAnalyzed:         false,
-			LicenseConcluded:      noAssertion,
-			LicenseDeclared:       noAssertion,
-			CopyrightText:         noAssertion,
-			Comment:               "The base image below the Go SDK.",
-			PrimaryPackagePurpose: "CONTAINER",
-		}
-		if purl := ociPURL(in.Base, in.BaseDigest); purl != "" {
-			base.ExternalRefs = []externalRef{{"PACKAGE-MANAGER", "purl", purl}}
-		}
-		doc.Packages = append(doc.Packages, base)
-		doc.Relationships = append(doc.Relationships, relationship{basePkgID, "OTHER", goPkgID, "the Go SDK is laid on top of this base image"})
+	return goPkg
+}
+
+// basePackage is the base image's package.
+func (g generator) basePackage() pkg {
+	base := pkg{
+		Name:                  g.in.Base,
+		SPDXID:                basePkgID,
+		VersionInfo:           g.in.BaseDigest,
+		DownloadLocation:      noAssertion,
+		FilesAnalyzed:         false,
+		LicenseConcluded:      noAssertion,
+		LicenseDeclared:       noAssertion,
+		CopyrightText:         noAssertion,
+		Comment:               "The base image below the Go SDK.",
+		PrimaryPackagePurpose: "CONTAINER",
 	}
-	// The namespace must be unique per document: derive it from everything else.
+	if purl := ociPURL(g.in.Base, g.in.BaseDigest); purl != "" {
+		base.ExternalRefs = []externalRef{{"PACKAGE-MANAGER", "purl", purl}}
+	}
+	return base
+}
+
+// encode sets the namespace, which must be unique per document, from
+// everything else, and encodes the document.
+func (g generator) encode(doc document) ([]byte, error) {
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("encoding SBOM: %w", err)
 	}
 	h := sha256.Sum256(b)
+	s := g.in.SDK
 	doc.DocumentNamespace = fmt.Sprintf("https://github.com/gorootimg/gorootimg/spdx/%s-%s-%s-%s/%s",
-		s.Version, s.GOOS, s.GOARCH, slug(in.Recipe), hex.EncodeToString(h[:]))
+		s.Version, s.GOOS, s.GOARCH, slug(g.in.Recipe), hex.EncodeToString(h[:]))
 	b, err = json.MarshalIndent(doc, "", " ")
 	if err != nil {
 		return nil, fmt.Errorf("encoding SBOM: %w", err)
@@ -244,8 +275,8 @@ type entry struct {
 }
 
 // fileEntries hashes the regular files and symlinks of files, sorted by name.
-func fileEntries(ctx context.Context, files prune.FileSet) ([]entry, error) {
-	files = files.Filter(func(f prune.File) bool { return !f.IsDir() })
+func fileEntries(ctx context.Context, files goroot.FileSet) ([]entry, error) {
+	files = files.Filter(func(f goroot.File) bool { return !f.IsDir() })
 	files.Sort()
 	var out []entry
 	for _, f := range files {
@@ -275,45 +306,28 @@ func fileEntries(ctx context.Context, files prune.FileSet) ([]entry, error) {
 	return out, nil
 }
 
-// imageEntries hashes the regular files and symlinks below goroot in img's
-// flattened file system, sorted by name.
-func imageEntries(ctx context.Context, img v1.Image, goroot string) ([]entry, error) {
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
+// digestEntries turns the layer writer's digests of the files below
+// goroot into entries, sorted by name. A symlink's checksums are those of
+// its target's name, as fileEntries computes them.
+func digestEntries(ctx context.Context, ds []layers.FileDigest, goroot string) ([]entry, error) {
 	prefix := strings.TrimPrefix(goroot, "/") + "/"
 	var out []entry
-	for {
+	for _, d := range ds {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
+		rel, ok := strings.CutPrefix(d.Name, prefix)
+		if !ok || rel == "" || strings.HasPrefix(path.Base(rel), ".wh.") {
+			continue // not below GOROOT, or a whiteout: not a file of the image
 		}
-		if err != nil {
-			return nil, fmt.Errorf("reading image for SBOM: %w", err)
+		e := entry{name: rel, link: d.Link, sha1: d.SHA1, sha256: d.SHA256}
+		if d.Link != "" {
+			h1, h256 := sha1.New(), sha256.New()
+			io.WriteString(io.MultiWriter(h1, h256), d.Link)
+			e.sha1, e.sha256 = hexSum(h1), hexSum(h256)
+		} else if d.SHA1 == "" || d.SHA256 == "" {
+			return nil, fmt.Errorf("generating SBOM: no digests for %q", d.Name)
 		}
-		name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
-		rel, ok := strings.CutPrefix(name, prefix)
-		if !ok {
-			continue
-		}
-		h1, h256 := sha1.New(), sha256.New()
-		w := io.MultiWriter(h1, h256)
-		e := entry{name: rel}
-		switch h.Typeflag {
-		case tar.TypeReg:
-			if _, err := io.Copy(w, tr); err != nil {
-				return nil, fmt.Errorf("reading image for SBOM: %s: %w", name, err)
-			}
-		case tar.TypeSymlink:
-			e.link = h.Linkname
-			io.WriteString(w, h.Linkname)
-		default:
-			continue
-		}
-		e.sha1, e.sha256 = hexSum(h1), hexSum(h256)
 		out = append(out, e)
 	}
 	slices.SortFunc(out, func(a, b entry) int { return strings.Compare(a.name, b.name) })
@@ -337,11 +351,11 @@ func fileID(name string) string {
 	return "SPDXRef-File-" + hex.EncodeToString(h[:10])
 }
 
-func fileTypes(name string, cat prune.Category) []string {
+func fileTypes(name string, cat goroot.Category) []string {
 	switch cat {
-	case prune.CatBin, prune.CatTool:
+	case goroot.CatBin, goroot.CatTool:
 		return []string{"BINARY"}
-	case prune.CatDocs:
+	case goroot.CatDocs:
 		return []string{"DOCUMENTATION"}
 	}
 	switch path.Ext(name) {

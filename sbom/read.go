@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gorootimg/gorootimg/prune"
+	"github.com/gorootimg/gorootimg/goroot"
 )
 
 // Summary is what Read extracts from a gorootimg SBOM.
@@ -26,7 +26,7 @@ type File struct {
 	// Name is the path in the image without the leading "./" ("usr/local/go/bin/go").
 	Name     string
 	SHA256   string
-	Category prune.Category
+	Category goroot.Category
 }
 
 // Read parses a document written by Generate. It is not a general SPDX
@@ -67,7 +67,7 @@ func Read(b []byte) (*Summary, error) {
 		}
 		if c, ok := strings.CutPrefix(f.Comment, "category: "); ok {
 			c, _, _ = strings.Cut(c, ";")
-			sf.Category = prune.Category(c)
+			sf.Category = goroot.Category(c)
 		}
 		s.Files = append(s.Files, sf)
 	}

@@ -1,14 +1,12 @@
 package sbom
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
-	"net/http/httptest"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,23 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/partial"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
-	"github.com/google/go-containerregistry/pkg/v1/validate"
-	"github.com/gorootimg/gorootimg/internal/testenv"
-	"github.com/gorootimg/gorootimg/prune"
-	"github.com/gorootimg/gorootimg/sdk"
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx"
 	"github.com/spdx/tools-golang/spdxlib"
+
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/sdk"
 )
 
 var testTime = time.Date(2025, 7, 8, 17, 31, 5, 0, time.UTC)
@@ -48,7 +36,7 @@ var treeFiles = map[string]string{
 }
 
 // tree writes the fake GOROOT below dir and scans it.
-func tree(t *testing.T, dir string) prune.FileSet {
+func tree(t *testing.T, dir string) goroot.FileSet {
 	t.Helper()
 	for n, c := range treeFiles {
 		p := filepath.Join(dir, filepath.FromSlash(n))
@@ -62,7 +50,7 @@ func tree(t *testing.T, dir string) prune.FileSet {
 	if err := os.Symlink("print.go", filepath.Join(dir, "src/fmt/alias.go")); err != nil {
 		t.Fatal(err)
 	}
-	fs, err := prune.Scan(dir)
+	fs, err := goroot.Scan(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,15 +177,15 @@ func TestGenerate(t *testing.T) {
 		s.Annotations[KeySDKHash] != in.SDK.Hash || s.Base != in.Base || s.BaseDigest != in.BaseDigest {
 		t.Errorf("Read = %+v", s)
 	}
-	cats := map[string]prune.Category{}
+	cats := map[string]goroot.Category{}
 	for _, f := range s.Files {
 		cats[f.Name] = f.Category
 	}
-	for n, c := range map[string]prune.Category{
-		"usr/local/go/bin/go":                prune.CatBin,
-		"usr/local/go/src/fmt/print_test.go": prune.CatTests,
-		"usr/local/go/doc/go_spec.html":      prune.CatDocs,
-		"usr/local/go/src/fmt/alias.go":      prune.CatStd,
+	for n, c := range map[string]goroot.Category{
+		"usr/local/go/bin/go":                goroot.CatBin,
+		"usr/local/go/src/fmt/print_test.go": goroot.CatTests,
+		"usr/local/go/doc/go_spec.html":      goroot.CatDocs,
+		"usr/local/go/src/fmt/alias.go":      goroot.CatStd,
 	} {
 		if cats[n] != c {
 			t.Errorf("Read: %s category %q, want %q", n, cats[n], c)
@@ -217,7 +205,7 @@ func TestGenerate(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	ok := func() Input {
-		return Input{SDK: &sdk.SDK{Version: "go1.99.1", GOOS: "linux", GOARCH: "amd64"}, Recipe: "ci", GOROOTPath: "/usr/local/go", Created: testTime, Files: prune.FileSet{}}
+		return Input{SDK: &sdk.SDK{Version: "go1.99.1", GOOS: "linux", GOARCH: "amd64"}, Recipe: "ci", GOROOTPath: "/usr/local/go", Created: testTime, Files: goroot.FileSet{}}
 	}
 	tests := []struct {
 		name   string
@@ -226,7 +214,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"ok", func(*Input) {}, ""},
 		{"no sdk", func(in *Input) { in.SDK = nil }, "no SDK"},
-		{"no files", func(in *Input) { in.Files = nil }, "neither files nor an image"},
+		{"no files", func(in *Input) { in.Files = nil }, "neither files nor file digests"},
 		{"no recipe", func(in *Input) { in.Recipe = "" }, "no recipe"},
 		{"relative goroot", func(in *Input) { in.GOROOTPath = "go" }, "GOROOT path"},
 		{"zero time", func(in *Input) { in.Created = time.Time{} }, "zero creation time"},
@@ -253,188 +241,54 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func subjectImage(t *testing.T) (v1.Image, v1.Descriptor) {
-	t.Helper()
-	img, err := random.Image(64, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := partial.Descriptor(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img, *d
-}
-
-// TestPush attaches an SBOM in the in-memory registry (referrers API) and
-// in Debian's docker-registry (referrers fallback tag), and finds it again
-// from the image.
-func TestPush(t *testing.T) {
-	ctx := context.Background()
-	doc, err := Generate(ctx, input(t, t.TempDir()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts := map[string]func(*testing.T) string{
-		"ggcr": func(t *testing.T) string {
-			s := httptest.NewServer(registry.New())
-			t.Cleanup(s.Close)
-			return strings.TrimPrefix(s.URL, "http://")
-		},
-		"docker-registry": func(t *testing.T) string {
-			return testenv.StartRegistry(t, testenv.RegistryOptions{}).Host
-		},
-	}
-	for what, start := range hosts {
-		t.Run(what, func(t *testing.T) {
-			host := start(t)
-			repo, err := name.NewRepository(host+"/go", name.Insecure)
-			if err != nil {
-				t.Fatal(err)
-			}
-			img, desc := subjectImage(t)
-			if err := remote.Write(repo.Tag("1"), img); err != nil {
-				t.Fatal(err)
-			}
-			ref, err := Push(ctx, repo, doc, desc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			idx, err := remote.Referrers(repo.Digest(desc.Digest.String()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			im, err := idx.IndexManifest()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(im.Manifests) != 1 || im.Manifests[0].Digest.String() != ref.DigestStr() || im.Manifests[0].ArtifactType != MediaType {
-				t.Fatalf("referrers = %+v, want one %s artifact %s", im.Manifests, MediaType, ref.DigestStr())
-			}
-			art, err := remote.Image(ref)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := FromArtifact(art)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, doc) {
-				t.Error("the SBOM read back from the registry differs")
-			}
-		})
-	}
-}
-
-func TestWriteLayout(t *testing.T) {
-	ctx := context.Background()
-	doc, err := Generate(ctx, input(t, t.TempDir()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := layout.Write(t.TempDir(), empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, desc := subjectImage(t)
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	d, err := WriteLayout(p, doc, desc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx, err := p.ImageIndex()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := validate.Index(idx); err != nil {
-		t.Errorf("validate.Index: %v", err)
-	}
-	art, err := idx.Image(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := art.Manifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Subject == nil || m.Subject.Digest != desc.Digest || m.ArtifactType != MediaType || m.Config.MediaType != emptyConfigMediaType {
-		t.Errorf("artifact manifest = %+v", m)
-	}
-	got, err := FromArtifact(art)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, doc) {
-		t.Error("the SBOM read back from the layout differs")
-	}
-}
-
-// tarLayer makes a layer of the given entries, in order.
-func tarLayer(t *testing.T, hdrs []*tar.Header, content map[string]string) v1.Layer {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, h := range hdrs {
-		c := content[h.Name]
-		if h.Typeflag == tar.TypeReg {
-			h.Size = int64(len(c))
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(c)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	b := buf.Bytes()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
-// TestGenerateFromImage reads the files from an image whose GOROOT hides a
-// base's file with an opaque whiteout: the document must be the one made
-// from the same files on disk, byte for byte.
-func TestGenerateFromImage(t *testing.T) {
+// TestGenerateFromDigests writes the fake GOROOT as layers the way build
+// does (below usr/local/go, next to a file outside it), hashing the files
+// as the layer writer tars them: the document made from those digests must
+// be the one made from the files on disk, byte for byte.
+func TestGenerateFromDigests(t *testing.T) {
 	ctx := context.Background()
 	in := input(t, t.TempDir())
 	want, err := Generate(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := tarLayer(t, []*tar.Header{
-		{Name: "etc/os-release", Typeflag: tar.TypeReg, Mode: 0o644},
-		{Name: "usr/local/go/", Typeflag: tar.TypeDir, Mode: 0o755},
-		{Name: "usr/local/go/stale.go", Typeflag: tar.TypeReg, Mode: 0o644},
-	}, map[string]string{"etc/os-release": "ID=x\n", "usr/local/go/stale.go": "package stale\n"})
-	hdrs := []*tar.Header{
-		{Name: "usr/local/go/", Typeflag: tar.TypeDir, Mode: 0o755},
-		{Name: "usr/local/go/.wh..wh..opq", Typeflag: tar.TypeReg, Mode: 0o644},
-		{Name: "usr/local/go/src/fmt/alias.go", Typeflag: tar.TypeSymlink, Linkname: "print.go"},
+	var entries []layers.Entry
+	for _, f := range in.Files {
+		e := layers.Entry{Name: "usr/local/go/" + f.Name, Mode: f.Mode, Src: f.Src, Size: f.Size, Link: f.Link}
+		if f.IsDir() {
+			e.Src, e.Size = "", 0
+		}
+		entries = append(entries, e)
 	}
-	content := map[string]string{}
-	for n, c := range treeFiles {
-		hdrs = append(hdrs, &tar.Header{Name: "usr/local/go/" + n, Typeflag: tar.TypeReg, Mode: 0o644})
-		content["usr/local/go/"+n] = c
+	other := filepath.Join(t.TempDir(), "os-release")
+	os.WriteFile(other, []byte("ID=x\n"), 0o644)
+	entries = append(entries, layers.Entry{Name: "etc/os-release", Mode: 0o644, Src: other, Size: 5},
+		layers.Entry{Name: "usr/local/go/.wh..wh..opq", Mode: 0o644})
+	// Two layers, as build splits the GOROOT into groups.
+	var ds []layers.FileDigest
+	dir := t.TempDir()
+	for i, part := range [][]layers.Entry{entries[:len(entries)/2], entries[len(entries)/2:]} {
+		l, err := layers.Write(ctx, filepath.Join(dir, fmt.Sprint(i)), part, layers.WithFileDigests(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !l.HasDigests {
+			t.Fatal("layers.Write(WithFileDigests) returned a layer without digests")
+		}
+		ds = append(ds, l.Digests...)
 	}
-	img, err := mutate.AppendLayers(empty.Image, base, tarLayer(t, hdrs, content))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in.Files, in.Image = nil, img
+	in.Files, in.Digests = nil, ds
 	got, err := Generate(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
 		s, _ := Read(got)
-		t.Errorf("the SBOM of the image differs from the SBOM of the files; image files: %v", s.Files)
+		t.Errorf("the SBOM of the layer digests differs from the SBOM of the files; files: %v", s.Files)
+	}
+	// A regular file without digests is an error, not a silent omission.
+	in.Digests = append(ds[:len(ds):len(ds)], layers.FileDigest{Name: "usr/local/go/lost"})
+	if _, err := Generate(ctx, in); err == nil || !strings.Contains(err.Error(), "no digests") {
+		t.Errorf("Generate with a file without digests = %v, want an error", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
+	"github.com/gorootimg/gorootimg/internal/stale"
 )
 
 // The cache directory holds:
@@ -49,15 +50,7 @@ func newCache(dir string) (*cache, error) {
 // removeStale removes what crashed processes left in tmp/ long ago, for
 // entries nobody retried (a retry cleans its own under the lock).
 func (c *cache) removeStale(age time.Duration) {
-	es, err := os.ReadDir(filepath.Join(c.dir, "tmp"))
-	if err != nil {
-		return
-	}
-	for _, e := range es {
-		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > age {
-			removeTree(filepath.Join(c.dir, "tmp", e.Name()))
-		}
-	}
+	stale.Remove(filepath.Join(c.dir, "tmp"), "", age, removeTree)
 }
 
 // contentKey turns a content hash ("h1:...", "sha256:...") and any

@@ -39,31 +39,11 @@ func applyTar(ctx context.Context, t *tree, r io.Reader, root string, strict, la
 		}
 		name := cleanName(h.Name)
 		if layerMode {
-			dir, base := path.Split(name)
-			dir = strings.TrimSuffix(dir, "/")
-			if base == whiteoutOpaque {
-				if sub, ok := below(dir, root); ok {
-					if err := t.opaque(sub); err != nil {
-						return fmt.Errorf("applying %q: %w", h.Name, err)
-					}
-				} else if strings.HasPrefix(root, dir+"/") || dir == "" {
-					if err := t.opaque(""); err != nil {
-						return fmt.Errorf("applying %q: %w", h.Name, err)
-					}
-				}
-				continue
+			done, err := applyWhiteout(t, h.Name, name, root)
+			if err != nil {
+				return err
 			}
-			if strings.HasPrefix(base, whiteoutPrefix) {
-				target := path.Join(dir, strings.TrimPrefix(base, whiteoutPrefix))
-				if sub, ok := below(target, root); ok {
-					if err := t.whiteout(sub); err != nil {
-						return fmt.Errorf("applying %q: %w", h.Name, err)
-					}
-				} else if strings.HasPrefix(root, target+"/") {
-					if err := t.whiteout(""); err != nil {
-						return fmt.Errorf("applying %q: %w", h.Name, err)
-					}
-				}
+			if done {
 				continue
 			}
 		}
@@ -80,31 +60,72 @@ func applyTar(ctx context.Context, t *tree, r io.Reader, root string, strict, la
 			}
 			seen[sub] = true
 		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			err = t.mkdir(h.Name, sub)
-		case tar.TypeReg, tar.TypeRegA:
-			err = t.file(h.Name, sub, h.FileInfo().Mode(), tr)
-		case tar.TypeSymlink:
-			err = t.symlink(h.Name, sub, h.Linkname)
-		case tar.TypeLink:
-			if err := checkName(h.Linkname); err != nil {
-				return fmt.Errorf("entry %q is a hard link: %w", h.Name, err)
-			}
-			lsub, ok := below(cleanName(h.Linkname), root)
-			if !ok {
-				return fmt.Errorf("entry %q is a hard link to %q, outside the tree", h.Name, h.Linkname)
-			}
-			err = t.hardlink(h.Name, sub, lsub)
-		case tar.TypeXGlobalHeader:
-			continue
-		default:
-			return fmt.Errorf("entry %q has type %q, which a Go SDK does not contain", h.Name, string(h.Typeflag))
-		}
-		if err != nil {
-			return fmt.Errorf("extracting %q: %w", h.Name, err)
+		if err := applyEntry(t, tr, h, sub, root); err != nil {
+			return err
 		}
 	}
+}
+
+// applyWhiteout applies the layer entry raw (clean name name) if it is a
+// whiteout or an opaque-directory marker, and reports whether it was one.
+// A marker for root or one of its parents applies to the whole tree; one
+// elsewhere is ignored.
+func applyWhiteout(t *tree, raw, name, root string) (bool, error) {
+	dir, base := path.Split(name)
+	dir = strings.TrimSuffix(dir, "/")
+	var err error
+	switch {
+	case base == whiteoutOpaque:
+		if sub, ok := below(dir, root); ok {
+			err = t.opaque(sub)
+		} else if strings.HasPrefix(root, dir+"/") || dir == "" {
+			err = t.opaque("")
+		}
+	case strings.HasPrefix(base, whiteoutPrefix):
+		target := path.Join(dir, strings.TrimPrefix(base, whiteoutPrefix))
+		if sub, ok := below(target, root); ok {
+			err = t.whiteout(sub)
+		} else if strings.HasPrefix(root, target+"/") {
+			err = t.whiteout("")
+		}
+	default:
+		return false, nil
+	}
+	if err != nil {
+		return true, fmt.Errorf("applying %q: %w", raw, err)
+	}
+	return true, nil
+}
+
+// applyEntry writes the entry h, at sub below root, into t; a regular
+// file's content is read from tr.
+func applyEntry(t *tree, tr *tar.Reader, h *tar.Header, sub, root string) error {
+	var err error
+	switch h.Typeflag {
+	case tar.TypeDir:
+		err = t.mkdir(h.Name, sub)
+	case tar.TypeReg, tar.TypeRegA:
+		err = t.file(h.Name, sub, h.FileInfo().Mode(), tr)
+	case tar.TypeSymlink:
+		err = t.symlink(h.Name, sub, h.Linkname)
+	case tar.TypeLink:
+		if err := checkName(h.Linkname); err != nil {
+			return fmt.Errorf("entry %q is a hard link: %w", h.Name, err)
+		}
+		lsub, ok := below(cleanName(h.Linkname), root)
+		if !ok {
+			return fmt.Errorf("entry %q is a hard link to %q, outside the tree", h.Name, h.Linkname)
+		}
+		err = t.hardlink(h.Name, sub, lsub)
+	case tar.TypeXGlobalHeader:
+		return nil
+	default:
+		return fmt.Errorf("entry %q has type %q, which a Go SDK does not contain", h.Name, string(h.Typeflag))
+	}
+	if err != nil {
+		return fmt.Errorf("extracting %q: %w", h.Name, err)
+	}
+	return nil
 }
 
 // below reports whether name is root or lies below it, and returns the

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"golang.org/x/mod/sumdb"
 	"golang.org/x/mod/sumdb/dirhash"
 	"golang.org/x/mod/sumdb/note"
@@ -33,8 +35,8 @@ type fakeFile struct {
 }
 
 // fakeGOROOT returns the files of a tiny Go SDK for release v on p.
-func fakeGOROOT(v string, p Platform) []fakeFile {
-	tool := "pkg/tool/" + p.OS + "_" + p.Arch
+func fakeGOROOT(v string, p v1.Platform) []fakeFile {
+	tool := "pkg/tool/" + p.OS + "_" + p.Architecture
 	return []fakeFile{
 		{name: "VERSION", body: v + "\ntime 2025-02-04T20:39:04Z\n", mode: 0o644},
 		{name: "bin/go", body: "#!/bin/sh\necho fake go\n", mode: 0o755},
@@ -229,7 +231,7 @@ func newFakeProxy(t *testing.T) *fakeProxy {
 }
 
 // add serves release v for p with a correct checksum database entry.
-func (fp *fakeProxy) add(v string, p Platform) string {
+func (fp *fakeProxy) add(v string, p v1.Platform) string {
 	tv := toolchainVersion(v, p)
 	z := moduleZip(fp.t, tv, fakeGOROOT(v, p))
 	fp.mu.Lock()

@@ -10,6 +10,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gorootimg/gorootimg/imageref"
 )
 
 // realOptions configures Resolve the way cmd/gorootimg does, from 'go env'
@@ -71,18 +75,18 @@ func TestRealReleases(t *testing.T) {
 	o := realOptions(t)
 	skipUnlessProxy(t, o)
 	ctx := context.Background()
-	host := HostPlatform()
+	host := imageref.HostPlatform()
 	for _, tc := range []struct{ spec, wantPrefix string }{
 		{"1.22.12", "go1.22.12"},
 		{"1.26", "go1.26."},
 	} {
 		t.Run(tc.spec, func(t *testing.T) {
-			sdks, err := Resolve(ctx, tc.spec, []Platform{host}, o)
+			sdks, err := Resolve(ctx, tc.spec, []v1.Platform{host}, o)
 			if err != nil {
 				t.Fatalf("Resolve(%q): %v", tc.spec, err)
 			}
 			s := sdks[0]
-			if !strings.HasPrefix(s.Version, tc.wantPrefix) || s.Platform() != host || !strings.HasPrefix(s.Hash, "h1:") || s.Time.IsZero() {
+			if !strings.HasPrefix(s.Version, tc.wantPrefix) || !s.Platform().Equals(host) || !strings.HasPrefix(s.Hash, "h1:") || s.Time.IsZero() {
 				t.Fatalf("Resolve(%q) = %+v", tc.spec, s)
 			}
 			gobin := filepath.Join(s.Dir, "bin", "go")
@@ -131,7 +135,7 @@ func TestRealReleases(t *testing.T) {
 			// The cached release resolves with the network off.
 			off := o
 			off.GOPROXY = "off"
-			again, err := Resolve(ctx, s.Version, []Platform{host}, off)
+			again, err := Resolve(ctx, s.Version, []v1.Platform{host}, off)
 			if err != nil || again[0].Dir != s.Dir {
 				t.Errorf("Resolve(%s) with GOPROXY=off = %v, %v; want %s from the cache", s.Version, again, err, s.Dir)
 			}

@@ -2,15 +2,16 @@ package sdk
 
 import (
 	"fmt"
-	"github.com/gorootimg/gorootimg/prune"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/gorootimg/gorootimg/goroot"
 )
 
 // Mode is the permission a file in a Go SDK gets from its role, as
-// cmd/distpack assigns it (see prune.ModeOf).
-func Mode(name string) fs.FileMode { return prune.ModeOf(name) }
+// cmd/distpack assigns it (see goroot.ModeOf).
+func Mode(name string) fs.FileMode { return goroot.ModeOf(name) }
 
 // normalize makes a freshly extracted tree look the same whatever its
 // source: every nested _go.mod (the module zip's name for it) becomes

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/dirhash"
 	modzip "golang.org/x/mod/zip"
@@ -35,29 +36,29 @@ func parseRelease(spec string) (goVersion string, line bool, ok bool) {
 }
 
 // toolchainVersion is the golang.org/toolchain version of a release.
-func toolchainVersion(goVersion string, p Platform) string {
-	return "v0.0.1-" + goVersion + "." + p.OS + "-" + p.Arch
+func toolchainVersion(goVersion string, p v1.Platform) string {
+	return "v0.0.1-" + goVersion + "." + p.OS + "-" + p.Architecture
 }
 
 // parseToolchainVersion splits "v0.0.1-go1.22.12.linux-amd64".
-func parseToolchainVersion(v string) (goVersion string, p Platform, ok bool) {
+func parseToolchainVersion(v string) (goVersion string, p v1.Platform, ok bool) {
 	rest, ok := strings.CutPrefix(v, "v0.0.1-")
 	if !ok {
-		return "", Platform{}, false
+		return "", v1.Platform{}, false
 	}
 	i := strings.LastIndex(rest, ".")
 	if i < 0 {
-		return "", Platform{}, false
+		return "", v1.Platform{}, false
 	}
 	goos, goarch, ok := strings.Cut(rest[i+1:], "-")
 	if !ok || goos == "" || goarch == "" || !version.IsValid(rest[:i]) {
-		return "", Platform{}, false
+		return "", v1.Platform{}, false
 	}
-	return rest[:i], Platform{OS: goos, Arch: goarch}, true
+	return rest[:i], v1.Platform{OS: goos, Architecture: goarch}, true
 }
 
 // releases is the proxy's version list, by Go version.
-type releases map[string][]Platform
+type releases map[string][]v1.Platform
 
 func parseList(data []byte) releases {
 	r := releases{}
@@ -69,9 +70,9 @@ func parseList(data []byte) releases {
 	return r
 }
 
-func (r releases) serves(v string, p Platform) bool {
+func (r releases) serves(v string, p v1.Platform) bool {
 	for _, q := range r[v] {
-		if q == p {
+		if q.Equals(p) {
 			return true
 		}
 	}
@@ -89,7 +90,7 @@ func (r releases) platforms(v string) string {
 
 // newest returns the newest final release in line ("go1.22") served for
 // every platform in ps (any platform when ps is empty).
-func (r releases) newest(line string, ps []Platform) string {
+func (r releases) newest(line string, ps []v1.Platform) string {
 	best := ""
 	for v := range r {
 		if version.Lang(v) != line || !isFinal(v) {
@@ -120,7 +121,7 @@ func (r releases) newestAny() string {
 
 // choose picks the release a --go value means for the platforms, with the
 // messages users get when there is none.
-func (r releases) choose(spec, goVersion string, line bool, ps []Platform) (string, error) {
+func (r releases) choose(spec, goVersion string, line bool, ps []v1.Platform) (string, error) {
 	lang := version.Lang(goVersion)
 	if line {
 		if v := r.newest(lang, ps); v != "" {
@@ -145,7 +146,7 @@ func (r releases) choose(spec, goVersion string, line bool, ps []Platform) (stri
 	return goVersion, nil
 }
 
-func platformList(ps []Platform) string {
+func platformList(ps []v1.Platform) string {
 	var s []string
 	for _, p := range ps {
 		s = append(s, p.String())
@@ -162,7 +163,7 @@ type releaseSource struct {
 }
 
 // resolveRelease returns one SDK per platform for a release spec.
-func (s *releaseSource) resolve(ctx context.Context, spec, goVersion string, line bool, ps []Platform) ([]*SDK, error) {
+func (s *releaseSource) resolve(ctx context.Context, spec, goVersion string, line bool, ps []v1.Platform) ([]*SDK, error) {
 	if !line {
 		// An exact release already in the cache needs no network at all.
 		if sdks, ok := s.fromCache(goVersion, ps); ok {
@@ -181,7 +182,7 @@ func (s *releaseSource) resolve(ctx context.Context, spec, goVersion string, lin
 	}
 	v, err := list.choose(spec, goVersion, line, ps)
 	if err != nil {
-		return nil, fmt.Errorf("--go %s: %w", spec, err)
+		return nil, &SourceError{Spec: spec, Err: err}
 	}
 	var out []*SDK
 	for _, p := range ps {
@@ -194,7 +195,7 @@ func (s *releaseSource) resolve(ctx context.Context, spec, goVersion string, lin
 	return out, nil
 }
 
-func (s *releaseSource) fromCache(goVersion string, ps []Platform) ([]*SDK, bool) {
+func (s *releaseSource) fromCache(goVersion string, ps []v1.Platform) ([]*SDK, bool) {
 	var out []*SDK
 	for _, p := range ps {
 		sdk, ok := s.cached(toolchainVersion(goVersion, p))
@@ -291,7 +292,7 @@ func (s *releaseSource) fetch(ctx context.Context, tv string) (*SDK, error) {
 		}
 		// Refuse a zip whose tree is another release before it is cached.
 		if goVersion, p, ok := parseToolchainVersion(tv); ok {
-			if got, err := Open(root); err == nil && (got.Version != goVersion || got.Platform() != p) {
+			if got, err := Open(root); err == nil && (got.Version != goVersion || !got.Platform().Equals(p)) {
 				return fmt.Errorf("%s holds %s %s, not what its version says", mv, got.Version, got.Platform())
 			}
 		}
@@ -308,7 +309,7 @@ func (s *releaseSource) fetch(ctx context.Context, tv string) (*SDK, error) {
 		return nil, err
 	}
 	sdk.Source, sdk.Hash = mv, want
-	if goVersion, p, ok := parseToolchainVersion(tv); ok && (sdk.Version != goVersion || sdk.Platform() != p) {
+	if goVersion, p, ok := parseToolchainVersion(tv); ok && (sdk.Version != goVersion || !sdk.Platform().Equals(p)) {
 		return nil, fmt.Errorf("%s holds %s %s, not what its version says", mv, sdk.Version, sdk.Platform())
 	}
 	return sdk, nil

@@ -11,12 +11,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 var (
-	linuxAMD64 = Platform{OS: "linux", Arch: "amd64"}
-	linuxARM64 = Platform{OS: "linux", Arch: "arm64"}
-	darwinARM  = Platform{OS: "darwin", Arch: "arm64"}
+	linuxAMD64 = v1.Platform{OS: "linux", Architecture: "amd64"}
+	linuxARM64 = v1.Platform{OS: "linux", Architecture: "arm64"}
+	darwinARM  = v1.Platform{OS: "darwin", Architecture: "arm64"}
 )
 
 func TestParseRelease(t *testing.T) {
@@ -47,18 +49,18 @@ func TestParseRelease(t *testing.T) {
 func TestParseToolchainVersion(t *testing.T) {
 	for _, tc := range []struct {
 		in, v string
-		p     Platform
+		p     v1.Platform
 		ok    bool
 	}{
 		{"v0.0.1-go1.22.12.linux-amd64", "go1.22.12", linuxAMD64, true},
 		{"v0.0.1-go1.23rc1.darwin-arm64", "go1.23rc1", darwinARM, true},
-		{"v0.0.1-go1.21.0.windows-386", "go1.21.0", Platform{"windows", "386"}, true},
-		{"v0.0.1-go1.22.12.linux", "", Platform{}, false},
-		{"v0.0.2-go1.22.12.linux-amd64", "", Platform{}, false},
-		{"v0.0.1-gox.linux-amd64", "", Platform{}, false},
+		{"v0.0.1-go1.21.0.windows-386", "go1.21.0", v1.Platform{OS: "windows", Architecture: "386"}, true},
+		{"v0.0.1-go1.22.12.linux", "", v1.Platform{}, false},
+		{"v0.0.2-go1.22.12.linux-amd64", "", v1.Platform{}, false},
+		{"v0.0.1-gox.linux-amd64", "", v1.Platform{}, false},
 	} {
 		v, p, ok := parseToolchainVersion(tc.in)
-		if v != tc.v || p != tc.p || ok != tc.ok {
+		if v != tc.v || !p.Equals(tc.p) || ok != tc.ok {
 			t.Errorf("parseToolchainVersion(%q) = %q, %v, %v; want %q, %v, %v", tc.in, v, p, ok, tc.v, tc.p, tc.ok)
 		}
 		if ok && toolchainVersion(v, p) != tc.in {
@@ -75,20 +77,20 @@ func TestChoose(t *testing.T) {
 	}, "\n")))
 	for _, tc := range []struct {
 		spec string
-		ps   []Platform
+		ps   []v1.Platform
 		want string
 		err  string
 	}{
-		{"1.22", []Platform{linuxAMD64}, "go1.22.12", ""},
-		{"1.22", []Platform{linuxARM64}, "go1.22.11", ""},
-		{"1.22", []Platform{linuxAMD64, linuxARM64}, "go1.22.11", ""},
-		{"1.22.9", []Platform{linuxAMD64}, "go1.22.9", ""},
-		{"go1.23rc1", []Platform{linuxAMD64}, "go1.23rc1", ""},
-		{"1.22.99", []Platform{linuxAMD64}, "", "no Go release 1.22.99; newest 1.22 is 1.22.12"},
-		{"1.22.12", []Platform{linuxARM64}, "", "go1.22.12 is not served for linux/arm64; it is served for darwin/arm64, linux/amd64"},
-		{"1.24", []Platform{linuxAMD64}, "", "no 1.24 release is served for linux/amd64; go1.24.0 is served for darwin/arm64"},
-		{"1.19", []Platform{linuxAMD64}, "", "no Go release 1.19; newest is 1.24.0"},
-		{"1.19.3", []Platform{linuxAMD64}, "", "no Go release 1.19.3; newest is 1.24.0"},
+		{"1.22", []v1.Platform{linuxAMD64}, "go1.22.12", ""},
+		{"1.22", []v1.Platform{linuxARM64}, "go1.22.11", ""},
+		{"1.22", []v1.Platform{linuxAMD64, linuxARM64}, "go1.22.11", ""},
+		{"1.22.9", []v1.Platform{linuxAMD64}, "go1.22.9", ""},
+		{"go1.23rc1", []v1.Platform{linuxAMD64}, "go1.23rc1", ""},
+		{"1.22.99", []v1.Platform{linuxAMD64}, "", "no Go release 1.22.99; newest 1.22 is 1.22.12"},
+		{"1.22.12", []v1.Platform{linuxARM64}, "", "go1.22.12 is not served for linux/arm64; it is served for darwin/arm64, linux/amd64"},
+		{"1.24", []v1.Platform{linuxAMD64}, "", "no 1.24 release is served for linux/amd64; go1.24.0 is served for darwin/arm64"},
+		{"1.19", []v1.Platform{linuxAMD64}, "", "no Go release 1.19; newest is 1.24.0"},
+		{"1.19.3", []v1.Platform{linuxAMD64}, "", "no Go release 1.19.3; newest is 1.24.0"},
 	} {
 		v, line, _ := parseRelease(tc.spec)
 		got, err := list.choose(tc.spec, v, line, tc.ps)
@@ -113,7 +115,7 @@ func TestResolveRelease(t *testing.T) {
 	cache := tempCache(t)
 	opts := fp.options(cache)
 
-	sdks, err := Resolve(ctx, "1.22", []Platform{linuxAMD64, linuxARM64}, opts)
+	sdks, err := Resolve(ctx, "1.22", []v1.Platform{linuxAMD64, linuxARM64}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +157,7 @@ func TestResolveRelease(t *testing.T) {
 	zipPath := "/" + toolchainModule + "/@v/" + tv + ".zip"
 	off := opts
 	off.GOPROXY = "off"
-	again, err := Resolve(ctx, "go1.22.12", []Platform{linuxAMD64}, off)
+	again, err := Resolve(ctx, "go1.22.12", []v1.Platform{linuxAMD64}, off)
 	if err != nil {
 		t.Fatalf("Resolve(go1.22.12) offline: %v", err)
 	}
@@ -168,7 +170,7 @@ func TestResolveRelease(t *testing.T) {
 	// A line needs the version list: offline it comes from the cache, with a note.
 	var notes []string
 	off.Logf = func(f string, a ...any) { notes = append(notes, f) }
-	again, err = Resolve(ctx, "1.22", []Platform{linuxAMD64}, off)
+	again, err = Resolve(ctx, "1.22", []v1.Platform{linuxAMD64}, off)
 	if err != nil || again[0].Version != "go1.22.12" {
 		t.Fatalf("Resolve(1.22) offline = %v, %v", again, err)
 	}
@@ -176,7 +178,7 @@ func TestResolveRelease(t *testing.T) {
 		t.Errorf("offline Resolve(1.22) notes = %q, want one about the cached list", notes)
 	}
 	// Not in the cache and offline: a clear error.
-	if _, err := Resolve(ctx, "1.22.9", []Platform{linuxAMD64}, off); err == nil || !errors.Is(err, errOff) {
+	if _, err := Resolve(ctx, "1.22.9", []v1.Platform{linuxAMD64}, off); err == nil || !errors.Is(err, errOff) {
 		t.Errorf("Resolve(1.22.9) with GOPROXY=off and nothing cached: error = %v, want GOPROXY=off", err)
 	}
 }
@@ -191,12 +193,12 @@ func TestResolveReleaseErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		spec  string
-		ps    []Platform
+		ps    []v1.Platform
 		setup func(o *Options)
 		want  string
 	}{
 		{"unknown release", "1.22.99", nil, nil, "no Go release 1.22.99; newest 1.22 is 1.22.12"},
-		{"platform not served", "1.22.12", []Platform{linuxARM64}, nil, "go1.22.12 is not served for linux/arm64; it is served for darwin/arm64, linux/amd64"},
+		{"platform not served", "1.22.12", []v1.Platform{linuxARM64}, nil, "go1.22.12 is not served for linux/arm64; it is served for darwin/arm64, linux/amd64"},
 		{"gosumdb off", "1.22.12", nil, func(o *Options) { o.GOSUMDB = "off" }, "GOSUMDB=off"},
 		{"gosumdb unset", "1.22.12", nil, func(o *Options) { o.GOSUMDB = "" }, "GOSUMDB is not set"},
 		{"gosumdb name only", "1.22.12", nil, func(o *Options) { o.GOSUMDB = "sum.example.test" }, "no verifier key"},
@@ -205,7 +207,7 @@ func TestResolveReleaseErrors(t *testing.T) {
 		{"gonoproxy", "1.22.12", nil, func(o *Options) { o.GONOPROXY = "golang.org" }, "GONOPROXY/GOPRIVATE match golang.org/toolchain"},
 		{"goprivate", "1.22.12", nil, func(o *Options) { o.GOPRIVATE = "golang.org/*" }, "GONOPROXY/GOPRIVATE match"},
 		{"bad goproxy", "1.22.12", nil, func(o *Options) { o.GOPROXY = "ftp://x" }, `GOPROXY entry "ftp://x"`},
-		{"not a spec", "frob", nil, nil, `--go "frob": not a release`},
+		{"not a spec", "frob", nil, nil, `Go SDK source "frob": not a release`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cache := tempCache(t)
@@ -215,7 +217,7 @@ func TestResolveReleaseErrors(t *testing.T) {
 			}
 			ps := tc.ps
 			if ps == nil {
-				ps = []Platform{linuxAMD64}
+				ps = []v1.Platform{linuxAMD64}
 			}
 			_, err := Resolve(ctx, tc.spec, ps, o)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -234,7 +236,7 @@ func TestResolveReleaseErrors(t *testing.T) {
 		fp.hits = map[string]int{}
 		fp.mu.Unlock()
 		cache := tempCache(t)
-		_, err := Resolve(ctx, "1.22.12", []Platform{linuxAMD64}, fp.options(cache))
+		_, err := Resolve(ctx, "1.22.12", []v1.Platform{linuxAMD64}, fp.options(cache))
 		want := toolchainModule + "@" + tv
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), http.StatusText(st)) {
 			t.Errorf("zip %d: error = %v, want it to name %s and the status", st, err, want)
@@ -267,7 +269,7 @@ func TestResolveReleaseErrors(t *testing.T) {
 	fp.mu.Unlock()
 	o := fp.options(tempCache(t))
 	o.HTTPClient = &http.Client{Timeout: 300 * time.Millisecond}
-	_, err := Resolve(ctx, "1.22.12", []Platform{linuxAMD64}, o)
+	_, err := Resolve(ctx, "1.22.12", []v1.Platform{linuxAMD64}, o)
 	if err == nil || !strings.Contains(err.Error(), toolchainModule+"@"+tv) || !strings.Contains(err.Error(), "Timeout") {
 		t.Errorf("stalled proxy: error = %v, want a timeout naming the module", err)
 	}
@@ -301,7 +303,7 @@ func TestStalledDownload(t *testing.T) {
 	fp.mu.Unlock()
 	o := fp.options(tempCache(t))
 	o.StallTimeout = 300 * time.Millisecond
-	_, err := Resolve(ctx, "1.22.12", []Platform{linuxAMD64}, o)
+	_, err := Resolve(ctx, "1.22.12", []v1.Platform{linuxAMD64}, o)
 	if err == nil || !strings.Contains(err.Error(), toolchainModule+"@"+tv) || !strings.Contains(err.Error(), "no data for 300ms after") {
 		t.Errorf("stalled download: error = %v, want one naming the module and the stall", err)
 	}
@@ -341,7 +343,7 @@ func TestChecksumMismatch(t *testing.T) {
 				other := newFakeProxy(t)
 				o.GOSUMDB = other.vkey // same name, different key
 			}
-			_, err := Resolve(ctx, "1.22.12", []Platform{linuxAMD64}, o)
+			_, err := Resolve(ctx, "1.22.12", []v1.Platform{linuxAMD64}, o)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Resolve error = %v, want %q", err, tc.want)
 			}
@@ -377,7 +379,7 @@ func TestProxyFallback(t *testing.T) {
 			bad.mu.Unlock()
 			o := good.options(tempCache(t))
 			o.GOPROXY = bad.srv.URL + tc.sep + good.srv.URL
-			sdks, err := Resolve(ctx, "1.22.12", []Platform{linuxAMD64}, o)
+			sdks, err := Resolve(ctx, "1.22.12", []v1.Platform{linuxAMD64}, o)
 			if tc.wantErr {
 				if err == nil || !strings.Contains(err.Error(), "500") {
 					t.Errorf("Resolve = %v, %v; want the first proxy's 500", sdks, err)
@@ -418,7 +420,7 @@ func TestConcurrentResolve(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sdks, err := Resolve(ctx, "1.22.12", []Platform{linuxAMD64}, o)
+			sdks, err := Resolve(ctx, "1.22.12", []v1.Platform{linuxAMD64}, o)
 			errs[i] = err
 			if err == nil {
 				dirs[i] = sdks[0].Dir

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,11 +14,12 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageref"
 )
 
 // DefaultImageGOROOT is where images keep the SDK unless told otherwise.
-const DefaultImageGOROOT = "/usr/local/go"
+const DefaultImageGOROOT = goroot.DefaultImagePath
 
 // Options configures Resolve. Callers (cmd/gorootimg) fill it from the
 // environment; this package never reads the environment itself.
@@ -68,18 +68,22 @@ func (o *Options) logf(format string, args ...any) {
 // a release ("1.22.12", "go1.22.12", "1.22"), "local" or a GOROOT
 // directory, a release archive (*.tar.gz), "image:REF" or "oci:DIR[:TAG]".
 // A local directory or archive serves only its own platform.
-func Resolve(ctx context.Context, spec string, platforms []Platform, opts Options) ([]*SDK, error) {
+//
+// A mistake in spec itself (it names no kind of source, a file that is
+// not there, a release that does not exist) is a *SourceError; an archive
+// whose checksum is not opts.SHA256 is a *ChecksumError.
+func Resolve(ctx context.Context, spec string, platforms []v1.Platform, opts Options) ([]*SDK, error) {
 	spec = strings.TrimSpace(spec)
 	if len(platforms) == 0 {
-		platforms = []Platform{HostPlatform()}
+		platforms = []v1.Platform{imageref.HostPlatform()}
 	}
 	if opts.SHA256 != "" && !isArchive(spec) {
-		return nil, fmt.Errorf("--sha256 checks a release archive (.tar.gz); --go %s is not one", spec)
+		return nil, &SourceError{Spec: spec, Err: ErrChecksumNotArchive}
 	}
 	switch {
 	case spec == "" || spec == "local":
 		if opts.LocalGOROOT == "" {
-			return nil, errors.New("--go local: no go command found on PATH; name a release (such as 1.22.12), a GOROOT directory or an archive")
+			return nil, &SourceError{Spec: "local", Err: ErrNoLocalGo}
 		}
 		return resolveLocal(opts.LocalGOROOT, platforms)
 	case strings.HasPrefix(spec, "image:") || strings.HasPrefix(spec, "oci:") || strings.HasPrefix(spec, "tarball:"):
@@ -101,9 +105,9 @@ func Resolve(ctx context.Context, spec string, platforms []Platform, opts Option
 	case err == nil && isArchive(spec):
 		return resolveArchive(ctx, spec, platforms, &opts)
 	case err != nil && (isArchive(spec) || strings.ContainsRune(spec, os.PathSeparator)):
-		return nil, fmt.Errorf("--go %s: %w", spec, err)
+		return nil, &SourceError{Spec: spec, Err: err}
 	}
-	return nil, fmt.Errorf("--go %q: not a release (1.22.12, 1.22), local, a GOROOT directory, a .tar.gz release archive, image:REF or oci:DIR[:TAG]", spec)
+	return nil, &SourceError{Spec: spec, Err: ErrUnknownSource}
 }
 
 func isArchive(spec string) bool {
@@ -111,16 +115,16 @@ func isArchive(spec string) bool {
 }
 
 // onlyOwnPlatform fails unless every requested platform is the SDK's own.
-func onlyOwnPlatform(what string, s *SDK, platforms []Platform) error {
+func onlyOwnPlatform(what string, s *SDK, platforms []v1.Platform) error {
 	for _, p := range platforms {
-		if p != s.Platform() {
+		if !p.Equals(s.Platform()) {
 			return fmt.Errorf("%s is a %s SDK and serves only that platform, not %s; use a release (such as 1.22.12) to build for other platforms", what, s.Platform(), p)
 		}
 	}
 	return nil
 }
 
-func resolveLocal(dir string, platforms []Platform) ([]*SDK, error) {
+func resolveLocal(dir string, platforms []v1.Platform) ([]*SDK, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -138,13 +142,13 @@ func resolveLocal(dir string, platforms []Platform) ([]*SDK, error) {
 
 // resolveArchive checks and extracts a release archive such as
 // go1.22.5.linux-amd64.tar.gz, whose entries all lie below go/.
-func resolveArchive(ctx context.Context, file string, platforms []Platform, opts *Options) ([]*SDK, error) {
+func resolveArchive(ctx context.Context, file string, platforms []v1.Platform, opts *Options) ([]*SDK, error) {
 	sum, err := sha256File(file)
 	if err != nil {
 		return nil, err
 	}
 	if want := strings.ToLower(strings.TrimPrefix(opts.SHA256, "sha256:")); want != "" && want != sum {
-		return nil, fmt.Errorf("%s: sha256 is %s, but --sha256 says %s", file, sum, want)
+		return nil, &ChecksumError{File: file, Got: sum, Want: want}
 	}
 	c, err := newCache(opts.CacheDir)
 	if err != nil {
@@ -209,7 +213,7 @@ func checkArchiveName(file, root string) error {
 		return nil // install reports it, naming the source
 	}
 	if s.Version != rest[:i] || s.GOOS != goos || s.GOARCH != goarch {
-		return fmt.Errorf("%s holds %s %s/%s, not what its name says (VERSION or pkg/tool lies, or the file was renamed)", file, s.Version, s.GOOS, s.GOARCH)
+		return fmt.Errorf("%s holds %s %s, not what its name says (VERSION or pkg/tool lies, or the file was renamed)", file, s.Version, imageref.FormatPlatform(s.Platform()))
 	}
 	return nil
 }
@@ -228,7 +232,7 @@ func sha256File(file string) (string, error) {
 }
 
 // resolveImage extracts the GOROOT of an image for each platform.
-func resolveImage(ctx context.Context, spec string, platforms []Platform, opts *Options) ([]*SDK, error) {
+func resolveImage(ctx context.Context, spec string, platforms []v1.Platform, opts *Options) ([]*SDK, error) {
 	gorootPath := opts.ImageGOROOT
 	if gorootPath == "" {
 		gorootPath = DefaultImageGOROOT
@@ -242,11 +246,11 @@ func resolveImage(ctx context.Context, spec string, platforms []Platform, opts *
 		return nil, err
 	}
 	if ref.IsScratch() {
-		return nil, errors.New("--go scratch: the empty image holds no Go SDK")
+		return nil, &SourceError{Spec: ref.Name, Err: ErrScratch}
 	}
 	var out []*SDK
 	for _, p := range platforms {
-		img, err := ref.Image(v1.Platform{OS: p.OS, Architecture: p.Arch})
+		img, err := ref.Image(p)
 		if err != nil {
 			return nil, err
 		}
@@ -270,7 +274,7 @@ func resolveImage(ctx context.Context, spec string, platforms []Platform, opts *
 		if err != nil {
 			return nil, err
 		}
-		if s.Platform() != p {
+		if !s.Platform().Equals(p) {
 			return nil, fmt.Errorf("the %s image of %s holds a %s SDK at %s", p, ref.Name, s.Platform(), gorootPath)
 		}
 		s.Source, s.Hash = ref.Name+"@"+dg.String(), dg.String()

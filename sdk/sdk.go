@@ -1,12 +1,11 @@
 package sdk
 
 import (
-	"bufio"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gorootimg/gorootimg/goroot"
 )
 
 // SDK describes a normalised Go SDK tree on disk.
@@ -28,68 +27,20 @@ type SDK struct {
 	Hash string
 }
 
-// Platform returns "goos/goarch".
-func (s *SDK) Platform() Platform { return Platform{OS: s.GOOS, Arch: s.GOARCH} }
+// Platform returns the SDK's platform (GOOS and GOARCH).
+func (s *SDK) Platform() v1.Platform { return v1.Platform{OS: s.GOOS, Architecture: s.GOARCH} }
 
-// Open describes the Go SDK rooted at dir without changing it.
+// Tree returns the SDK's GOROOT, as the recipe and image code take it.
+func (s *SDK) Tree() goroot.Tree {
+	return goroot.Tree{Dir: s.Dir, Version: s.Version, Time: s.Time, GOOS: s.GOOS, GOARCH: s.GOARCH}
+}
+
+// Open describes the Go SDK rooted at dir without changing it (see
+// goroot.Open).
 func Open(dir string) (*SDK, error) {
-	tools, err := os.ReadDir(filepath.Join(dir, "pkg", "tool"))
-	if err != nil {
-		return nil, fmt.Errorf("%s does not look like a Go SDK: no pkg/tool directory", dir)
-	}
-	s := &SDK{Dir: dir}
-	for _, t := range tools {
-		goos, goarch, ok := strings.Cut(t.Name(), "_")
-		if !t.IsDir() || !ok || goos == "" || goarch == "" {
-			continue // e.g. pkg/tool/linux_amd64_race is not a platform of its own
-		}
-		if strings.Contains(goarch, "_") {
-			continue
-		}
-		if s.GOOS != "" {
-			return nil, fmt.Errorf("%s holds tools for more than one platform (%s_%s and %s); gorootimg expects one", dir, s.GOOS, s.GOARCH, t.Name())
-		}
-		s.GOOS, s.GOARCH = goos, goarch
-	}
-	if s.GOOS == "" {
-		return nil, fmt.Errorf("%s does not look like a Go SDK: no pkg/tool/<goos>_<goarch> directory", dir)
-	}
-	s.Version, s.Time, err = readVersion(filepath.Join(dir, "VERSION"))
+	t, err := goroot.Open(dir)
 	if err != nil {
 		return nil, err
 	}
-	return s, nil
-}
-
-// readVersion parses a GOROOT VERSION file: the release on the first line,
-// then "key value" lines of which "time" is the release time (RFC 3339).
-func readVersion(path string) (string, time.Time, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", time.Time{}, fmt.Errorf("reading Go SDK version: %w", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	var version string
-	var t time.Time
-	for first := true; sc.Scan(); first = false {
-		line := strings.TrimSpace(sc.Text())
-		if first {
-			version = line
-			continue
-		}
-		if v, ok := strings.CutPrefix(line, "time "); ok {
-			t, err = time.Parse(time.RFC3339, strings.TrimSpace(v))
-			if err != nil {
-				return "", time.Time{}, fmt.Errorf("%s: bad time line %q: %w", path, line, err)
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return "", time.Time{}, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if !strings.HasPrefix(version, "go1") || strings.IndexFunc(version, func(r rune) bool { return r <= ' ' || r >= 0x7f }) >= 0 {
-		return "", time.Time{}, fmt.Errorf("%s: first line %q is not a Go release such as go1.22.12", path, version)
-	}
-	return version, t, nil
+	return &SDK{Dir: t.Dir, Version: t.Version, Time: t.Time, GOOS: t.GOOS, GOARCH: t.GOARCH}, nil
 }

@@ -64,12 +64,12 @@ func TestResolveArchive(t *testing.T) {
 	hexsum := hex.EncodeToString(sum[:])
 	cache := tempCache(t)
 
-	sdks, err := Resolve(ctx, file, []Platform{linuxAMD64}, Options{CacheDir: cache, SHA256: hexsum})
+	sdks, err := Resolve(ctx, file, []v1.Platform{linuxAMD64}, Options{CacheDir: cache, SHA256: hexsum})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := sdks[0]
-	if s.Version != "go1.22.5" || s.Source != "archive:go1.22.5.linux-amd64.tar.gz" || s.Hash != "sha256:"+hexsum || s.Platform() != linuxAMD64 {
+	if s.Version != "go1.22.5" || s.Source != "archive:go1.22.5.linux-amd64.tar.gz" || s.Hash != "sha256:"+hexsum || !s.Platform().Equals(linuxAMD64) {
 		t.Errorf("Resolve(archive) = %+v", s)
 	}
 	if got := readTree(t, s.Dir)["src/cmd/go.mod"]; got != "module cmd\n" {
@@ -79,7 +79,7 @@ func TestResolveArchive(t *testing.T) {
 	// The same tree as from the module zip: normalisation is identical.
 	fp := newFakeProxy(t)
 	fp.add("go1.22.5", linuxAMD64)
-	fromZip, err := Resolve(ctx, "1.22.5", []Platform{linuxAMD64}, fp.options(tempCache(t)))
+	fromZip, err := Resolve(ctx, "1.22.5", []v1.Platform{linuxAMD64}, fp.options(tempCache(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,14 +104,14 @@ func TestResolveArchive(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		file string
-		ps   []Platform
+		ps   []v1.Platform
 		sha  string
 		want string
 	}{
-		{"wrong sha256", file, nil, strings.Repeat("0", 64), "but --sha256 says"},
+		{"wrong sha256", file, nil, strings.Repeat("0", 64), "sha256 is " + hexsum + ", not the " + strings.Repeat("0", 64) + " expected"},
 		{"truncated", truncated, nil, "", "unexpected EOF"},
 		{"not gzip", notGzip, nil, "", "gzip"},
-		{"other platform", file, []Platform{linuxARM64}, "", "is a linux/amd64 SDK and serves only that platform, not linux/arm64"},
+		{"other platform", file, []v1.Platform{linuxARM64}, "", "is a linux/amd64 SDK and serves only that platform, not linux/arm64"},
 		{"missing", filepath.Join(dir, "none.tar.gz"), nil, "", "no such file"},
 		{"not an SDK", notSDK, nil, "", notSDK + " does not look like a Go SDK: no pkg/tool directory"},
 	} {
@@ -119,7 +119,7 @@ func TestResolveArchive(t *testing.T) {
 			c := tempCache(t)
 			ps := tc.ps
 			if ps == nil {
-				ps = []Platform{linuxAMD64}
+				ps = []v1.Platform{linuxAMD64}
 			}
 			_, err := Resolve(ctx, tc.file, ps, Options{CacheDir: c, SHA256: tc.sha})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -162,7 +162,7 @@ func TestHostileArchives(t *testing.T) {
 			data = rawNames(t, data)
 			file := writeFile(t, t.TempDir(), "go.tar.gz", gzipBytes(data))
 			c := tempCache(t)
-			_, err := Resolve(ctx, file, []Platform{linuxAMD64}, Options{CacheDir: c})
+			_, err := Resolve(ctx, file, []v1.Platform{linuxAMD64}, Options{CacheDir: c})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Resolve error = %v, want %q", err, tc.want)
 			}
@@ -175,7 +175,7 @@ func TestHostileArchives(t *testing.T) {
 	// An entry outside go/ is refused too.
 	data := tarBytes(t, "", append([]fakeFile{{name: "README", body: "hi"}}, prefixed("go/", base)...))
 	file := writeFile(t, t.TempDir(), "go.tar.gz", gzipBytes(data))
-	if _, err := Resolve(ctx, file, []Platform{linuxAMD64}, Options{CacheDir: tempCache(t)}); err == nil || !strings.Contains(err.Error(), `entry "README" is outside go/`) {
+	if _, err := Resolve(ctx, file, []v1.Platform{linuxAMD64}, Options{CacheDir: tempCache(t)}); err == nil || !strings.Contains(err.Error(), `entry "README" is outside go/`) {
 		t.Errorf("archive with README outside go/: error = %v", err)
 	}
 }
@@ -222,28 +222,28 @@ func TestResolveLocal(t *testing.T) {
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		os.WriteFile(p, []byte(f.body), 0o644)
 	}
-	sdks, err := Resolve(ctx, dir, []Platform{linuxARM64}, Options{})
+	sdks, err := Resolve(ctx, dir, []v1.Platform{linuxARM64}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s := sdks[0]; s.Dir != dir || s.Version != "go1.22.5" || s.Source != "local:"+dir || s.Hash != "" {
 		t.Errorf("Resolve(dir) = %+v", s)
 	}
-	sdks, err = Resolve(ctx, "local", []Platform{linuxARM64}, Options{LocalGOROOT: dir})
+	sdks, err = Resolve(ctx, "local", []v1.Platform{linuxARM64}, Options{LocalGOROOT: dir})
 	if err != nil || sdks[0].Dir != dir {
 		t.Errorf("Resolve(local) = %v, %v", sdks, err)
 	}
 	for _, tc := range []struct {
 		spec string
 		opts Options
-		ps   []Platform
+		ps   []v1.Platform
 		want string
 	}{
-		{dir, Options{}, []Platform{linuxAMD64}, "is a linux/arm64 SDK and serves only that platform, not linux/amd64"},
-		{"local", Options{}, []Platform{linuxARM64}, "no go command found on PATH"},
-		{t.TempDir(), Options{}, []Platform{linuxARM64}, "does not look like a Go SDK: no pkg/tool directory"},
-		{dir, Options{SHA256: "abc"}, []Platform{linuxARM64}, "--sha256 checks a release archive"},
-		{filepath.Join(dir, "nope"), Options{}, []Platform{linuxARM64}, "no such file"},
+		{dir, Options{}, []v1.Platform{linuxAMD64}, "is a linux/arm64 SDK and serves only that platform, not linux/amd64"},
+		{"local", Options{}, []v1.Platform{linuxARM64}, "no go command found on PATH"},
+		{t.TempDir(), Options{}, []v1.Platform{linuxARM64}, "does not look like a Go SDK: no pkg/tool directory"},
+		{dir, Options{SHA256: "abc"}, []v1.Platform{linuxARM64}, "only a release archive (.tar.gz) can be checked"},
+		{filepath.Join(dir, "nope"), Options{}, []v1.Platform{linuxARM64}, "no such file"},
 	} {
 		if _, err := Resolve(ctx, tc.spec, tc.ps, tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Resolve(%q, %v) error = %v, want %q", tc.spec, tc.ps, err, tc.want)
@@ -262,7 +262,7 @@ func layerOf(t *testing.T, files []fakeFile) v1.Layer {
 	return l
 }
 
-func imageOf(t *testing.T, p Platform, layers ...v1.Layer) v1.Image {
+func imageOf(t *testing.T, p v1.Platform, layers ...v1.Layer) v1.Image {
 	t.Helper()
 	img, err := mutate.AppendLayers(empty.Image, layers...)
 	if err != nil {
@@ -270,7 +270,7 @@ func imageOf(t *testing.T, p Platform, layers ...v1.Layer) v1.Image {
 	}
 	cf, _ := img.ConfigFile()
 	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = p.OS, p.Arch
+	cf.OS, cf.Architecture = p.OS, p.Architecture
 	img, err = mutate.ConfigFile(img, cf)
 	if err != nil {
 		t.Fatal(err)
@@ -359,7 +359,7 @@ func TestExtractGOROOTLayers(t *testing.T) {
 
 func TestResolveImage(t *testing.T) {
 	ctx := context.Background()
-	mk := func(p Platform, v, root string) v1.Image {
+	mk := func(p v1.Platform, v, root string) v1.Image {
 		return imageOf(t, p, layerOf(t, append([]fakeFile{{name: "etc/hostname", body: "h"}}, prefixed(root, fakeGOROOT(v, p))...)))
 	}
 	amd, arm := mk(linuxAMD64, "go1.22.12", "usr/local/go/"), mk(linuxARM64, "go1.22.12", "usr/local/go/")
@@ -376,18 +376,18 @@ func TestResolveImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := tempCache(t)
-	sdks, err := Resolve(ctx, "image:"+host+"/golang:1.22", []Platform{linuxAMD64, linuxARM64}, Options{CacheDir: cache})
+	sdks, err := Resolve(ctx, "image:"+host+"/golang:1.22", []v1.Platform{linuxAMD64, linuxARM64}, Options{CacheDir: cache})
 	if err != nil {
 		t.Fatal(err)
 	}
 	da, _ := amd.Digest()
-	if s := sdks[0]; s.Version != "go1.22.12" || s.Platform() != linuxAMD64 || s.Hash != da.String() || !strings.HasPrefix(s.Source, "image:"+host+"/golang:1.22@sha256:") {
+	if s := sdks[0]; s.Version != "go1.22.12" || !s.Platform().Equals(linuxAMD64) || s.Hash != da.String() || !strings.HasPrefix(s.Source, "image:"+host+"/golang:1.22@sha256:") {
 		t.Errorf("Resolve(image:)[0] = %+v", s)
 	}
-	if sdks[1].Platform() != linuxARM64 {
+	if !sdks[1].Platform().Equals(linuxARM64) {
 		t.Errorf("Resolve(image:)[1] = %+v", sdks[1])
 	}
-	if _, err := Resolve(ctx, "image:"+host+"/golang:1.22", []Platform{{OS: "linux", Arch: "s390x"}}, Options{CacheDir: cache}); err == nil || !strings.Contains(err.Error(), "no image for linux/s390x") {
+	if _, err := Resolve(ctx, "image:"+host+"/golang:1.22", []v1.Platform{{OS: "linux", Architecture: "s390x"}}, Options{CacheDir: cache}); err == nil || !strings.Contains(err.Error(), "no image for linux/s390x") {
 		t.Errorf("Resolve(image:, s390x) error = %v", err)
 	}
 
@@ -396,14 +396,14 @@ func TestResolveImage(t *testing.T) {
 	lp, _ := layout.Write(dir, empty.Index)
 	other := mk(linuxAMD64, "go1.26.1", "opt/go/")
 	lp.AppendImage(other, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "sdk"}))
-	sdks, err = Resolve(ctx, "oci:"+dir+":sdk", []Platform{linuxAMD64}, Options{CacheDir: cache, ImageGOROOT: "/opt/go"})
+	sdks, err = Resolve(ctx, "oci:"+dir+":sdk", []v1.Platform{linuxAMD64}, Options{CacheDir: cache, ImageGOROOT: "/opt/go"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sdks[0].Version != "go1.26.1" {
 		t.Errorf("Resolve(oci:) = %+v", sdks[0])
 	}
-	_, err = Resolve(ctx, "oci:"+dir+":sdk", []Platform{linuxAMD64}, Options{CacheDir: tempCache(t)})
+	_, err = Resolve(ctx, "oci:"+dir+":sdk", []v1.Platform{linuxAMD64}, Options{CacheDir: tempCache(t)})
 	if err == nil || !strings.Contains(err.Error(), "/usr/local/go in oci:"+dir+":sdk (linux/amd64) does not look like a Go SDK") {
 		t.Errorf("Resolve(oci:) at the default path of an image without it: error = %v", err)
 	}
@@ -412,7 +412,7 @@ func TestResolveImage(t *testing.T) {
 	lp2, _ := layout.Write(lp2dir, empty.Index)
 	liar := imageOf(t, linuxAMD64, layerOf(t, prefixed("usr/local/go/", fakeGOROOT("go1.22.1", linuxARM64))))
 	lp2.AppendImage(liar)
-	if _, err := Resolve(ctx, "oci:"+lp2dir, []Platform{linuxAMD64}, Options{CacheDir: tempCache(t)}); err == nil || !strings.Contains(err.Error(), "holds a linux/arm64 SDK") {
+	if _, err := Resolve(ctx, "oci:"+lp2dir, []v1.Platform{linuxAMD64}, Options{CacheDir: tempCache(t)}); err == nil || !strings.Contains(err.Error(), "holds a linux/arm64 SDK") {
 		t.Errorf("Resolve(mislabelled image) error = %v", err)
 	}
 }

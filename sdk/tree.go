@@ -121,6 +121,18 @@ func (t *tree) prepare(name string) error {
 	return nil
 }
 
+// replace makes way for a file or symlink at name: a directory there is
+// removed with everything below it, then the entry is prepared.
+func (t *tree) replace(name string) error {
+	p := t.abs(name)
+	if fi, err := os.Lstat(p); err == nil && fi.IsDir() {
+		if err := os.RemoveAll(p); err != nil {
+			return err
+		}
+	}
+	return t.prepare(name)
+}
+
 // mark records that the current layer wrote name, and so its parents.
 func (t *tree) mark(name string) {
 	for n := name; n != "." && n != "" && !t.layer[n]; n = path.Dir(n) {
@@ -150,16 +162,10 @@ func (t *tree) file(raw, name string, mode fs.FileMode, r io.Reader) error {
 	if err := t.checkParents(raw, name); err != nil {
 		return err
 	}
-	p := t.abs(name)
-	if fi, err := os.Lstat(p); err == nil && fi.IsDir() {
-		if err := os.RemoveAll(p); err != nil {
-			return err
-		}
-	}
-	if err := t.prepare(name); err != nil {
+	if err := t.replace(name); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode.Perm()|0o600)
+	f, err := os.OpenFile(t.abs(name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode.Perm()|0o600)
 	if err != nil {
 		return err
 	}
@@ -183,17 +189,11 @@ func (t *tree) symlink(raw, name, target string) error {
 	if _, err := t.resolve(path.Join(path.Dir(name), "x"), target, 0); err != nil {
 		return fmt.Errorf("entry %q is a symlink to %q, outside the tree", raw, target)
 	}
-	p := t.abs(name)
-	if fi, err := os.Lstat(p); err == nil && fi.IsDir() {
-		if err := os.RemoveAll(p); err != nil {
-			return err
-		}
-	}
-	if err := t.prepare(name); err != nil {
+	if err := t.replace(name); err != nil {
 		return err
 	}
 	t.links[name] = target
-	return os.Symlink(target, p)
+	return os.Symlink(target, t.abs(name))
 }
 
 func (t *tree) hardlink(raw, name, target string) error {

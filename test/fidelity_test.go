@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -23,12 +27,12 @@ import (
 //
 //	GOROOTIMG_FIDELITY_RELEASES  comma-separated --go values (default "1.21,1.26":
 //	                             the newest patch of the oldest and newest supported lines)
-//	GOROOTIMG_FIDELITY_RECIPES   recipes to prove (default "full,ci,build,minimal";
+//	GOROOTIMG_FIDELITY_RECIPES   recipes to prove (default "full,ci,ci-native,build,minimal";
 //	                             slim, which only drops tests and docs, runs in the script)
 //	GOROOTIMG_FIDELITY_OUT       file to append one JSON line per (release, recipe) to
 const (
 	defaultReleases = "1.21,1.26"
-	defaultRecipes  = "full,ci,build,minimal"
+	defaultRecipes  = "full,ci,ci-native,build,minimal"
 )
 
 // Row is one line of the results table.
@@ -99,9 +103,15 @@ func sdkOptions(t *testing.T) sdk.Options {
 	}
 }
 
-func capsOf(r *recipes.Recipe) []probes.Capability {
+// capsOf returns what r promises for a release.
+func capsOf(t *testing.T, r *recipes.Recipe, version string) []probes.Capability {
+	t.Helper()
+	names, err := r.CapabilitiesFor(version)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []probes.Capability
-	for _, c := range r.Capabilities {
+	for _, c := range names {
 		out = append(out, probes.Capability(c))
 	}
 	return out
@@ -169,12 +179,12 @@ func record(t *testing.T, r Row) {
 }
 
 func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) {
-	sdks, err := sdk.Resolve(ctx, rel, []sdk.Platform{sdk.HostPlatform()}, opts)
+	sdks, err := sdk.Resolve(ctx, rel, []v1.Platform{imageref.HostPlatform()}, opts)
 	if err != nil {
 		t.Fatalf("sdk.Resolve(%q) = %v", rel, err)
 	}
 	s := sdks[0]
-	target := prune.Target{GOROOT: s.Dir, Version: s.Version, GOOS: s.GOOS, GOARCH: s.GOARCH}
+	target := s.Tree()
 	var rs []*recipes.Recipe
 	var union []probes.Capability
 	for _, name := range listEnv("GOROOTIMG_FIDELITY_RECIPES", defaultRecipes) {
@@ -186,7 +196,7 @@ func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) {
 		if name == "full" {
 			continue // proven by construction below, not by probes
 		}
-		for _, c := range capsOf(r) {
+		for _, c := range capsOf(t, r, s.Version) {
 			if !slices.Contains(union, c) {
 				union = append(union, c)
 			}
@@ -221,72 +231,103 @@ func fidelity(ctx context.Context, t *testing.T, rel string, opts sdk.Options) {
 			record(t, row)
 			continue
 		}
-		t.Run(r.Name, func(t *testing.T) {
-			dir := filepath.Join(work, r.Name)
-			files, err := prune.Apply(ctx, plan, filepath.Join(dir, "transformed"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			goroot := filepath.Join(dir, "goroot")
-			if err := prune.Materialize(ctx, files, goroot); err != nil {
-				t.Fatal(err)
-			}
-			caps := capsOf(r)
-			if r.Name == "minimal" {
-				caps = append(caps, probes.Std)
-			}
-			t.Logf("%s: running the probes (%v) with recipe %s", s.Version, caps, r.Name)
-			got, err := probes.Run(ctx, goroot, probes.Options{WorkDir: dir, Capabilities: caps, Env: env})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var gotCmp []probes.Result
-			for _, g := range got {
-				if strings.HasPrefix(g.Probe, "std/") {
-					if !g.Pass {
-						t.Errorf("%s: %s: go build std fails with recipe %s: %s", s.Version, g.Probe, r.Name, g.Reason)
-					}
-					continue
-				}
-				gotCmp = append(gotCmp, g)
-			}
-			want := filter(base, caps)
-			for _, d := range probes.Compare(want, gotCmp) {
-				t.Errorf("%s recipe %s: %s", s.Version, r.Name, d)
-			}
-			row.Probes = len(want)
-			wantByName := map[string]probes.Result{}
-			for _, w := range want {
-				wantByName[w.Probe] = w
-			}
-			for _, g := range gotCmp {
-				w := wantByName[g.Probe]
-				if w.Pass == g.Pass {
-					row.Same++
-				}
-				for a, sum := range w.Artifacts {
-					row.Artifacts++
-					if g.Artifacts[a] == sum {
-						row.Identical++
-					}
-				}
-			}
-			record(t, row)
-		})
+		t.Run(r.Name, func(t *testing.T) { prove(ctx, t, s, r, plan, base, filepath.Join(work, r.Name), row) })
 	}
-	if v, _ := recipes.ParseVersion(s.Version); v.Compare(recipes.Version{Major: 1, Minor: 25}) >= 0 && slices.ContainsFunc(base, func(r probes.Result) bool { return r.Probe == "coverpkg" }) {
+	if slices.ContainsFunc(base, func(r probes.Result) bool { return r.Probe == "tools/nm" }) {
 		t.Run("sabotage", func(t *testing.T) { sabotage(ctx, t, target, base, work) })
 	}
 }
 
-// sabotage shows the fidelity check can fail: ci without src/cmd is the
-// naive recipe the issue warns about, and on Go 1.25+ the coverpkg probe
-// must then fail with go: no such tool "covdata".
-func sabotage(ctx context.Context, t *testing.T, target prune.Target, base []probes.Result, work string) {
-	dir := filepath.Join(work, "sabotage")
+// prove applies one recipe into dir, runs the probes it promises with the
+// pruned tree and compares them with the full SDK's results (base).
+func prove(ctx context.Context, t *testing.T, s *sdk.SDK, r *recipes.Recipe, plan *prune.Plan, base []probes.Result, dir string, row Row) {
+	files, err := prune.Apply(ctx, plan, filepath.Join(dir, "transformed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goroot := filepath.Join(dir, "goroot")
+	if err := prune.Materialize(ctx, files, goroot); err != nil {
+		t.Fatal(err)
+	}
+	caps := capsOf(t, r, s.Version)
+	if r.Name == "minimal" {
+		caps = append(caps, probes.Std)
+	}
+	t.Logf("%s: running the probes (%v) with recipe %s", s.Version, caps, r.Name)
+	got, err := probes.Run(ctx, goroot, probes.Options{WorkDir: dir, Capabilities: caps, Env: os.Environ()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotCmp []probes.Result
+	for _, g := range got {
+		if strings.HasPrefix(g.Probe, "std/") {
+			if !g.Pass {
+				t.Errorf("%s: %s: go build std fails with recipe %s: %s", s.Version, g.Probe, r.Name, g.Reason)
+			}
+			continue
+		}
+		gotCmp = append(gotCmp, g)
+	}
+	want := filter(base, caps)
+	for _, d := range probes.Compare(want, gotCmp) {
+		t.Errorf("%s recipe %s: %s", s.Version, r.Name, d)
+	}
+	row.Probes = len(want)
+	wantByName := map[string]probes.Result{}
+	for _, w := range want {
+		wantByName[w.Probe] = w
+	}
+	for _, g := range gotCmp {
+		w := wantByName[g.Probe]
+		if w.Pass == g.Pass {
+			row.Same++
+		}
+		for a, sum := range w.Artifacts {
+			row.Artifacts++
+			if g.Artifacts[a] == sum {
+				row.Identical++
+			}
+		}
+	}
+	record(t, row)
+}
+
+// sabotage shows the fidelity check can fail: ci without what a
+// capability needs must fail that capability's probe, naming what is
+// missing. On Go 1.25+, ci without src/cmd is the naive recipe that drops
+// the sources go builds covdata and nm from on demand; before 1.25 the nm
+// binary is what go tool nm runs.
+func sabotage(ctx context.Context, t *testing.T, target goroot.Tree, base []probes.Result, work string) {
+	v, err := recipes.ParseVersion(target.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type breakage struct {
+		exclude, probe, want string
+		needs                probes.Capability
+	}
+	cases := []breakage{{"pkg/tool/*/nm", "tools/nm", `no such tool "nm"`, probes.Tools}}
+	if v.Compare(recipes.Version{Major: 1, Minor: 25}) >= 0 {
+		cases = []breakage{{"src/cmd", "coverpkg", "covdata", probes.CoverPkg}, {"src/cmd", "tools/nm", `no such tool "nm"`, probes.Tools}}
+	}
+	for i, c := range cases {
+		dir := filepath.Join(work, fmt.Sprintf("sabotage%d", i))
+		got := runBroken(ctx, t, target, dir, c.exclude, c.needs, c.probe)
+		want := filter(base, []probes.Capability{c.needs})
+		want = slices.DeleteFunc(want, func(r probes.Result) bool { return r.Probe != c.probe })
+		diffs := probes.Compare(want, got)
+		if len(diffs) == 0 || len(got) != 1 || got[0].Pass || !strings.Contains(got[0].Reason, c.want) {
+			t.Errorf("ci without %s on %s: %s = %+v, differences %q; want a failure naming %s", c.exclude, target.Version, c.probe, got, diffs, c.want)
+		}
+	}
+}
+
+// runBroken applies ci minus one exclude pattern and runs one probe.
+func runBroken(ctx context.Context, t *testing.T, target goroot.Tree, dir, exclude string, needs probes.Capability, probe string) []probes.Result {
+	t.Helper()
 	os.MkdirAll(dir, 0o755)
 	file := filepath.Join(dir, "naive.yaml")
-	if err := os.WriteFile(file, []byte("extends: ci\nrules:\n  - exclude: [src/cmd]\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(fmt.Sprintf("extends: ci\nrules:\n  - exclude: [%q]\n", exclude)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r, err := recipes.Lookup(file)
@@ -305,12 +346,9 @@ func sabotage(ctx context.Context, t *testing.T, target prune.Target, base []pro
 	if err := prune.Materialize(ctx, files, goroot); err != nil {
 		t.Fatal(err)
 	}
-	got, err := probes.Run(ctx, goroot, probes.Options{WorkDir: dir, Capabilities: []probes.Capability{probes.CoverPkg}, Env: os.Environ()})
+	got, err := probes.Run(ctx, goroot, probes.Options{WorkDir: dir, Capabilities: []probes.Capability{needs}, Only: []string{probe}, Env: os.Environ()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	diffs := probes.Compare(filter(base, []probes.Capability{probes.CoverPkg}), got)
-	if len(diffs) == 0 || len(got) != 1 || got[0].Pass || !strings.Contains(got[0].Reason, "covdata") {
-		t.Errorf("ci without src/cmd on %s: coverpkg = %+v, differences %q; want a covdata failure", target.Version, got, diffs)
-	}
+	return got
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -88,23 +90,24 @@ func lowerBound(t *testing.T, s *sdk.SDK) int64 {
 }
 
 // TestIssueNumbers checks the issue's size targets for go1.22.12
-// linux/amd64: minimal within 10% of the lower bound, ci at or below 55%
-// of full.
+// linux/amd64: minimal within 10% of the lower bound, and the CI recipe for
+// one platform (ci-native; ci itself keeps every platform since issue 11)
+// at or below 55% of full.
 func TestIssueNumbers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("downloads go1.22.12; skipped with -short")
 	}
 	opts := sdkOptions(t)
 	ctx := context.Background()
-	sdks, err := sdk.Resolve(ctx, "1.22.12", []sdk.Platform{{OS: "linux", Arch: "amd64"}}, opts)
+	sdks, err := sdk.Resolve(ctx, "1.22.12", []v1.Platform{{OS: "linux", Architecture: "amd64"}}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := sdks[0]
-	target := prune.Target{GOROOT: s.Dir, Version: s.Version, GOOS: s.GOOS, GOARCH: s.GOARCH}
+	target := s.Tree()
 	kept := map[string]int64{}
 	var full int64
-	for _, n := range []string{"full", "ci", "minimal"} {
+	for _, n := range []string{"full", "ci", "ci-native", "minimal"} {
 		r, err := recipes.Lookup(n)
 		if err != nil {
 			t.Fatal(err)
@@ -120,15 +123,20 @@ func TestIssueNumbers(t *testing.T) {
 		t.Skipf("the lower bound runs the SDK's go command; this machine cannot run a %s/%s one", s.GOOS, s.GOARCH)
 	}
 	lb := lowerBound(t, s)
-	t.Logf("go1.22.12 linux/amd64: full %d, ci %d (%.1f%%), minimal %d, lower bound %d (minimal/bound %.3f)",
-		full, kept["ci"], 100*float64(kept["ci"])/float64(full), kept["minimal"], lb, float64(kept["minimal"])/float64(lb))
+	pct := func(n string) float64 { return 100 * float64(kept[n]) / float64(full) }
+	t.Logf("go1.22.12 linux/amd64: full %d, ci %d (%.1f%%), ci-native %d (%.1f%%), minimal %d, lower bound %d (minimal/bound %.3f)",
+		full, kept["ci"], pct("ci"), kept["ci-native"], pct("ci-native"), kept["minimal"], lb, float64(kept["minimal"])/float64(lb))
 	if kept["full"] != full {
 		t.Errorf("full keeps %d of %d bytes", kept["full"], full)
 	}
 	if float64(kept["minimal"]) > 1.10*float64(lb) {
 		t.Errorf("minimal keeps %d bytes, more than 110%% of the lower bound %d", kept["minimal"], lb)
 	}
-	if float64(kept["ci"]) > 0.55*float64(full) {
-		t.Errorf("ci keeps %d bytes, more than 55%% of full (%d)", kept["ci"], full)
+	if float64(kept["ci-native"]) > 0.55*float64(full) {
+		t.Errorf("ci-native keeps %d bytes, more than 55%% of full (%d)", kept["ci-native"], full)
+	}
+	// Platform pruning is what ci-native saves over ci: never nothing.
+	if kept["ci-native"] >= kept["ci"] {
+		t.Errorf("ci-native keeps %d bytes, ci %d; want ci-native smaller", kept["ci-native"], kept["ci"])
 	}
 }

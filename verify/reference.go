@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -30,92 +32,131 @@ type ReferenceCache struct {
 // NewReferenceCache returns an empty cache.
 func NewReferenceCache() *ReferenceCache { return &ReferenceCache{} }
 
-func (o *options) reference(ctx context.Context, rep *Report, caps []probes.Capability, mods []string, runDir string,
-	env []string, sb *sandbox, wrap probes.WrapFunc, logf func(string, ...any)) ([]probes.Result, error) {
+// reference runs the probes with the full SDK of the image's release,
+// for the host, building for the image's platform or target. Results of
+// the embedded probes come from (and go to) the reference cache.
+func (o *options) reference(ctx context.Context, rep *Report, caps []probes.Capability, mods []string, t *tree) ([]probes.Result, error) {
 	c := o.cache
 	if c == nil {
 		c = NewReferenceCache()
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	key := fmt.Sprintf("%s %s sandboxed=%v cc=%s", rep.GoVersion, rep.Platform, rep.Sandboxed, rep.CCompiler)
+	key := fmt.Sprintf("%s %s target=%s sandboxed=%v cc=%s", rep.GoVersion, hostOf(rep), rep.Target, rep.Sandboxed, rep.CCompiler)
 	if c.key != key {
 		c.key, c.results, c.source = key, map[string]probes.Result{}, ""
 	}
 	var names, missing []string
 	for _, p := range probes.Suite() {
-		if slices.Contains(caps, p.Needs) {
+		if slices.Contains(caps, p.Needs) && (rep.Subset == nil || slices.Contains(rep.Subset, p.Name)) {
 			names = append(names, p.Name)
 			if _, ok := c.results[p.Name]; !ok {
 				missing = append(missing, p.Name)
 			}
 		}
 	}
-	if len(missing) > 0 || len(mods) > 0 {
-		full := []*sdk.SDK{o.refSDK}
-		if o.refSDK == nil {
-			var err error
-			full, err = sdk.Resolve(ctx, rep.GoVersion, []sdk.Platform{{OS: runtimeOS(rep.Platform), Arch: runtimeArch(rep.Platform)}}, o.sdk)
-			if err != nil {
-				return nil, fmt.Errorf("fetching the full SDK of %s for reference: %w", rep.GoVersion, err)
-			}
-		}
-		if full[0].Version != rep.GoVersion || full[0].Platform().String() != rep.Platform {
-			return nil, fmt.Errorf("the reference SDK is %s %s; the image holds %s %s", full[0].Version, full[0].Platform(), rep.GoVersion, rep.Platform)
-		}
-		c.source = full[0].Source
-		fullDir := full[0].Dir
-		if sb != nil {
-			sb.Binds[refGOROOT] = fullDir
-			if err := sb.prepareBinds(); err != nil {
-				return nil, err
-			}
-		}
-		only := slices.Clone(missing)
-		for _, m := range mods {
-			for _, n := range []string{"build", "vet", "test"} {
-				only = append(only, "user:"+m+"/"+n)
-			}
-		}
-		refDir := filepath.Join(runDir, "reference")
-		if err := os.MkdirAll(refDir, 0o755); err != nil {
-			return nil, err
-		}
-		logf("verify: running the probes with the full SDK (%s)", full[0].Source)
-		res, err := probes.Run(ctx, fullDir, probes.Options{
-			Capabilities: caps,
-			Only:         only,
-			UserModules:  mods,
-			WorkDir:      refDir,
-			Env:          env,
-			Wrap:         wrap,
-			Log:          prefixWriter(o.log, "reference: "),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("running probes with the full SDK: %w", err)
-		}
+	if len(missing) == 0 && len(mods) == 0 {
+		rep.Reference = c.source + " (cached)"
 		var out []probes.Result
-		for _, r := range res {
-			if strings.HasPrefix(r.Probe, "user:") {
-				out = append(out, r)
-				continue
-			}
-			c.results[r.Probe] = r
-		}
 		for _, n := range names {
-			if r, ok := c.results[n]; ok {
-				out = append(out, r)
-			}
+			out = append(out, c.results[n])
 		}
-		rep.Reference = c.source
 		return out, nil
 	}
-	rep.Reference = c.source + " (cached)"
-	var out []probes.Result
-	for _, n := range names {
-		out = append(out, c.results[n])
+	full, err := o.fullSDK(ctx, rep)
+	if err != nil {
+		return nil, err
 	}
+	c.source = full.Source
+	if rep.Target != "" {
+		c.source += ", cross-compiling to " + rep.Target
+	}
+	o.logf("verify: running the probes with the full SDK (%s)", c.source)
+	res, err := o.runReference(ctx, rep, caps, mods, missing, full.Dir, t)
+	if err != nil {
+		return nil, err
+	}
+	var out []probes.Result
+	for _, r := range res {
+		if strings.HasPrefix(r.Probe, "user:") {
+			out = append(out, r)
+			continue
+		}
+		c.results[r.Probe] = r
+	}
+	for _, n := range names {
+		if r, ok := c.results[n]; ok {
+			out = append(out, r)
+		}
+	}
+	rep.Reference = c.source
 	return out, nil
+}
+
+// hostOf is the platform the reference SDK is for: the image's, or the
+// host's when the image's toolchain is emulated or cross-compiles.
+func hostOf(rep *Report) string {
+	if rep.Host != "" {
+		return rep.Host
+	}
+	return rep.Platform
+}
+
+// fullSDK returns the reference SDK: WithReferenceSDK's, or the image's
+// release fetched for the host.
+func (o *options) fullSDK(ctx context.Context, rep *Report) (*sdk.SDK, error) {
+	host := hostOf(rep)
+	full := o.refSDK
+	if full == nil {
+		sdks, err := sdk.Resolve(ctx, rep.GoVersion, []v1.Platform{{OS: runtimeOS(host), Architecture: runtimeArch(host)}}, o.sdk)
+		if err != nil {
+			return nil, fmt.Errorf("fetching the full SDK of %s for reference: %w", rep.GoVersion, err)
+		}
+		full = sdks[0]
+	}
+	if full.Version != rep.GoVersion || full.Platform().String() != host {
+		return nil, fmt.Errorf("the reference SDK is %s %s; want %s %s", full.Version, full.Platform(), rep.GoVersion, host)
+	}
+	return full, nil
+}
+
+// runReference runs the missing embedded probes and the user-module probes
+// with the full SDK at fullDir.
+func (o *options) runReference(ctx context.Context, rep *Report, caps []probes.Capability, mods, missing []string, fullDir string, t *tree) ([]probes.Result, error) {
+	if t.sb != nil {
+		t.sb.Binds[refGOROOT] = fullDir
+		if err := t.sb.PrepareBinds(); err != nil {
+			return nil, err
+		}
+	}
+	names := slices.Clone(missing)
+	for _, m := range mods {
+		for _, n := range []string{"build", "vet", "test"} {
+			names = append(names, "user:"+m+"/"+n)
+		}
+	}
+	refDir := filepath.Join(t.runDir, "reference")
+	if err := os.MkdirAll(refDir, 0o755); err != nil {
+		return nil, err
+	}
+	env, wrap := t.env(rep)
+	po := probes.Options{
+		Capabilities: caps,
+		Only:         names,
+		UserModules:  mods,
+		WorkDir:      refDir,
+		Env:          env,
+		Wrap:         wrap,
+		Log:          prefixWriter(o.log, "reference: "),
+	}
+	if rep.Target != "" {
+		po.GOOS, po.GOARCH, _ = strings.Cut(rep.Target, "/")
+	}
+	res, err := probes.Run(ctx, fullDir, po)
+	if err != nil {
+		return nil, fmt.Errorf("running probes with the full SDK: %w", err)
+	}
+	return res, nil
 }
 
 func runtimeOS(platform string) string {

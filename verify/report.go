@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/gorootimg/gorootimg/probes"
 )
@@ -40,6 +41,21 @@ type Report struct {
 	// Reference says where the full SDK came from.
 	Reference string  `json:"reference"`
 	Probes    []Probe `json:"probes"`
+
+	// Mode is ModeNative (empty), ModeEmulated or ModeCross. Target is
+	// the platform the probes built for and Host this machine's, when the
+	// mode is not native; Emulator the binfmt_misc handler that ran the
+	// target's binaries; Subset the probes run (docs/diff-verify.md).
+	Mode     string   `json:"mode,omitempty"`
+	Target   string   `json:"target,omitempty"`
+	Host     string   `json:"host,omitempty"`
+	Emulator string   `json:"emulator,omitempty"`
+	Subset   []string `json:"subset,omitempty"`
+	// NotPromised says why nothing was checked: the image's recipe does
+	// not promise the target platform. Such a report passes.
+	NotPromised string `json:"not_promised,omitempty"`
+	// Elapsed is how long a foreign verification took.
+	Elapsed time.Duration `json:"elapsed_ns,omitempty"`
 }
 
 // Skip is a required capability that could not be checked.
@@ -58,8 +74,11 @@ type Probe struct {
 }
 
 // Passed reports whether every probe passed (or was n/a) and at least one
-// passed.
+// passed, or the target was not promised.
 func (r *Report) Passed() bool {
+	if r.NotPromised != "" {
+		return true
+	}
 	passed := false
 	for _, p := range r.Probes {
 		switch p.Status {
@@ -136,6 +155,20 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "image:        %s\n", r.Image)
 	}
 	fmt.Fprintf(&b, "platform:     %s\n", r.Platform)
+	if r.NotPromised != "" {
+		fmt.Fprintf(&b, "target:       %s\n\nNOT PROMISED: %s\n", r.Target, r.NotPromised)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	switch r.Mode {
+	case ModeEmulated:
+		fmt.Fprintf(&b, "mode:         emulated on %s through %s\n", r.Host, r.Emulator)
+	case ModeCross:
+		fmt.Fprintf(&b, "mode:         cross-compiling from %s to %s\n", r.Platform, r.Target)
+	}
+	if r.Subset != nil {
+		fmt.Fprintf(&b, "probes:       %s (the foreign-platform subset)\n", strings.Join(r.Subset, ", "))
+	}
 	fmt.Fprintf(&b, "go:           %s (GOROOT %s)\n", r.GoVersion, r.GOROOT)
 	fmt.Fprintf(&b, "requires:     %s (%s)\n", strings.Join(r.Capabilities, ", "), r.CapabilitySource)
 	for _, s := range r.Skipped {
@@ -180,6 +213,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		verdict = "FAIL"
 	}
 	fmt.Fprintf(&b, "\n%s: %d passed, %d failed, %d n/a\n", verdict, pass, fail, na)
+	if r.Mode != ModeNative {
+		fmt.Fprintf(&b, "took %v\n", r.Elapsed)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

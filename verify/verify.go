@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path"
@@ -13,207 +12,51 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/imageconfig"
+	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
-// Sandbox modes.
-const (
-	// SandboxAuto sandboxes when running as root with unshare and mount
-	// available, and otherwise runs the extracted toolchain directly.
-	SandboxAuto = "auto"
-	// SandboxOn requires the sandbox.
-	SandboxOn = "on"
-	// SandboxOff never sandboxes: only the image's GOROOT is extracted
-	// and run on the host; cgo probes are skipped.
-	SandboxOff = "off"
-)
-
-// refGOROOT is where the reference SDK is mounted inside the sandbox.
-const refGOROOT = "/gorootimg-ref/go"
-
-// Option configures Verify.
-type Option func(*options) error
-
-type options struct {
-	goroot      string
-	recipe      *recipes.Recipe
-	userModules []string
-	sdk         sdk.Options
-	sandbox     string
-	log         io.Writer
-	workDir     string
-	cache       *ReferenceCache
-	extraCaps   []probes.Capability
-	refSDK      *sdk.SDK
-}
-
-// WithGOROOT sets where GOROOT lives in the image; by default the image's
-// build.LabelGOROOT label, else /usr/local/go.
-func WithGOROOT(p string) Option {
-	return func(o *options) error {
-		if !strings.HasPrefix(p, "/") {
-			return fmt.Errorf("GOROOT path %q: want an absolute path such as /usr/local/go", p)
-		}
-		o.goroot = path.Clean(p)
-		return nil
-	}
-}
-
-// WithRecipe sets the recipe whose capabilities must pass, instead of the
-// one the image's build.LabelRecipe label names.
-func WithRecipe(r *recipes.Recipe) Option {
-	return func(o *options) error {
-		o.recipe = r
-		return nil
-	}
-}
-
-// WithUserModules adds Go module directories to build, vet and test with
-// both toolchains.
-func WithUserModules(dirs ...string) Option {
-	return func(o *options) error {
-		for _, d := range dirs {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err != nil {
-				return fmt.Errorf("probe module %q: no go.mod: %w", d, err)
-			}
-			abs, err := filepath.Abs(d)
-			if err != nil {
-				return err
-			}
-			o.userModules = append(o.userModules, abs)
-		}
-		return nil
-	}
-}
-
-// WithSDKOptions says how to fetch the reference SDK (cache, proxy).
-func WithSDKOptions(s sdk.Options) Option {
-	return func(o *options) error {
-		o.sdk = s
-		return nil
-	}
-}
-
-// WithSandbox sets the sandbox mode: SandboxAuto (default), SandboxOn or
-// SandboxOff.
-func WithSandbox(mode string) Option {
-	return func(o *options) error {
-		switch mode {
-		case SandboxAuto, SandboxOn, SandboxOff:
-			o.sandbox = mode
-			return nil
-		}
-		return fmt.Errorf("sandbox mode %q: want auto, on or off", mode)
-	}
-}
-
-// WithLog writes progress lines (one per probe) to w.
-func WithLog(w io.Writer) Option {
-	return func(o *options) error {
-		o.log = w
-		return nil
-	}
-}
-
-// WithWorkDir puts the unpacked image and the probe runs below dir instead
-// of a temporary directory (which Verify removes). dir must exist.
-func WithWorkDir(dir string) Option {
-	return func(o *options) error {
-		o.workDir = dir
-		return nil
-	}
-}
-
-// WithReferenceCache reuses reference results across Verify calls (images
-// of the same release and platform, run in the same environment).
-func WithReferenceCache(c *ReferenceCache) Option {
-	return func(o *options) error {
-		o.cache = c
-		return nil
-	}
-}
-
-// WithReferenceSDK uses s as the full SDK to compare with instead of
-// fetching the image's release. It must be the same release.
-func WithReferenceSDK(s *sdk.SDK) Option {
-	return func(o *options) error {
-		if s == nil {
-			return errors.New("reference SDK: nil")
-		}
-		o.refSDK = s
-		return nil
-	}
-}
-
-// WithCapabilities adds capabilities to those the recipe promises (for
-// example probes.Std).
-func WithCapabilities(caps ...probes.Capability) Option {
-	return func(o *options) error {
-		o.extraCaps = append(o.extraCaps, caps...)
-		return nil
-	}
-}
-
 // Verify runs the probe suite with the GOROOT of img and with the full SDK
 // of the same release, and compares the outcomes and artifacts. The
 // returned report says per probe whether it passed; an error means
 // verification could not be carried out at all.
+//
+// An image for another platform than the host's runs through a
+// binfmt_misc emulator (ModeEmulated); WithPlatform naming a platform the
+// image is not for verifies its toolchain cross-compiling there
+// (ModeCross), or reports that its recipe does not promise it. Both run a
+// subset of the probes (docs/diff-verify.md) and compare with the host's
+// full SDK cross-compiling to that platform.
 func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) {
+	start := time.Now()
 	o := &options{sandbox: SandboxAuto}
 	for _, opt := range opts {
 		if err := opt(o); err != nil {
 			return nil, err
 		}
 	}
-	logf := func(format string, args ...any) {
-		if o.log != nil {
-			fmt.Fprintf(o.log, format+"\n", args...)
-		}
-	}
-	cf, err := img.ConfigFile()
+	rep, labels, err := o.inspect(img)
 	if err != nil {
-		return nil, fmt.Errorf("reading image config: %w", err)
+		return nil, err
 	}
-	labels := cf.Config.Labels
-	rep := &Report{
-		Platform: cf.OS + "/" + cf.Architecture,
-		Recipe:   labels[build.LabelRecipe],
+	recipe, err := o.resolveRecipe(rep)
+	if err != nil {
+		return nil, err
 	}
-	if cf.OS != runtime.GOOS || cf.Architecture != runtime.GOARCH {
-		return nil, fmt.Errorf("the image is for %s; verify runs its toolchain and can only do so on %s/%s", rep.Platform, runtime.GOOS, runtime.GOARCH)
+	if rep.Mode == ModeCross && recipe != nil && recipe.PrunesPlatform() {
+		rep.NotPromised = fmt.Sprintf("recipe %s prunes platforms (%s): its %s image does not promise to build for %s", recipe.Name, recipe.Scope(), rep.Platform, rep.Target)
+		return rep, nil
 	}
-	if o.goroot == "" {
-		o.goroot = build.DefaultGOROOT
-		if g := labels[build.LabelGOROOT]; strings.HasPrefix(g, "/") {
-			o.goroot = path.Clean(g)
-		}
+	if err := o.chooseSandbox(rep); err != nil {
+		return nil, err
 	}
-	rep.GOROOT = o.goroot
-
-	// Sandbox or not.
-	switch o.sandbox {
-	case SandboxOn:
-		if os.Geteuid() != 0 {
-			return nil, errors.New("the sandbox needs root (chroot and mount namespaces)")
-		}
-		if err := checkSandboxTools(); err != nil {
-			return nil, err
-		}
-		rep.Sandboxed = true
-	case SandboxAuto:
-		if os.Geteuid() == 0 && checkSandboxTools() == nil {
-			rep.Sandboxed = true
-		} else {
-			logf("verify: not running as root (or unshare/mount missing): running the image's Go toolchain directly on this host, without its base image; cgo probes are skipped")
-		}
-	}
-
 	work := o.workDir
 	if work == "" {
 		if work, err = os.MkdirTemp("", "gorootimg-verify-"); err != nil {
@@ -221,63 +64,230 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 		}
 		defer os.RemoveAll(work)
 	}
-	work, err = filepath.Abs(work)
+	if work, err = filepath.Abs(work); err != nil {
+		return nil, err
+	}
+	t, err := o.extract(ctx, img, work, rep)
 	if err != nil {
 		return nil, err
 	}
+	if err := rep.findRelease(labels, t.goroot); err != nil {
+		return nil, err
+	}
+	if err := t.findEmulator(rep); err != nil {
+		return nil, err
+	}
+	caps, err := o.capabilities(rep, recipe)
+	if err != nil {
+		return nil, err
+	}
+	mods, modNames, err := o.copyModules(t.runDir)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := o.reference(ctx, rep, caps, mods, t)
+	if err != nil {
+		return nil, err
+	}
+	got, err := o.runImage(ctx, rep, caps, mods, t)
+	if err != nil {
+		return nil, err
+	}
+	rep.judge(ref, got, modNames)
+	if rep.Mode != ModeNative {
+		rep.Elapsed = time.Since(start).Round(time.Second)
+	}
+	return rep, nil
+}
 
-	// Extract.
-	var goroot, rootfs, runDir string
-	var sb *sandbox
+func (o *options) logf(format string, args ...any) {
+	if o.log != nil {
+		fmt.Fprintf(o.log, format+"\n", args...)
+	}
+}
+
+// inspect reads the image's configuration: its platform, the mode and
+// target the verification runs in, its recipe label and GOROOT.
+func (o *options) inspect(img v1.Image) (*Report, map[string]string, error) {
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading image config: %w", err)
+	}
+	labels := cf.Config.Labels
+	rep := &Report{
+		Platform: cf.OS + "/" + cf.Architecture,
+		Recipe:   labels[imageconfig.LabelRecipe],
+	}
+	host := runtime.GOOS + "/" + runtime.GOARCH
+	target := rep.Platform
+	if o.platform != "" {
+		target = o.platform
+	}
+	switch {
+	case target != rep.Platform && rep.Platform != host:
+		return nil, nil, fmt.Errorf("the image is for %s, not %s: verify cross-compiles to another platform only with an image for this host, %s", rep.Platform, target, host)
+	case target != rep.Platform:
+		rep.Mode, rep.Target, rep.Host = ModeCross, target, host
+	case target != host:
+		rep.Mode, rep.Target, rep.Host = ModeEmulated, target, host
+	}
+	if o.goroot == "" {
+		o.goroot = imageconfig.DefaultGOROOT
+		if g := labels[imageconfig.LabelGOROOT]; strings.HasPrefix(g, "/") {
+			o.goroot = path.Clean(g)
+		}
+	}
+	rep.GOROOT = o.goroot
+	return rep, labels, nil
+}
+
+// chooseSandbox decides whether the probes run chrooted into the image.
+func (o *options) chooseSandbox(rep *Report) error {
+	switch o.sandbox {
+	case SandboxOn:
+		if os.Geteuid() != 0 {
+			return errors.New("the sandbox needs root (chroot and mount namespaces)")
+		}
+		if err := sandbox.CheckTools(); err != nil {
+			return err
+		}
+		rep.Sandboxed = true
+	case SandboxAuto:
+		if os.Geteuid() == 0 && sandbox.CheckTools() == nil {
+			rep.Sandboxed = true
+		} else {
+			o.logf("verify: not running as root (or unshare/mount missing): running the image's Go toolchain directly on this host, without its base image; cgo probes are skipped")
+		}
+	}
+	return nil
+}
+
+// tree is the extracted image: where its GOROOT is on the host, where the
+// probes run, and the sandbox (nil when not sandboxed).
+type tree struct {
+	goroot, runDir string
+	sb             *sandbox.Sandbox
+}
+
+// extract unpacks the image's file system (sandboxed) or its GOROOT below
+// work.
+func (o *options) extract(ctx context.Context, img v1.Image, work string, rep *Report) (*tree, error) {
+	t := &tree{}
 	if rep.Sandboxed {
-		rootfs = filepath.Join(work, "rootfs")
+		rootfs := filepath.Join(work, "rootfs")
 		if err := os.MkdirAll(rootfs, 0o755); err != nil {
 			return nil, err
 		}
-		logf("verify: unpacking the image's file system")
-		if err := extractRootfs(ctx, img, rootfs); err != nil {
+		o.logf("verify: unpacking the image's file system")
+		if err := sandbox.ExtractImage(ctx, img, rootfs); err != nil {
 			return nil, fmt.Errorf("unpacking the image: %w", err)
 		}
-		if err := prepareSandboxRoot(rootfs); err != nil {
+		if err := sandbox.PrepareRoot(rootfs); err != nil {
 			return nil, err
 		}
-		goroot = filepath.Join(rootfs, filepath.FromSlash(o.goroot))
-		runDir = filepath.Join(rootfs, "tmp", "gorootimg-verify")
-		sb = &sandbox{Root: rootfs, Binds: map[string]string{}}
+		t.goroot = filepath.Join(rootfs, filepath.FromSlash(o.goroot))
+		t.runDir = filepath.Join(rootfs, "tmp", "gorootimg-verify")
+		t.sb = &sandbox.Sandbox{Root: rootfs, Binds: map[string]string{}}
 		rep.CCompiler = findCC(rootfs)
 	} else {
-		goroot = filepath.Join(work, "goroot")
-		logf("verify: extracting %s from the image", o.goroot)
-		if err := sdk.ExtractGOROOT(ctx, img, o.goroot, goroot); err != nil {
+		t.goroot = filepath.Join(work, "goroot")
+		o.logf("verify: extracting %s from the image", o.goroot)
+		if err := sdk.ExtractGOROOT(ctx, img, o.goroot, t.goroot); err != nil {
 			return nil, fmt.Errorf("extracting GOROOT: %w", err)
 		}
-		runDir = filepath.Join(work, "run")
+		t.runDir = filepath.Join(work, "run")
 	}
-	if _, err := os.Stat(filepath.Join(goroot, "bin", "go")); err != nil {
+	if _, err := os.Stat(filepath.Join(t.goroot, "bin", "go")); err != nil {
 		return nil, fmt.Errorf("the image has no %s/bin/go; is --goroot-path right?", o.goroot)
 	}
+	return t, nil
+}
 
-	// The release.
-	rep.GoVersion = labels[build.LabelGoVersion]
-	if rep.GoVersion == "" {
-		if rep.GoVersion, err = readVersion(filepath.Join(goroot, "VERSION")); err != nil {
-			return nil, fmt.Errorf("finding the image's Go release: no %s label and %w", build.LabelGoVersion, err)
+// findRelease sets the image's Go release from its label or VERSION file.
+func (rep *Report) findRelease(labels map[string]string, goroot string) error {
+	rep.GoVersion = labels[imageconfig.LabelGoVersion]
+	if rep.GoVersion != "" {
+		return nil
+	}
+	var err error
+	if rep.GoVersion, err = readVersion(filepath.Join(goroot, "VERSION")); err != nil {
+		return fmt.Errorf("finding the image's Go release: no %s label and %w", imageconfig.LabelGoVersion, err)
+	}
+	return nil
+}
+
+// findEmulator finds the binfmt_misc handler a foreign verification needs:
+// for the image's go command (ModeEmulated, which cannot run without one)
+// or for the target's binaries (ModeCross, where the probes that run what
+// they build are skipped without one).
+func (t *tree) findEmulator(rep *Report) error {
+	switch rep.Mode {
+	case ModeEmulated:
+		head, err := fileHead(filepath.Join(t.goroot, "bin", "go"))
+		if err != nil {
+			return err
+		}
+		h, err := findBinfmt(head, rep.Target)
+		if err != nil {
+			return fmt.Errorf("the image is for %s; running its toolchain on %s needs an emulator: %w", rep.Target, rep.Host, err)
+		}
+		if rep.Sandboxed && !strings.Contains(h.Flags, "F") {
+			return fmt.Errorf("%s lacks the F flag, so its interpreter cannot run inside the image's chroot: register it with F (docs/diff-verify.md) or use --sandbox off", h)
+		}
+		rep.Emulator = h.String()
+	case ModeCross:
+		goos, goarch, _ := strings.Cut(rep.Target, "/")
+		if head := elfHeader(goos, goarch); head != nil {
+			if h, err := findBinfmt(head, rep.Target); err == nil {
+				rep.Emulator = h.String()
+			}
 		}
 	}
+	return nil
+}
 
-	// What must pass.
-	required, source, err := requiredCapabilities(o.recipe, rep.Recipe)
+// resolveRecipe returns the recipe whose promises the image is held to:
+// WithRecipe's, else the built-in one the label names, else nil (then
+// everything is required).
+func (o *options) resolveRecipe(rep *Report) (*recipes.Recipe, error) {
+	switch {
+	case o.recipe != nil:
+		rep.CapabilitySource = "recipe " + o.recipe.Name
+		return o.recipe, nil
+	case rep.Recipe == "":
+		rep.CapabilitySource = "no recipe label: everything"
+	case slices.Contains(recipes.Names(), rep.Recipe):
+		rep.CapabilitySource = "recipe label " + rep.Recipe
+		return recipes.Lookup(rep.Recipe)
+	default:
+		rep.CapabilitySource = fmt.Sprintf("recipe label %q is not a built-in recipe (pass --recipe FILE): everything", rep.Recipe)
+	}
+	return nil, nil
+}
+
+// capabilities decides what is checked: the recipe's promises for the
+// image's release plus WithCapabilities, less what this environment
+// cannot check (cgo without a C compiler; on a foreign platform, cgo and
+// -race, which need the target's C toolchain). It sets rep.Capabilities,
+// rep.Skipped and, on a foreign platform, rep.Subset.
+func (o *options) capabilities(rep *Report, r *recipes.Recipe) ([]probes.Capability, error) {
+	required, err := capabilitiesOf(r, rep.GoVersion)
 	if err != nil {
 		return nil, err
 	}
-	rep.CapabilitySource = source
-	required = append(required, o.extraCaps...)
+	if r != nil && len(r.Capabilities) == 0 && len(r.CapabilitiesWhen) == 0 {
+		rep.CapabilitySource += " promises nothing in particular: everything"
+	}
 	var caps []probes.Capability
-	for _, c := range required {
+	for _, c := range append(required, o.extraCaps...) {
 		if slices.Contains(caps, c) {
 			continue
 		}
-		if (c == probes.CGO || c == probes.Race) && rep.CCompiler == "" {
+		switch {
+		case (c == probes.CGO || c == probes.Race) && rep.Mode != ModeNative:
+			rep.Skipped = append(rep.Skipped, Skip{Capability: string(c), Reason: "needs a C toolchain for " + rep.Target + "; not checked on a foreign platform"})
+			continue
+		case (c == probes.CGO || c == probes.Race) && rep.CCompiler == "":
 			why := "the image has no C compiler"
 			if !rep.Sandboxed {
 				why = "not sandboxed: the image's C compiler cannot be used"
@@ -290,86 +300,104 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 	for _, c := range caps {
 		rep.Capabilities = append(rep.Capabilities, string(c))
 	}
+	if rep.Mode != ModeNative {
+		canRun := rep.Mode == ModeEmulated || rep.Emulator != ""
+		rep.Subset = foreignSubset(caps, canRun)
+		if !canRun {
+			rep.Skipped = append(rep.Skipped, Skip{Capability: "run, test", Reason: "no emulator for " + rep.Target + " binaries here: the probes that run what they build are skipped"})
+		}
+	}
+	return caps, nil
+}
 
-	// User modules: copied to one place both runs see at the same path.
-	var mods []string
-	modNames := map[string]string{}
+// capabilitiesOf returns what r promises for a release; every capability
+// when r is nil or promises nothing in particular.
+func capabilitiesOf(r *recipes.Recipe, version string) ([]probes.Capability, error) {
+	if r == nil || len(r.Capabilities) == 0 && len(r.CapabilitiesWhen) == 0 {
+		return slices.Clone(probes.AllCapabilities), nil
+	}
+	names, err := r.CapabilitiesFor(version)
+	if err != nil {
+		return nil, err
+	}
+	var caps []probes.Capability
+	for _, c := range names {
+		caps = append(caps, probes.Capability(c))
+	}
+	return caps, nil
+}
+
+// copyModules copies the user modules to one place both runs see at the
+// same path; modNames maps each copy back to what the user gave.
+func (o *options) copyModules(runDir string) (mods []string, modNames map[string]string, err error) {
+	modNames = map[string]string{}
 	for i, m := range o.userModules {
 		dst := filepath.Join(runDir, "modules", fmt.Sprintf("%d-%s", i, filepath.Base(m)))
 		if err := copyTree(m, dst); err != nil {
-			return nil, fmt.Errorf("copying probe module %q: %w", m, err)
+			return nil, nil, fmt.Errorf("copying probe module %q: %w", m, err)
 		}
 		mods = append(mods, dst)
 		modNames[dst] = m
 	}
+	return mods, modNames, nil
+}
 
-	env := []string{"PATH=" + build.DefaultPATH}
-	var wrap probes.WrapFunc
-	if rep.Sandboxed {
-		if rep.CCompiler != "" {
-			env = append(env, "CC="+rep.CCompiler)
-		}
-		wrap = func(ctx context.Context, dir string, env, argv []string) (*exec.Cmd, error) {
-			return sb.command(ctx, dir, env, argv), nil
-		}
-	} else {
-		env = []string{"PATH=" + os.Getenv("PATH")}
+// env is the base environment of the probes and the wrapper that runs
+// them in the sandbox (nil when not sandboxed).
+func (t *tree) env(rep *Report) ([]string, probes.WrapFunc) {
+	if t.sb == nil {
+		return []string{"PATH=" + os.Getenv("PATH")}, nil
 	}
-
-	// The reference: the full SDK of the same release.
-	ref, err := o.reference(ctx, rep, caps, mods, runDir, env, sb, wrap, logf)
-	if err != nil {
-		return nil, err
+	env := []string{"PATH=" + imageconfig.DefaultPATH}
+	if rep.CCompiler != "" {
+		env = append(env, "CC="+rep.CCompiler)
 	}
+	return env, func(ctx context.Context, dir string, env, argv []string) (*exec.Cmd, error) {
+		return t.sb.Command(ctx, dir, env, argv), nil
+	}
+}
 
-	// The image.
-	logf("verify: running %d capabilities with the image's toolchain", len(caps))
-	imgDir := filepath.Join(runDir, "image")
+// only lists the probes to run: the foreign subset (nil = all) and the
+// user-module probes.
+func only(rep *Report, mods []string) []string {
+	if rep.Subset == nil {
+		return nil
+	}
+	names := slices.Clone(rep.Subset)
+	for _, m := range mods {
+		for _, n := range []string{"build", "vet", "test"} {
+			names = append(names, "user:"+m+"/"+n)
+		}
+	}
+	return names
+}
+
+// runImage runs the probes with the image's toolchain: natively, under
+// the emulator, or cross-compiling to the target.
+func (o *options) runImage(ctx context.Context, rep *Report, caps []probes.Capability, mods []string, t *tree) ([]probes.Result, error) {
+	o.logf("verify: running %d capabilities with the image's toolchain", len(caps))
+	imgDir := filepath.Join(t.runDir, "image")
 	if err := os.MkdirAll(imgDir, 0o755); err != nil {
 		return nil, err
 	}
-	got, err := probes.Run(ctx, goroot, probes.Options{
+	env, wrap := t.env(rep)
+	po := probes.Options{
 		Capabilities: caps,
+		Only:         only(rep, mods),
 		UserModules:  mods,
 		WorkDir:      imgDir,
 		Env:          env,
 		Wrap:         wrap,
 		Log:          prefixWriter(o.log, "image: "),
-	})
+	}
+	if rep.Mode == ModeCross {
+		po.GOOS, po.GOARCH, _ = strings.Cut(rep.Target, "/")
+	}
+	got, err := probes.Run(ctx, t.goroot, po)
 	if err != nil {
 		return nil, fmt.Errorf("running probes with the image's toolchain: %w", err)
 	}
-	rep.judge(ref, got, modNames)
-	return rep, nil
-}
-
-// requiredCapabilities returns what must pass: the given recipe's
-// capabilities, else those of the built-in recipe the label names, else
-// everything.
-func requiredCapabilities(r *recipes.Recipe, label string) ([]probes.Capability, string, error) {
-	source := ""
-	switch {
-	case r != nil:
-		source = "recipe " + r.Name
-	case label == "":
-		return slices.Clone(probes.AllCapabilities), "no recipe label: everything", nil
-	case slices.Contains(recipes.Names(), label):
-		var err error
-		if r, err = recipes.Lookup(label); err != nil {
-			return nil, "", err
-		}
-		source = "recipe label " + label
-	default:
-		return slices.Clone(probes.AllCapabilities), fmt.Sprintf("recipe label %q is not a built-in recipe (pass --recipe FILE): everything", label), nil
-	}
-	if len(r.Capabilities) == 0 {
-		return slices.Clone(probes.AllCapabilities), source + " promises nothing in particular: everything", nil
-	}
-	var caps []probes.Capability
-	for _, c := range r.Capabilities {
-		caps = append(caps, probes.Capability(c))
-	}
-	return caps, source, nil
+	return got, nil
 }
 
 // readVersion reads the first line of a GOROOT's VERSION file.
@@ -389,7 +417,7 @@ func readVersion(file string) (string, error) {
 // findCC returns the C compiler the sandboxed go command would find, as
 // a path inside the root, or "".
 func findCC(root string) string {
-	for _, dir := range strings.Split(build.DefaultPATH, ":") {
+	for _, dir := range strings.Split(imageconfig.DefaultPATH, ":") {
 		for _, name := range []string{"gcc", "cc", "clang"} {
 			p := path.Join(dir, name)
 			if fi, err := statIn(root, p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -17,6 +16,7 @@ import (
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
 	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/publish"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -87,6 +87,7 @@ Examples:
 			fs.BoolVar(&f.noCache, "no-cache", false, "write every layer afresh and keep nothing in the cache")
 			fs.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no report on stderr")
 			fs.StringVar(&f.sbom, "sbom", "", sbomFlagUsage)
+			fs.BoolVar(&f.provenance, "provenance", false, provenanceFlagUsage)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("build takes no arguments; give the SDK with --go")
@@ -103,6 +104,7 @@ type buildFlags struct {
 	reportJSON                               string
 	sbom                                     string // --sbom; see buildsbom.go
 	push, json, noCache, quiet, platformTags bool
+	provenance                               bool // --provenance; see buildprovenance.go
 }
 
 // buildOutput is what --json prints.
@@ -129,146 +131,217 @@ func sourceDateEpoch(getenv func(string) string) (time.Time, error) {
 	return time.Unix(n, 0).UTC(), nil
 }
 
+// buildInputs are build's flags parsed and checked.
+type buildInputs struct {
+	comp      layers.Compression
+	plan      build.LayerPlan
+	platforms []v1.Platform
+	tagName   string // the tag of --tag, naming the layout's index
+	mtime     time.Time
+	layout    string // --oci-layout, or the default layout without outputs
+	recipe    *recipes.Recipe
+}
+
+// runBuild is resolve → assemble → publish: flags and the base first (every
+// mistake is reported before any work), then the SDKs, the images, and
+// each output.
 func runBuild(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *buildFlags) error {
-	// Flags first: every mistake is reported before any work.
-	comp, err := layers.ParseCompression(f.compression)
-	if err != nil {
-		return usagef("--compression: %v", err)
-	}
-	plan, err := build.ParseLayerPlan(f.layerPlan)
-	if err != nil {
-		return usagef("--layers: %v", err)
-	}
-	if f.push && f.tag == "" {
-		return usagef("--push needs --tag (-t) naming where to push")
-	}
-	if err := checkSBOMFlag(f.sbom); err != nil {
-		return err
-	}
-	platforms, err := sdk.ParsePlatforms(sf.platforms)
-	if err != nil {
-		return usagef("--platform: %v", err)
-	}
-	if f.tarball != "" && len(platforms) > 1 {
-		return usagef("--tarball holds one platform and --platform names %d; build one platform or use --oci-layout", len(platforms))
-	}
-	if !strings.HasPrefix(sf.gorootPath, "/") || filepath.Clean(sf.gorootPath) == "/" {
-		return usagef("--goroot-path %q: want an absolute directory inside the image, such as /usr/local/go", sf.gorootPath)
-	}
-	tagName := ""
-	if f.tag != "" {
-		ref, err := imageref.ParseReference(f.tag, rf.options()...)
-		if err != nil {
-			return usagef("--tag: %v", err)
-		}
-		if t, ok := ref.(name.Tag); ok {
-			tagName = t.TagStr()
-		} else if !f.push || f.tarball != "" {
-			return usagef("--tag %q: want a tag, not a digest", f.tag)
-		}
-	}
-	mtime, err := sourceDateEpoch(e.getenv)
+	in, err := f.parse(e, sf, rf)
 	if err != nil {
 		return err
-	}
-	layout := f.layout
-	if !f.push && f.layout == "" && f.tarball == "" {
-		layout = defaultLayout
-	}
-	if layout != "" {
-		if err := build.CheckLayout(layout); err != nil {
-			return err
-		}
-	}
-	recipe, err := recipes.Lookup(f.recipe)
-	if err != nil {
-		return fmt.Errorf("--recipe: %w", err)
 	}
 	pr := newProgress(ctx, e.stderr, f.quiet)
 	defer pr.done()
 
 	// Then what needs the network but little time: the base and the
 	// registry's answer to our credentials, before any SDK is fetched.
-	base, err := imageref.Load(ctx, f.base, rf.options()...)
+	base, bases, err := lookupBase(ctx, f.base, in.platforms, rf)
 	if err != nil {
-		return fmt.Errorf("--base: %w", err)
+		return err
 	}
-	if !base.IsScratch() {
-		for _, p := range platforms {
-			if _, err := base.Image(v1.Platform{OS: p.OS, Architecture: p.Arch}); err != nil {
-				return fmt.Errorf("--base: %w", err)
-			}
-		}
+	pub, err := f.publishers(in, rf, pr)
+	if err != nil {
+		return err
 	}
-	po := build.PushOptions{Remote: rf.options(), Progress: pr.pushed}
-	if f.push {
-		if _, err := build.CheckPush(ctx, f.tag, po); err != nil {
-			return err
-		}
+	if err := pub.Check(ctx); err != nil {
+		return err
 	}
 
 	sdks, err := sf.resolve(ctx, e, rf)
 	if err != nil {
 		return err
 	}
-	cache := ""
-	if !f.noCache {
-		dir, err := cacheDir(e.getenv)
-		if err != nil {
-			return err
-		}
-		cache = filepath.Join(dir, "build")
-	}
-	start := time.Now()
-	res, err := build.Build(ctx, build.Options{
-		SDKs: sdks, Recipe: recipe, Base: base, GOROOT: sf.gorootPath,
-		Compression: comp, LayerPlan: plan, MTime: mtime, Source: f.source,
-		CacheDir: cache, Progress: pr.layer,
-	})
+	res, err := assembleImages(ctx, e, sf, f, in, sdks, base, bases, pr)
 	if err != nil {
 		return err
 	}
 	defer res.Close()
-	pr.logf("built %d image(s) in %.2fs", len(res.Images), time.Since(start).Seconds())
+	if err := pub.Publish(ctx, res); err != nil {
+		return err
+	}
+	pr.done()
+	return f.printResult(e, res, in)
+}
 
-	out := buildOutput{Cached: res.Reused, Report: res.Report}
+// parse checks build's flags and looks the recipe up.
+func (f *buildFlags) parse(e *env, sf *sdkFlags, rf *remoteFlags) (*buildInputs, error) {
+	in := &buildInputs{}
+	var err error
+	if in.comp, err = layers.ParseCompression(f.compression); err != nil {
+		return nil, usagef("--compression: %v", err)
+	}
+	if in.plan, err = build.ParseLayerPlan(f.layerPlan); err != nil {
+		return nil, usagef("--layers: %v", err)
+	}
+	if f.push && f.tag == "" {
+		return nil, usagef("--push needs --tag (-t) naming where to push")
+	}
+	if err := checkSBOMFlag(f.sbom); err != nil {
+		return nil, err
+	}
+	if in.platforms, err = parsePlatforms(sf.platforms); err != nil {
+		return nil, err
+	}
+	if f.tarball != "" && len(in.platforms) > 1 {
+		return nil, usagef("--tarball holds one platform and --platform names %d; build one platform or use --oci-layout", len(in.platforms))
+	}
+	if err := checkGOROOTPath(sf.gorootPath); err != nil {
+		return nil, err
+	}
+	if in.tagName, err = f.tagName(rf); err != nil {
+		return nil, err
+	}
+	if in.mtime, err = sourceDateEpoch(e.getenv); err != nil {
+		return nil, err
+	}
+	in.layout = f.layout
+	if !f.push && f.layout == "" && f.tarball == "" {
+		in.layout = defaultLayout
+	}
+	if in.layout != "" {
+		// Before the recipe, as docs/build.md orders the mistakes; the
+		// layout publisher checks it again with the other outputs.
+		if err := publish.CheckLayout(in.layout); err != nil {
+			return nil, err
+		}
+	}
+	if in.recipe, err = recipes.Lookup(f.recipe); err != nil {
+		return nil, fmt.Errorf("--recipe: %w", err)
+	}
+	return in, nil
+}
+
+// tagName is the tag --tag names ("" without --tag); a digest will do only
+// for --push alone.
+func (f *buildFlags) tagName(rf *remoteFlags) (string, error) {
+	if f.tag == "" {
+		return "", nil
+	}
+	ref, err := imageref.ParseReference(f.tag, rf.options()...)
+	if err != nil {
+		return "", usagef("--tag: %v", err)
+	}
+	if t, ok := ref.(name.Tag); ok {
+		return t.TagStr(), nil
+	}
+	if !f.push || f.tarball != "" {
+		return "", usagef("--tag %q: want a tag, not a digest", f.tag)
+	}
+	return "", nil
+}
+
+// lookupBase loads --base and looks up its image for every platform, once.
+func lookupBase(ctx context.Context, spec string, platforms []v1.Platform, rf *remoteFlags) (*imageref.Ref, []build.BaseImage, error) {
+	base, err := imageref.Load(ctx, spec, rf.options()...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--base: %w", err)
+	}
+	bases, err := build.LookupBase(base, platforms)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--base: %w", err)
+	}
+	return base, bases, nil
+}
+
+// publishers are the outputs the flags name, in the order they are written:
+// the OCI layout, the tarball, the registry.
+func (f *buildFlags) publishers(in *buildInputs, rf *remoteFlags, pr *progress) (publish.MultiPublisher, error) {
+	opts := []publish.Option{publish.WithLogf(pr.logf)}
+	var out publish.MultiPublisher
+	if in.layout != "" {
+		p, err := publish.NewLayout(in.layout, in.tagName, append(opts, publish.WithPlatformTags(f.platformTags))...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	if f.tarball != "" {
+		p, err := publish.NewTarball(f.tarball, f.tag, opts...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	if f.push {
+		p, err := publish.NewRegistry(f.tag, append(opts, publish.WithRemote(rf.options()...), publish.WithProgress(pr.pushed))...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// assembleImages builds the images (and their SBOMs) from the SDKs.
+func assembleImages(ctx context.Context, e *env, sf *sdkFlags, f *buildFlags, in *buildInputs, sdks []*sdk.SDK, base *imageref.Ref, bases []build.BaseImage, pr *progress) (*build.Result, error) {
+	cache := ""
+	if !f.noCache {
+		dir, err := cacheDir(e.getenv)
+		if err != nil {
+			return nil, err
+		}
+		cache = filepath.Join(dir, "build")
+	}
+	mod, _ := buildVersion()
+	start := time.Now()
+	bo := build.Options{
+		SDKs: sdks, Recipe: in.recipe, Base: base, BaseImages: bases, GOROOT: sf.gorootPath,
+		Compression: in.comp, LayerPlan: in.plan, MTime: in.mtime, Source: f.source,
+		SBOM: f.sbom != "", Tool: "gorootimg " + mod,
+		CacheDir: cache, Progress: pr.layer,
+	}
+	res, err := build.Build(ctx, bo)
+	if err != nil {
+		return nil, err
+	}
+	if f.provenance {
+		if err := addProvenance(res, bo, f.tag); err != nil {
+			res.Close()
+			return nil, err
+		}
+	}
+	pr.logf("built %d image(s) in %.2fs", len(res.Images), time.Since(start).Seconds())
+	return res, nil
+}
+
+// printResult writes the report (stderr, --report-json) and the digest of
+// what was written, or everything as JSON, to stdout.
+func (f *buildFlags) printResult(e *env, res *build.Result, in *buildInputs) error {
+	out := buildOutput{Cached: res.Reused, Report: res.Report, OCILayout: in.layout, Tarball: f.tarball}
+	if f.push {
+		out.Pushed = f.tag
+	}
 	d, err := res.Index.Digest()
 	if err != nil {
 		return err
 	}
+	if in.layout == "" && !f.push {
+		// The only output is a tarball: its image is what was written.
+		if d, err = res.Images[0].Image.Digest(); err != nil {
+			return err
+		}
+	}
 	out.Digest = d.String()
-	if layout != "" {
-		if err := build.WriteLayout(ctx, layout, tagName, res.Index, build.LayoutOptions{PlatformTags: f.platformTags}); err != nil {
-			return err
-		}
-		out.OCILayout = layout
-		pr.logf("wrote OCI layout %s", layout)
-	}
-	if f.tarball != "" {
-		if err := build.WriteTarball(ctx, f.tarball, f.tag, res.Images[0].Image); err != nil {
-			return err
-		}
-		out.Tarball = f.tarball
-		if layout == "" && !f.push {
-			id, err := res.Images[0].Image.Digest()
-			if err != nil {
-				return err
-			}
-			out.Digest = id.String()
-		}
-		pr.logf("wrote tarball %s", f.tarball)
-	}
-	if f.push {
-		if err := build.Push(ctx, f.tag, res.Index, po); err != nil {
-			return err
-		}
-		out.Pushed = f.tag
-		pr.logf("pushed %s@%s", f.tag, d)
-	}
-	pr.done()
-	if err := writeBuildSBOMs(ctx, e, f, res, sdks, recipe, base, sf.gorootPath, layout, rf); err != nil {
-		return err
-	}
 	if f.reportJSON != "" {
 		b, err := json.MarshalIndent(res.Report, "", "\t")
 		if err != nil {

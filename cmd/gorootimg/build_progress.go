@@ -11,6 +11,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/internal/humanize"
 )
 
 // progress shows build and push progress on stderr: bars on a terminal,
@@ -67,7 +68,7 @@ func (pr *progress) layer(ev build.Event) {
 			if ev.Cached {
 				how = "cached"
 			}
-			fmt.Fprintf(pr.w, "gorootimg: %s layer: %s content, %s\n", name, humanBytes(ev.Total), how)
+			fmt.Fprintf(pr.w, "gorootimg: %s layer: %s content, %s\n", name, humanize.Bytes(ev.Total), how)
 		}
 		return
 	}
@@ -79,7 +80,7 @@ func (pr *progress) layer(ev build.Event) {
 	b.SetCurrent(ev.Done)
 }
 
-// pushed is build.PushOptions.Progress.
+// pushed is publish.WithProgress.
 func (pr *progress) pushed(done, total int64) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
@@ -127,17 +128,4 @@ func (pr *progress) done() {
 		io.WriteString(pr.w, l)
 	}
 	pr.lines = nil
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

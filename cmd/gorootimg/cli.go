@@ -95,7 +95,7 @@ func runEnv(ctx context.Context, args []string, e *env) int {
 	if errors.As(err, &se) {
 		return se.code
 	}
-	fmt.Fprintf(e.stderr, "gorootimg %s: %v\n", c.name, err)
+	fmt.Fprintf(e.stderr, "gorootimg %s: %v\n", c.name, nameFlags(err))
 	return exitFailure
 }
 

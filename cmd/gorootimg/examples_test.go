@@ -27,9 +27,11 @@ func TestExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	checks := map[string]func(*testing.T, map[string]any){
-		"github-actions.yaml": checkWorkflow,
-		"tekton-task.yaml":    checkTektonTask,
-		"kubernetes-job.yaml": checkJob,
+		"github-actions.yaml":         checkWorkflow,
+		"github-actions-publish.yaml": checkWorkflow,
+		"tekton-task.yaml":            checkTektonTask,
+		"kubernetes-job.yaml":         checkJob,
+		"kubernetes-cronjob.yaml":     checkCronJob,
 	}
 	if len(files) != len(checks) {
 		t.Errorf("found %d examples in %s, want %d (add a check for a new one)", len(files), examplesDir, len(checks))
@@ -44,10 +46,11 @@ func TestExamples(t *testing.T) {
 				}
 			})
 			walkLists(doc, func(l []string) {
-				if len(l) > 0 && isGorootimg(l[0]) {
+				if len(l) > 1 && isGorootimg(l[0]) {
 					calls = append(calls, l[1:])
 				}
 			})
+			calls = append(calls, execCalls(doc)...)
 			if len(calls) == 0 {
 				t.Fatal("no gorootimg command line found")
 			}
@@ -56,12 +59,10 @@ func TestExamples(t *testing.T) {
 				if err := checkCall(c); err != nil {
 					t.Errorf("gorootimg %s: %v", strings.Join(c, " "), err)
 				}
-				if len(c) > 0 && c[0] == "build" && contains(c, "--push") {
-					pushes = true
-				}
+				pushes = pushes || isPush(c)
 			}
 			if !pushes {
-				t.Error("no gorootimg build --push")
+				t.Error("no gorootimg build --push or publish")
 			}
 			check, ok := checks[filepath.Base(file)]
 			if !ok {
@@ -116,6 +117,50 @@ func checkCall(args []string) error {
 	fs.SetOutput(io.Discard)
 	c.flags(fs)
 	return fs.Parse(args[1:])
+}
+
+// isPush reports whether a gorootimg call pushes: build --push, or
+// publish without --dry-run.
+func isPush(c []string) bool {
+	return len(c) > 0 && (c[0] == "build" && contains(c, "--push") || c[0] == "publish" && !contains(c, "--dry-run"))
+}
+
+// execCalls returns the calls of containers and steps whose command is
+// gorootimg alone and whose args are the rest (the exec form of an image
+// whose entrypoint is gorootimg).
+func execCalls(v any) [][]string {
+	var out [][]string
+	switch v := v.(type) {
+	case []any:
+		for _, x := range v {
+			out = append(out, execCalls(x)...)
+		}
+	case map[string]any:
+		if cmd := strings_(v["command"]); len(cmd) == 1 && isGorootimg(cmd[0]) {
+			out = append(out, strings_(v["args"]))
+		}
+		for _, x := range v {
+			out = append(out, execCalls(x)...)
+		}
+	}
+	return out
+}
+
+// strings_ returns v as a list of strings, nil unless it is one.
+func strings_(v any) []string {
+	l, ok := v.([]any)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, x := range l {
+		s, ok := x.(string)
+		if !ok {
+			return nil
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 func isGorootimg(word string) bool {
@@ -329,7 +374,7 @@ func checkWorkflow(t *testing.T, doc map[string]any) {
 				}
 			}
 			for _, c := range gorootimgCalls(run) {
-				if c[0] == "build" && contains(c, "--push") {
+				if isPush(c) {
 					if !strings.HasSuffix(str(env["DOCKER_CONFIG"]), "/docker") {
 						t.Errorf("the push step's DOCKER_CONFIG = %q, want the directory the secret is written to", env["DOCKER_CONFIG"])
 					} else {
@@ -360,13 +405,14 @@ func checkTektonTask(t *testing.T, doc map[string]any) {
 	found := false
 	for _, st := range steps {
 		script := str(get(st, "script"))
+		text := script + " " + strings.Join(strings_(get(st, "args")), " ")
 		// Every $(params.X) must be a declared parameter.
-		for _, m := range regexp.MustCompile(`\$\(params\.([A-Za-z0-9_-]+)\)`).FindAllStringSubmatch(script, -1) {
+		for _, m := range regexp.MustCompile(`\$\(params\.([A-Za-z0-9_-]+)\)`).FindAllStringSubmatch(text, -1) {
 			if !params[m[1]] {
-				t.Errorf("script uses undeclared param %q", m[1])
+				t.Errorf("step uses undeclared param %q", m[1])
 			}
 		}
-		if len(gorootimgCalls(script)) == 0 {
+		if len(gorootimgCalls(script)) == 0 && len(execCalls(st)) == 0 {
 			continue
 		}
 		found = true
@@ -385,7 +431,22 @@ func checkJob(t *testing.T, doc map[string]any) {
 	if str(doc["apiVersion"]) != "batch/v1" || str(doc["kind"]) != "Job" {
 		t.Fatalf("apiVersion/kind = %v/%v, want batch/v1 Job", doc["apiVersion"], doc["kind"])
 	}
-	pod := get(doc, "spec", "template", "spec")
+	checkPod(t, get(doc, "spec", "template", "spec"))
+}
+
+func checkCronJob(t *testing.T, doc map[string]any) {
+	if str(doc["apiVersion"]) != "batch/v1" || str(doc["kind"]) != "CronJob" {
+		t.Fatalf("apiVersion/kind = %v/%v, want batch/v1 CronJob", doc["apiVersion"], doc["kind"])
+	}
+	if len(strings.Fields(str(get(doc, "spec", "schedule")))) != 5 {
+		t.Errorf("schedule = %q, want a five-field cron schedule", get(doc, "spec", "schedule"))
+	}
+	checkPod(t, get(doc, "spec", "jobTemplate", "spec", "template", "spec"))
+}
+
+// checkPod checks a Job's pod: a restart policy a Job allows, and a
+// container with a secret's .dockerconfigjson where DOCKER_CONFIG points.
+func checkPod(t *testing.T, pod any) {
 	if p := str(get(pod, "restartPolicy")); p != "Never" && p != "OnFailure" {
 		t.Errorf("restartPolicy = %q, want Never or OnFailure (a Job requires it)", p)
 	}

@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/llbgen"
 	"github.com/gorootimg/gorootimg/prune"
@@ -93,12 +92,13 @@ type llbPlatform struct {
 	def     []byte
 	config  *v1.ConfigFile
 	attr    string
-	meta    build.Meta
+	meta    imageconfig.Meta
 	mtime   time.Time
 	dirName string // "linux-amd64"
 }
 
-func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFlags) error {
+// checkLLBFlags checks the flags of llb before anything is resolved.
+func checkLLBFlags(sf *sdkFlags, f *llbFlags) error {
 	switch f.print {
 	case "llb", "config", "output-attr":
 	default:
@@ -110,9 +110,9 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 	if f.sbom != "" && f.prepare == "" {
 		return usagef("--sbom needs --prepare: the SBOM describes the prepared tree")
 	}
-	platforms, err := sdk.ParsePlatforms(sf.platforms)
+	platforms, err := parsePlatforms(sf.platforms)
 	if err != nil {
-		return usagef("--platform: %v", err)
+		return err
 	}
 	if len(platforms) > 1 && f.prepare == "" {
 		return usagef("--platform names %d platforms and a definition describes one: add --prepare DIR to write one per platform", len(platforms))
@@ -120,13 +120,20 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 	if len(platforms) > 1 && f.print != "llb" {
 		return usagef("--print %s prints one platform's config; with several, read DIR/OS-ARCH/%s", f.print, llbConfigFile)
 	}
-	if !strings.HasPrefix(sf.gorootPath, "/") || filepath.Clean(sf.gorootPath) != sf.gorootPath || sf.gorootPath == "/" {
-		return usagef("--goroot-path %q: want a clean absolute directory inside the image, such as /usr/local/go", sf.gorootPath)
+	if err := checkGOROOTPath(sf.gorootPath); err != nil {
+		return err
 	}
 	if f.prepare != "" {
 		if ents, err := os.ReadDir(f.prepare); err == nil && len(ents) > 0 {
 			return usagef("--prepare %s: directory exists and is not empty; remove it or name a new one", f.prepare)
 		}
+	}
+	return nil
+}
+
+func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFlags) error {
+	if err := checkLLBFlags(sf, f); err != nil {
+		return err
 	}
 	mtime, err := sourceDateEpoch(e.getenv)
 	if err != nil {
@@ -164,7 +171,7 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 	}
 	if len(out) > 1 {
 		for _, lp := range out {
-			fmt.Fprintf(e.stdout, "%s/%s\t%s\n", lp.sdk.GOOS, lp.sdk.GOARCH, filepath.Join(f.prepare, lp.dirName))
+			fmt.Fprintf(e.stdout, "%s\t%s\n", imageref.FormatPlatform(lp.sdk.Platform()), filepath.Join(f.prepare, lp.dirName))
 		}
 		return nil
 	}
@@ -187,16 +194,13 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 
 // llbFor makes one platform's definition and config, with the Meta that
 // build.Build would use for the same inputs.
-func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *imageref.Ref, goroot string, mtime time.Time) (*llbPlatform, error) {
-	if mtime.IsZero() {
-		mtime = s.Time
+func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *imageref.Ref, goroot string, epoch time.Time) (*llbPlatform, error) {
+	mtime, err := imageconfig.Created(epoch, s.Tree())
+	if err != nil {
+		return nil, err
 	}
-	if mtime.IsZero() {
-		return nil, fmt.Errorf("%s has no release time in VERSION; set SOURCE_DATE_EPOCH", s.Dir)
-	}
-	mtime = mtime.UTC().Truncate(time.Second)
-	p := v1.Platform{OS: s.GOOS, Architecture: s.GOARCH}
-	meta := build.Meta{
+	p := s.Platform()
+	meta := imageconfig.Meta{
 		GoVersion: s.Version, GOROOT: goroot, Created: mtime,
 		Recipe: recipe.Name, RecipeDigest: recipe.Digest(),
 		SDKSource: s.Source, SDKHash: s.Hash, Platform: p,
@@ -216,16 +220,14 @@ func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *image
 			return nil, fmt.Errorf("--base: reading config: %w", err)
 		}
 		spec.Base = base.Reference.Context().Digest(d.String()).String()
-		meta.BaseName = strings.TrimPrefix(base.Name, "image:")
-		meta.BaseDigest = base.Digest.String()
-		meta.Platform.Variant, meta.Platform.OSVersion = baseCfg.Variant, baseCfg.OSVersion
+		meta = meta.WithBase(base, baseCfg)
 		spec.Platform = meta.Platform
 	}
 	def, err := llbgen.Marshal(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
-	cfg := build.Config(baseCfg, meta)
+	cfg := imageconfig.Config(baseCfg, meta)
 	attr, err := llbgen.ExporterAttr(cfg)
 	if err != nil {
 		return nil, err
@@ -237,18 +239,14 @@ func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *image
 func prepareLLB(ctx context.Context, e *env, f *llbFlags, lp *llbPlatform, recipe *recipes.Recipe, goroot string) error {
 	dir := filepath.Join(f.prepare, lp.dirName)
 	s := lp.sdk
-	plan, err := prune.Resolve(ctx, prune.Target{GOROOT: s.Dir, Version: s.Version, GOOS: s.GOOS, GOARCH: s.GOARCH}, recipe)
-	if err != nil {
-		return fmt.Errorf("applying recipe %q to %s: %w", recipe.Name, s.Dir, err)
-	}
 	work, err := os.MkdirTemp("", "gorootimg-llb-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	kept, err := prune.Apply(ctx, plan, work)
+	_, kept, err := prune.Prepare(ctx, s.Tree(), recipe, work)
 	if err != nil {
-		return fmt.Errorf("applying recipe %q to %s: %w", recipe.Name, s.Dir, err)
+		return err
 	}
 	if err := llbgen.Prepare(ctx, filepath.Join(dir, llbContextDir), kept, lp.mtime); err != nil {
 		return err
@@ -280,6 +278,6 @@ func prepareLLB(ctx context.Context, e *env, f *llbFlags, lp *llbPlatform, recip
 			return err
 		}
 	}
-	fmt.Fprintf(e.stderr, "gorootimg: prepared %s (%d files) for %s/%s\n", dir, len(kept.Regular()), s.GOOS, s.GOARCH)
+	fmt.Fprintf(e.stderr, "gorootimg: prepared %s (%d files) for %s\n", dir, len(kept.Regular()), imageref.FormatPlatform(s.Platform()))
 	return nil
 }

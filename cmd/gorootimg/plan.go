@@ -7,9 +7,13 @@ import (
 	"io"
 	"text/tabwriter"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/spf13/pflag"
+
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
-	"github.com/spf13/pflag"
 )
 
 func init() {
@@ -42,60 +46,87 @@ Examples:
 				if len(args) > 0 {
 					return usagef("plan takes no arguments; give the SDK with --go and the recipe with --recipe")
 				}
-				if *list != "" && *list != "kept" && *list != "dropped" {
-					return usagef("--list %q: want kept or dropped", *list)
-				}
-				r, err := recipes.Lookup(*recipe)
-				if err != nil {
-					return err
-				}
-				sdks, err := sf.resolve(ctx, e, nil)
-				if err != nil {
-					return err
-				}
-				var reports []planReport
-				for _, s := range sdks {
-					p, err := prune.Resolve(ctx, prune.Target{GOROOT: s.Dir, Version: s.Version, GOOS: s.GOOS, GOARCH: s.GOARCH}, r)
-					if err != nil {
-						return err
-					}
-					switch {
-					case *why != "":
-						w := p.Why(*why)
-						if w == "" {
-							return fmt.Errorf("--why %q: no such file or directory in %s %s/%s", *why, s.Version, s.GOOS, s.GOARCH)
-						}
-						fmt.Fprintf(e.stdout, "%s: %s\n", *why, w)
-					case *list != "":
-						set := p.Kept
-						if *list == "dropped" {
-							set = p.Dropped
-						}
-						for _, f := range set.Regular() {
-							fmt.Fprintln(e.stdout, f.Name)
-						}
-					default:
-						reports = append(reports, newPlanReport(p))
-					}
-				}
-				if *why != "" || *list != "" {
-					return nil
-				}
-				if *asJSON {
-					enc := json.NewEncoder(e.stdout)
-					enc.SetIndent("", "\t")
-					return enc.Encode(reports)
-				}
-				for i, rep := range reports {
-					if i > 0 {
-						fmt.Fprintln(e.stdout)
-					}
-					rep.print(e.stdout)
-				}
-				return nil
+				return runPlan(ctx, e, &sf, &planFlags{recipe: *recipe, asJSON: *asJSON, why: *why, list: *list})
 			}
 		},
 	})
+}
+
+type planFlags struct {
+	recipe, why, list string
+	asJSON            bool
+}
+
+func runPlan(ctx context.Context, e *env, sf *sdkFlags, f *planFlags) error {
+	if f.list != "" && f.list != "kept" && f.list != "dropped" {
+		return usagef("--list %q: want kept or dropped", f.list)
+	}
+	r, err := recipes.Lookup(f.recipe)
+	if err != nil {
+		return err
+	}
+	sdks, err := sf.resolve(ctx, e, nil)
+	if err != nil {
+		return err
+	}
+	var reports []planReport
+	for _, s := range sdks {
+		p, err := prune.Resolve(ctx, s.Tree(), r)
+		if err != nil {
+			return err
+		}
+		switch {
+		case f.why != "":
+			if err := printWhy(e.stdout, p, f.why); err != nil {
+				return err
+			}
+		case f.list != "":
+			printList(e.stdout, p, f.list)
+		default:
+			reports = append(reports, newPlanReport(p))
+		}
+	}
+	if f.why != "" || f.list != "" {
+		return nil
+	}
+	return printPlanReports(e.stdout, reports, f.asJSON)
+}
+
+// printWhy prints the rule that keeps or drops one --why path.
+func printWhy(w io.Writer, p *prune.Plan, name string) error {
+	why := p.Why(name)
+	if why == "" {
+		t := p.Target
+		return fmt.Errorf("--why %q: no such file or directory in %s %s", name, t.Version, treePlatform(t))
+	}
+	fmt.Fprintf(w, "%s: %s\n", name, why)
+	return nil
+}
+
+// printList prints the kept or dropped file names, one a line.
+func printList(w io.Writer, p *prune.Plan, which string) {
+	set := p.Kept
+	if which == "dropped" {
+		set = p.Dropped
+	}
+	for _, f := range set.Regular() {
+		fmt.Fprintln(w, f.Name)
+	}
+}
+
+func printPlanReports(w io.Writer, reports []planReport, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "\t")
+		return enc.Encode(reports)
+	}
+	for i, rep := range reports {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		rep.print(w)
+	}
+	return nil
 }
 
 // planReport is the JSON form of a plan.
@@ -104,40 +135,41 @@ type planReport struct {
 	RecipeDigest string        `json:"recipe_digest"`
 	GoVersion    string        `json:"go_version"`
 	Platform     string        `json:"platform"`
+	Scope        string        `json:"scope"`
 	Categories   []planCatLine `json:"categories"`
 	Total        planCatLine   `json:"total"`
 	Stripped     int           `json:"stripped_binaries"`
 }
 
 type planCatLine struct {
-	Category  prune.Category `json:"category"`
-	FullFiles int            `json:"full_files"`
-	FullBytes int64          `json:"full_bytes"`
-	KeptFiles int            `json:"kept_files"`
-	KeptBytes int64          `json:"kept_bytes"`
+	Category  goroot.Category `json:"category"`
+	FullFiles int             `json:"full_files"`
+	FullBytes int64           `json:"full_bytes"`
+	KeptFiles int             `json:"kept_files"`
+	KeptBytes int64           `json:"kept_bytes"`
 }
 
 func newPlanReport(p *prune.Plan) planReport {
 	rep := planReport{
 		Recipe: p.Recipe.Name, RecipeDigest: p.Recipe.Digest(), GoVersion: p.Target.Version,
-		Platform: p.Target.GOOS + "/" + p.Target.GOARCH, Stripped: len(p.Stripped),
+		Platform: treePlatform(p.Target), Scope: p.Recipe.Scope(), Stripped: len(p.Stripped),
 		Total: planCatLine{Category: "total"},
 	}
-	lines := map[prune.Category]*planCatLine{}
-	for _, c := range prune.Categories {
+	lines := map[goroot.Category]*planCatLine{}
+	for _, c := range goroot.Categories {
 		lines[c] = &planCatLine{Category: c}
 	}
 	for _, f := range p.All.Regular() {
-		l := lines[prune.CategoryOf(f.Name)]
+		l := lines[goroot.CategoryOf(f.Name)]
 		l.FullFiles++
 		l.FullBytes += f.Size
 	}
 	for _, f := range p.Kept.Regular() {
-		l := lines[prune.CategoryOf(f.Name)]
+		l := lines[goroot.CategoryOf(f.Name)]
 		l.KeptFiles++
 		l.KeptBytes += f.Size
 	}
-	for _, c := range prune.Categories {
+	for _, c := range goroot.Categories {
 		l := lines[c]
 		rep.Categories = append(rep.Categories, *l)
 		rep.Total.FullFiles += l.FullFiles
@@ -158,7 +190,7 @@ func pct(a, b int64) string {
 }
 
 func (rep planReport) print(w io.Writer) {
-	fmt.Fprintf(w, "recipe %s (%s) on %s %s\n", rep.Recipe, rep.RecipeDigest, rep.GoVersion, rep.Platform)
+	fmt.Fprintf(w, "recipe %s (%s) on %s %s, builds for %s\n", rep.Recipe, rep.RecipeDigest, rep.GoVersion, rep.Platform, rep.Scope)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "category\tfull files\tfull size\tkept files\tkept size\tkept\t\n")
 	for _, l := range append(rep.Categories, rep.Total) {
@@ -168,4 +200,9 @@ func (rep planReport) print(w io.Writer) {
 	if rep.Stripped > 0 {
 		fmt.Fprintf(w, "%d binaries have their symbol tables stripped\n", rep.Stripped)
 	}
+}
+
+// treePlatform is t's platform as the CLI prints it ("linux/amd64").
+func treePlatform(t goroot.Tree) string {
+	return imageref.FormatPlatform(v1.Platform{OS: t.GOOS, Architecture: t.GOARCH})
 }

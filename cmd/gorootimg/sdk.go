@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/gorootimg/gorootimg/imageref"
 )
 
 func init() {
@@ -60,7 +62,7 @@ Examples:
 					return enc.Encode(o)
 				}
 				for _, s := range sdks {
-					fmt.Fprintf(e.stdout, "%s %s/%s %s\n", s.Version, s.GOOS, s.GOARCH, s.Dir)
+					fmt.Fprintf(e.stdout, "%s %s %s\n", s.Version, imageref.FormatPlatform(s.Platform()), s.Dir)
 				}
 				return nil
 			}

@@ -12,8 +12,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gorootimg/gorootimg/sdk"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
+
+	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/sdk"
 )
 
 // sdkFlags are the flags every command that needs a Go SDK shares.
@@ -37,13 +41,13 @@ var goEnvVars = []string{"GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GONOPR
 
 // options builds sdk.Options from the environment, asking 'go env' for
 // what the environment leaves unset when a go command is on PATH.
-func (f *sdkFlags) options(ctx context.Context, e *env, rf *remoteFlags) (sdk.Options, []sdk.Platform, error) {
-	ps, err := sdk.ParsePlatforms(f.platforms)
+func (f *sdkFlags) options(ctx context.Context, e *env, rf *remoteFlags) (sdk.Options, []v1.Platform, error) {
+	ps, err := parsePlatforms(f.platforms)
 	if err != nil {
-		return sdk.Options{}, nil, usagef("--platform: %v", err)
+		return sdk.Options{}, nil, err
 	}
-	if !strings.HasPrefix(f.gorootPath, "/") {
-		return sdk.Options{}, nil, usagef("--goroot-path %q: want an absolute path inside the image, such as /usr/local/go", f.gorootPath)
+	if err := checkGOROOTPath(f.gorootPath); err != nil {
+		return sdk.Options{}, nil, err
 	}
 	cacheDir, err := cacheDir(e.getenv)
 	if err != nil {
@@ -98,6 +102,24 @@ func (f *sdkFlags) resolve(ctx context.Context, e *env, rf *remoteFlags) ([]*sdk
 		return nil, err
 	}
 	return sdk.Resolve(ctx, f.goSpec, ps, o)
+}
+
+// parsePlatforms parses a --platform value (imageref.ParsePlatforms); the
+// one place the CLI turns "os/arch" strings into platforms.
+func parsePlatforms(s string) ([]v1.Platform, error) {
+	ps, err := imageref.ParsePlatforms(s)
+	if err != nil {
+		return nil, usagef("--platform: %v", err)
+	}
+	return ps, nil
+}
+
+// checkGOROOTPath checks a --goroot-path value (goroot.CheckImagePath).
+func checkGOROOTPath(p string) error {
+	if err := goroot.CheckImagePath(p); err != nil {
+		return usagef("--goroot-path %v", err)
+	}
+	return nil
 }
 
 // goEnv runs 'go env -json' for the go command settings and GOROOT; an

@@ -42,97 +42,132 @@ when the image has a C compiler. Otherwise it runs the extracted toolchain
 directly on this host, says so, and skips cgo and -race.
 
 --probes DIR adds a Go module of your own: its packages are built, vetted
-and tested with both toolchains and the results compared.`,
+and tested with both toolchains and the results compared.
+
+--platform of another platform (linux/arm64 on an amd64 host) runs the
+image's toolchain for it under a binfmt_misc emulator (qemu-user), or,
+when the image has no such platform, the host image's toolchain
+cross-compiling there ("not promised" for a recipe that prunes
+platforms); a subset of the probes is compared with this host's full SDK
+cross-compiling to that platform (docs/diff-verify.md).`,
 		flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
-			platform := fs.String("platform", "", "the image's platform to verify, for an index (default the host's)")
-			goroot := fs.String("goroot-path", "", "where GOROOT lives inside the image (default its label, else /usr/local/go)")
-			recipe := fs.String("recipe", "", "check this recipe's capabilities instead of the image label's (a name or a file)")
-			probeDirs := fs.StringArray("probes", nil, "a Go module `DIR` to build, vet and test as well (repeatable)")
-			sandbox := fs.String("sandbox", verify.SandboxAuto, "auto (when root), on or off")
-			reference := fs.String("reference", "", "the full SDK to compare with, as a --go value (default: the image's release, fetched)")
-			asJSON := fs.Bool("json", false, "print the report as JSON")
+			var f verifyFlags
+			fs.StringVar(&f.platform, "platform", "", "the platform to verify (default the host's); a foreign one runs under a binfmt_misc emulator, see docs/diff-verify.md")
+			fs.StringVar(&f.goroot, "goroot-path", "", "where GOROOT lives inside the image (default its label, else /usr/local/go)")
+			fs.StringVar(&f.recipe, "recipe", "", "check this recipe's capabilities instead of the image label's (a name or a file)")
+			fs.StringArrayVar(&f.probeDirs, "probes", nil, "a Go module `DIR` to build, vet and test as well (repeatable)")
+			fs.StringVar(&f.sandbox, "sandbox", verify.SandboxAuto, "auto (when root), on or off")
+			fs.StringVar(&f.reference, "reference", "", "the full SDK to compare with, as a --go value (default: the image's release, fetched)")
+			fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
 			var rf remoteFlags
 			rf.register(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) != 1 {
 					return usagef("verify needs one argument, the image; got %d", len(args))
 				}
-				var err error
-				p := sdk.HostPlatform()
-				if *platform != "" {
-					if p, err = sdk.ParsePlatform(*platform); err != nil {
-						return usagef("--platform: %v", err)
-					}
-				}
-				sf := &sdkFlags{gorootPath: *goroot}
-				if sf.gorootPath == "" {
-					sf.gorootPath = sdk.DefaultImageGOROOT
-				}
-				so, _, err := sf.options(ctx, e, &rf)
-				if err != nil {
-					return err
-				}
-				opts := []verify.Option{verify.WithSDKOptions(so), verify.WithLog(e.stderr)}
-				if *goroot != "" {
-					opts = append(opts, verify.WithGOROOT(*goroot))
-				}
-				if *recipe != "" {
-					r, err := recipes.Lookup(*recipe)
-					if err != nil {
-						return err
-					}
-					opts = append(opts, verify.WithRecipe(r))
-				}
-				if *reference != "" {
-					sdks, err := sdk.Resolve(ctx, *reference, []sdk.Platform{p}, so)
-					if err != nil {
-						return err
-					}
-					opts = append(opts, verify.WithReferenceSDK(sdks[0]))
-				}
-				if len(*probeDirs) > 0 {
-					opts = append(opts, verify.WithUserModules(*probeDirs...))
-				}
-				switch *sandbox {
-				case verify.SandboxAuto, verify.SandboxOn, verify.SandboxOff:
-					opts = append(opts, verify.WithSandbox(*sandbox))
-				default:
-					return usagef("--sandbox %q: want auto, on or off", *sandbox)
-				}
-				ref, err := imageref.Load(ctx, args[0], rf.options()...)
-				if err != nil {
-					return err
-				}
-				if ref.IsScratch() {
-					return usagef("scratch has no GOROOT to verify")
-				}
-				img, err := ref.Image(v1.Platform{OS: p.OS, Architecture: p.Arch})
-				if err != nil {
-					return err
-				}
-				rep, err := verify.Verify(ctx, img, opts...)
-				if err != nil {
-					return err
-				}
-				rep.Image = ref.String()
-				if *asJSON {
-					err = rep.WriteJSON(e.stdout)
-				} else {
-					err = rep.WriteText(e.stdout)
-				}
-				if err != nil {
-					return err
-				}
-				if !rep.Passed() {
-					if n := len(rep.Failures()); n > 0 {
-						fmt.Fprintf(e.stderr, "gorootimg verify: %d probes failed\n", n)
-					} else {
-						fmt.Fprintf(e.stderr, "gorootimg verify: no probe could run in this environment\n")
-					}
-					return &silentError{code: exitFailure}
-				}
-				return nil
+				return runVerify(ctx, e, &rf, &f, args[0])
 			}
 		},
 	})
+}
+
+type verifyFlags struct {
+	platform, goroot, recipe, sandbox, reference string
+	probeDirs                                    []string
+	asJSON                                       bool
+}
+
+func runVerify(ctx context.Context, e *env, rf *remoteFlags, f *verifyFlags, image string) error {
+	p := imageref.HostPlatform()
+	if f.platform != "" {
+		var err error
+		if p, err = imageref.ParsePlatform(f.platform); err != nil {
+			return usagef("--platform: %v", err)
+		}
+	}
+	opts, err := verifyOptions(ctx, e, rf, f, p)
+	if err != nil {
+		return err
+	}
+	ref, err := imageref.Load(ctx, image, rf.options()...)
+	if err != nil {
+		return err
+	}
+	if ref.IsScratch() {
+		return usagef("scratch has no GOROOT to verify")
+	}
+	img, err := ref.Image(p)
+	if err != nil && p.OS+"/"+p.Architecture != imageref.HostPlatform().OS+"/"+imageref.HostPlatform().Architecture {
+		// No image for p: verify the host's image cross-compiling there.
+		img, _ = ref.Image(imageref.HostPlatform())
+	}
+	if img == nil {
+		return err
+	}
+	if f.platform != "" {
+		opts = append(opts, verify.WithPlatform(p))
+	}
+	rep, err := verify.Verify(ctx, img, opts...)
+	if err != nil {
+		return err
+	}
+	rep.Image = ref.String()
+	if f.asJSON {
+		err = rep.WriteJSON(e.stdout)
+	} else {
+		err = rep.WriteText(e.stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.Passed() {
+		if n := len(rep.Failures()); n > 0 {
+			fmt.Fprintf(e.stderr, "gorootimg verify: %d probes failed\n", n)
+		} else {
+			fmt.Fprintf(e.stderr, "gorootimg verify: no probe could run in this environment\n")
+		}
+		return &silentError{code: exitFailure}
+	}
+	return nil
+}
+
+// verifyOptions turns the flags into verify options for platform p.
+func verifyOptions(ctx context.Context, e *env, rf *remoteFlags, f *verifyFlags, p v1.Platform) ([]verify.Option, error) {
+	sf := &sdkFlags{gorootPath: f.goroot}
+	if sf.gorootPath == "" {
+		sf.gorootPath = sdk.DefaultImageGOROOT
+	}
+	so, _, err := sf.options(ctx, e, rf)
+	if err != nil {
+		return nil, err
+	}
+	opts := []verify.Option{verify.WithSDKOptions(so), verify.WithLog(e.stderr)}
+	if f.goroot != "" {
+		opts = append(opts, verify.WithGOROOT(f.goroot))
+	}
+	if f.recipe != "" {
+		r, err := recipes.Lookup(f.recipe)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, verify.WithRecipe(r))
+	}
+	if f.reference != "" {
+		// The reference runs here, cross-compiling to p when p is foreign.
+		sdks, err := sdk.Resolve(ctx, f.reference, []v1.Platform{imageref.HostPlatform()}, so)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, verify.WithReferenceSDK(sdks[0]))
+	}
+	if len(f.probeDirs) > 0 {
+		opts = append(opts, verify.WithUserModules(f.probeDirs...))
+	}
+	switch f.sandbox {
+	case verify.SandboxAuto, verify.SandboxOn, verify.SandboxOff:
+		opts = append(opts, verify.WithSandbox(f.sandbox))
+	default:
+		return nil, usagef("--sandbox %q: want auto, on or off", f.sandbox)
+	}
+	return opts, nil
 }

@@ -3,9 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"runtime"
 
 	"github.com/spf13/pflag"
+
+	"github.com/gorootimg/gorootimg/imageref"
 )
 
 func init() {
@@ -19,7 +20,7 @@ func init() {
 					return usagef("version takes no arguments")
 				}
 				mod, gov := buildVersion()
-				fmt.Fprintf(e.stdout, "gorootimg %s %s %s/%s\n", mod, gov, runtime.GOOS, runtime.GOARCH)
+				fmt.Fprintf(e.stdout, "gorootimg %s %s %s\n", mod, gov, imageref.FormatPlatform(imageref.HostPlatform()))
 				return nil
 			}
 		},

@@ -23,12 +23,16 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 // File is a file being written under a temporary name.
 type File struct {
 	*os.File
-	path string
-	done bool
+	// NoSync makes Commit skip the fsync: for files that need not outlive
+	// a crash (a layer written for one run). The rename stays atomic.
+	NoSync bool
+	path   string
+	done   bool
 }
 
-// Create opens a temporary file next to path. Commit renames it to path;
-// Abort removes it. Call Abort in a defer: it does nothing after Commit.
+// Create opens a temporary file next to path, named "."+base+".tmp-*",
+// with mode perm. Commit renames it to path; Abort removes it. Call Abort
+// in a defer: it does nothing after Commit.
 func Create(path string, perm os.FileMode) (*File, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -46,16 +50,19 @@ func Create(path string, perm os.FileMode) (*File, error) {
 	return &File{File: f, path: path}, nil
 }
 
-// Commit syncs, closes and renames the file into place.
+// Commit syncs (unless NoSync), closes and renames the file into place.
+// On error the temporary file is removed.
 func (f *File) Commit() error {
 	if f.done {
 		return fmt.Errorf("committing %s: already finished", f.path)
 	}
 	f.done = true
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", f.path, err)
+	if !f.NoSync {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return fmt.Errorf("writing %s: %w", f.path, err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(f.Name())

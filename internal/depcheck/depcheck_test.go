@@ -65,16 +65,29 @@ func TestImportGraph(t *testing.T) {
 			if d == mod+"/llbgen" && short != "cmd/gorootimg" {
 				t.Errorf("%s imports llbgen: only cmd/gorootimg may", p)
 			}
-			// prune and recipes: the standard library, a YAML decoder and each other.
+			// prune and recipes: the standard library, a YAML decoder, the
+			// GOROOT model and each other.
 			if short == "prune" || short == "recipes" {
-				ok := isStd(d) || strings.HasPrefix(d, "go.yaml.in/yaml/") || d == mod+"/recipes" || d == mod+"/prune"
+				ok := isStd(d) || strings.HasPrefix(d, "go.yaml.in/yaml/") || d == mod+"/recipes" || d == mod+"/prune" || d == mod+"/goroot"
 				if !ok {
-					t.Errorf("%s imports %s: prune and recipes may use only the standard library and a YAML decoder", p, d)
+					t.Errorf("%s imports %s: prune and recipes may use only the standard library, a YAML decoder and goroot", p, d)
 				}
+			}
+			// The GOROOT model is the leaf: the standard library only.
+			if short == "goroot" && !isStd(d) {
+				t.Errorf("%s imports %s: goroot may use only the standard library", p, d)
+			}
+			// sdk fetches SDKs; recipes are none of its business.
+			if short == "sdk" && d == mod+"/prune" {
+				t.Errorf("%s imports prune: the mode rule sdk needs is in goroot", p)
+			}
+			// verify reads images; it imports no build or publishing code.
+			if short == "verify" && (d == mod+"/build" || strings.HasPrefix(d, mod+"/publish")) {
+				t.Errorf("%s imports %s: verify must not import build or publishing code (labels are in imageconfig)", p, d)
 			}
 		}
 	}
-	for _, want := range []string{mod + "/prune", mod + "/recipes", mod + "/sdk", mod + "/cmd/gorootimg"} {
+	for _, want := range []string{mod + "/goroot", mod + "/prune", mod + "/recipes", mod + "/sdk", mod + "/verify", mod + "/cmd/gorootimg"} {
 		if _, ok := deps[want]; !ok {
 			t.Errorf("go list did not report %s", want)
 		}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
@@ -289,7 +290,7 @@ func TestInterruptWhileWriting(t *testing.T) {
 			defer cancel()
 			if phase.tmp == "build/tmp" {
 				// The SDK is in the cache already: the build goes straight to layers.
-				if _, err := sdk.Resolve(ctx, archive, []sdk.Platform{{OS: GOOS, Arch: GOARCH}}, sdk.Options{CacheDir: cache}); err != nil {
+				if _, err := sdk.Resolve(ctx, archive, []v1.Platform{{OS: GOOS, Architecture: GOARCH}}, sdk.Options{CacheDir: cache}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -337,7 +338,7 @@ func TestKillThenRebuild(t *testing.T) {
 	archive := fakeRelease(t, work, 51, 48<<20)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if _, err := sdk.Resolve(ctx, archive, []sdk.Platform{{OS: GOOS, Arch: GOARCH}}, sdk.Options{CacheDir: cache}); err != nil {
+	if _, err := sdk.Resolve(ctx, archive, []v1.Platform{{OS: GOOS, Architecture: GOARCH}}, sdk.Options{CacheDir: cache}); err != nil {
 		t.Fatal(err)
 	}
 	args := func(out string) []string {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -111,7 +113,7 @@ func TestHostileResolve(t *testing.T) {
 				setLimit(&opts, Limit)
 			}
 			inBefore := snapshot(t, in)
-			sdks, err := sdk.Resolve(ctx, spec, []sdk.Platform{{OS: GOOS, Arch: GOARCH}}, opts)
+			sdks, err := sdk.Resolve(ctx, spec, []v1.Platform{{OS: GOOS, Architecture: GOARCH}}, opts)
 
 			// Nothing outside the cache, whatever the outcome.
 			if _, serr := os.Lstat(tg.Escape); !errors.Is(serr, fs.ErrNotExist) {

@@ -1,0 +1,336 @@
+package matrix
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/sdk"
+)
+
+// Supported is the release selector for the final releases of the two
+// newest minor lines the module proxy serves.
+const Supported Selector = "supported"
+
+// File is a parsed images file: which images one repository holds.
+type File struct {
+	// Name is the file the images came from, for messages.
+	Name string `yaml:"-"`
+	// Dir is the directory recipe paths are relative to.
+	Dir string `yaml:"-"`
+
+	// Required: Repository is where every image goes, such as
+	// "ghcr.io/org/go-build" (no tag, no digest).
+	Repository string `yaml:"repository"`
+	// Required: Go selects the releases: "supported", a line ("1.26", its
+	// newest release served for every platform) or a release ("1.25.3").
+	Go []Selector `yaml:"go"`
+	// Required: Platforms is what every image is built for, as os/arch
+	// ("linux/amd64", "linux/arm/v7").
+	Platforms []string `yaml:"platforms"`
+	// Required: Variants are the flavours of each release; each gets its
+	// own tags.
+	Variants []Variant `yaml:"variants"`
+	// Optional: Tags are the tag templates (text/template over TagData).
+	// The default, DefaultTags, is the official images' scheme.
+	Tags []TagTemplate `yaml:"tags"`
+}
+
+// Selector names Go releases: Supported, a line or a release.
+type Selector string
+
+// Validate reports whether s can name a release. It needs no network.
+func (s Selector) Validate() error {
+	if s == Supported || sdk.IsReleaseSpec(string(s)) {
+		return nil
+	}
+	return fmt.Errorf("go: %q: want supported, a line such as 1.26 or a release such as 1.25.3", string(s))
+}
+
+// Variant is one flavour of the images: a base, a recipe and build options.
+type Variant struct {
+	// Optional: Name is the tag suffix ("bookworm" gives 1.26.11-bookworm);
+	// "" (the default) adds none. Names are unique within a file.
+	Name string `yaml:"name"`
+	// Optional: Recipe is a built-in recipe name or a recipe file,
+	// relative to the images file; the default is recipes.Default.
+	Recipe string `yaml:"recipe"`
+	// Optional: Base is the base image as build --base takes it; the
+	// default is scratch.
+	Base string `yaml:"base"`
+	// Optional: Compression is the layer compression, gzip (default) or zstd.
+	Compression string `yaml:"compression"`
+	// Optional: CompressionLevel is the zstd level, 1 to 22 as zstd names
+	// them; 0 keeps the pinned default.
+	CompressionLevel int `yaml:"compression-level"`
+	// Optional: WarmCache lists the build caches baked into the image:
+	// std, race, and on Go 1.25 or later tools.
+	WarmCache []string `yaml:"warm-cache"`
+	// Optional: GOROOTPath is where the SDK lives inside the image; the
+	// default is sdk.DefaultImageGOROOT.
+	GOROOTPath string `yaml:"goroot-path"`
+
+	// Line is where the variant was written, 0 when not from YAML.
+	Line int `yaml:"-"`
+}
+
+// WarmCacheItems are the values warm-cache accepts.
+var WarmCacheItems = []string{"std", "race", "tools"}
+
+var (
+	fileKeys    = []string{"repository", "go", "platforms", "variants", "tags"}
+	variantKeys = []string{"name", "recipe", "base", "compression", "compression-level", "warm-cache", "goroot-path"}
+)
+
+// UnmarshalYAML decodes a variant strictly: unknown keys are errors with
+// their line, and the variant remembers its own line.
+func (v *Variant) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: a variant is a mapping such as {name: bookworm, recipe: ci}", n.Line)
+	}
+	if err := checkKeys(n, variantKeys, "variant key"); err != nil {
+		return err
+	}
+	type plain Variant
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*v = Variant(p)
+	v.Line = n.Line
+	return nil
+}
+
+func checkKeys(n *yaml.Node, allowed []string, what string) error {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !slices.Contains(allowed, k.Value) {
+			return fmt.Errorf("line %d: unknown %s %q (want one of %s)", k.Line, what, k.Value, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}
+
+// String names the variant in messages: `variant "bookworm" (line 7)`.
+func (v *Variant) String() string {
+	s := fmt.Sprintf("variant %q", v.Name)
+	if v.Line > 0 {
+		s += fmt.Sprintf(" (line %d)", v.Line)
+	}
+	return s
+}
+
+// Load reads, parses and validates an images file.
+func Load(file string) (*File, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading images file: %w", err)
+	}
+	f, err := Parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	f.Dir = filepath.Dir(file)
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Parse decodes one images file strictly, without validating it. name is
+// used in messages.
+func Parse(name string, data []byte) (*File, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("parsing images file %s: empty file", name)
+		}
+		return nil, fmt.Errorf("parsing images file %s: %w", name, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("parsing images file %s: more than one YAML document", name)
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("parsing images file %s: line %d: want a mapping with repository, go, platforms and variants", name, root.Line)
+	}
+	if err := checkKeys(root, fileKeys, "key"); err != nil {
+		return nil, fmt.Errorf("parsing images file %s: %w", name, err)
+	}
+	var f File
+	if err := root.Decode(&f); err != nil {
+		return nil, fmt.Errorf("parsing images file %s: %w", name, err)
+	}
+	f.Name = name
+	return &f, nil
+}
+
+// Validate reports the first problem with the file. It changes nothing and
+// needs no network: what depends on the releases the proxy serves is
+// checked by Expand.
+func (f *File) Validate() error {
+	if err := f.validate(); err != nil {
+		if f.Name != "" {
+			return fmt.Errorf("images file %s: %w", f.Name, err)
+		}
+		return err
+	}
+	return nil
+}
+
+func (f *File) validate() error {
+	if _, err := f.repository(); err != nil {
+		return err
+	}
+	if len(f.Go) == 0 {
+		return errors.New("go: no release selected; want a list such as [supported] or [\"1.26\", \"1.25.3\"]")
+	}
+	for _, s := range f.Go {
+		if err := s.Validate(); err != nil {
+			return err
+		}
+	}
+	if _, err := f.platforms(); err != nil {
+		return err
+	}
+	if len(f.Variants) == 0 {
+		return errors.New(`variants: none; want at least one, such as [{name: "", recipe: ci}]`)
+	}
+	seen := map[string]bool{}
+	for i := range f.Variants {
+		v := &f.Variants[i]
+		if seen[v.Name] {
+			return fmt.Errorf("%s: the name is given twice; each variant needs its own tag suffix", v)
+		}
+		seen[v.Name] = true
+		if err := v.validate(); err != nil {
+			return fmt.Errorf("%s: %w", v, err)
+		}
+	}
+	for _, t := range f.Tags {
+		if err := t.Validate(); err != nil {
+			return err
+		}
+	}
+	if f.Tags != nil && len(f.Tags) == 0 {
+		return errors.New("tags: an empty list gives the images no tag; leave tags out for the default scheme")
+	}
+	return nil
+}
+
+// repository parses Repository without ever echoing credentials.
+func (f *File) repository() (name.Repository, error) {
+	if f.Repository == "" {
+		return name.Repository{}, errors.New("repository: missing; want a repository such as ghcr.io/org/go-build")
+	}
+	if strings.Contains(f.Repository, "@") {
+		return name.Repository{}, errors.New("repository: holds an @ (credentials or a digest); want a repository such as ghcr.io/org/go-build, with credentials from docker login")
+	}
+	r, err := name.NewRepository(f.Repository)
+	if err != nil {
+		return name.Repository{}, fmt.Errorf("repository %q: want a repository such as ghcr.io/org/go-build, without a tag: %w", f.Repository, err)
+	}
+	return r, nil
+}
+
+// platforms parses Platforms.
+func (f *File) platforms() ([]v1.Platform, error) {
+	if len(f.Platforms) == 0 {
+		return nil, errors.New("platforms: none; want a list such as [linux/amd64, linux/arm64]")
+	}
+	var out []v1.Platform
+	for _, s := range f.Platforms {
+		parts := strings.Split(s, "/")
+		if len(parts) < 2 || len(parts) > 3 || slices.Contains(parts, "") {
+			return nil, fmt.Errorf("platforms: %q: want os/arch or os/arch/variant, such as linux/amd64", s)
+		}
+		p, err := v1.ParsePlatform(s)
+		if err != nil {
+			return nil, fmt.Errorf("platforms: %q: %w", s, err)
+		}
+		if slices.ContainsFunc(out, func(q v1.Platform) bool { return q.Equals(*p) }) {
+			return nil, fmt.Errorf("platforms: %q is given twice", s)
+		}
+		out = append(out, *p)
+	}
+	return out, nil
+}
+
+func (v *Variant) validate() error {
+	if v.Name != "" {
+		if strings.HasPrefix(v.Name, "-") || strings.HasPrefix(v.Name, ".") {
+			return fmt.Errorf("name %q: want a tag suffix such as bookworm, without a leading - or .", v.Name)
+		}
+		if _, err := name.NewTag("example.com/x:" + v.Name); err != nil {
+			return fmt.Errorf("name %q: want a tag suffix such as bookworm (letters, digits, _, . and -)", v.Name)
+		}
+	}
+	if r := v.Recipe; r != "" && !isRecipePath(r) && !slices.Contains(recipes.Names(), r) {
+		return fmt.Errorf("recipe %q: no such built-in recipe (have %s); a file name needs a / or a .yaml suffix", r, strings.Join(recipes.Names(), ", "))
+	}
+	if err := validateBase(v.Base); err != nil {
+		return err
+	}
+	if v.Compression != "" {
+		if _, err := layers.ParseCompression(v.Compression); err != nil {
+			return err
+		}
+	}
+	if v.CompressionLevel != 0 {
+		if v.Compression != string(layers.Zstd) {
+			return fmt.Errorf("compression-level %d: levels are for compression: zstd", v.CompressionLevel)
+		}
+		if v.CompressionLevel < 1 || v.CompressionLevel > 22 {
+			return fmt.Errorf("compression-level %d: want a zstd level from 1 to 22", v.CompressionLevel)
+		}
+	}
+	for i, w := range v.WarmCache {
+		if !slices.Contains(WarmCacheItems, w) {
+			return fmt.Errorf("warm-cache %q: want one of %s", w, strings.Join(WarmCacheItems, ", "))
+		}
+		if slices.Contains(v.WarmCache[:i], w) {
+			return fmt.Errorf("warm-cache %q is given twice", w)
+		}
+	}
+	if p := v.GOROOTPath; p != "" && (!path.IsAbs(p) || path.Clean(p) != p || p == "/") {
+		return fmt.Errorf("goroot-path %q: want a clean absolute path inside the image, such as /usr/local/go", p)
+	}
+	return nil
+}
+
+// validateBase checks a base the way build --base takes it, without
+// opening it.
+func validateBase(b string) error {
+	switch {
+	case b == "" || b == "scratch":
+		return nil
+	case strings.HasPrefix(b, "oci:") || strings.HasPrefix(b, "tarball:"):
+		if _, rest, _ := strings.Cut(b, ":"); rest == "" {
+			return fmt.Errorf("base %q: want oci:DIR[:TAG] or tarball:FILE", b)
+		}
+		return nil
+	}
+	if _, err := imageref.ParseReference(b); err != nil {
+		return fmt.Errorf("base: %w", err)
+	}
+	return nil
+}
+
+func isRecipePath(s string) bool {
+	return strings.ContainsAny(s, `/\`) || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml")
+}

@@ -1,0 +1,10 @@
+// Package release keeps a repository's image matrix current: Run reads an
+// images file (package matrix), resolves the Go releases the module proxy
+// serves, assembles every image (package build, from the layer cache where
+// it can), compares each index digest with what its tags point at now,
+// and publishes only what changed (package publish): each image is staged
+// whole (blobs, manifests, index and referrers, by digest) before any of
+// its tags moves. AddProvenance gives each platform image its SLSA v1
+// provenance statement as a referrer, for Run and for "gorootimg build
+// --provenance" alike.
+package release

@@ -1,0 +1,115 @@
+package release
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/imageconfig"
+	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/provenance"
+)
+
+// ProvenanceKind is the Kind of a provenance referrer: in an OCI layout the
+// artifact is tagged "provenance-<subject digest prefix>".
+const ProvenanceKind = "provenance"
+
+// ProvenanceSuffix is the FileSuffix of a provenance referrer: a tarball's
+// statement is written to FILE + ProvenanceSuffix.
+const ProvenanceSuffix = ".provenance.json"
+
+// Provenance is what a provenance statement records beyond build.Options.
+type Provenance struct {
+	// Subject names the repository the images go to ("ghcr.io/org/go");
+	// it may be empty.
+	Subject string
+	// Builder is the gorootimg that ran.
+	Builder provenance.Builder
+	// CompressionLevel and WarmCache are the variant's build options that
+	// build.Options does not carry yet; zero values record none.
+	CompressionLevel int
+	WarmCache        []string
+}
+
+// AddProvenance appends to each platform image of res, built with o, its
+// SLSA v1 provenance statement as a referrer (Kind ProvenanceKind,
+// ArtifactType provenance.ArtifactType), so every publisher attaches it
+// next to the image the way it attaches the SBOM.
+//
+// The subject of each statement is that platform's image manifest, the
+// same subject as its SBOM: a platform image is what a runtime pulls and
+// what tools look up referrers of. The statement names that platform's SDK
+// (source and hash), the recipe and its digest, the base and the digest it
+// resolved to, and the build parameters; its only time is the image's
+// created time. The same inputs give the same bytes: tags are not
+// recorded, since they move between releases while the image stays.
+func AddProvenance(res *build.Result, o build.Options, p Provenance) error {
+	if len(o.SDKs) != len(res.Images) {
+		return fmt.Errorf("making provenance: %d SDKs for %d images", len(o.SDKs), len(res.Images))
+	}
+	for i := range res.Images {
+		pi := &res.Images[i]
+		data, err := statement(pi, o, p, i)
+		if err != nil {
+			return err
+		}
+		pi.Referrers = append(pi.Referrers, build.Referrer{
+			Kind: ProvenanceKind, ArtifactType: provenance.ArtifactType,
+			Data: data, FileSuffix: ProvenanceSuffix,
+		})
+	}
+	return nil
+}
+
+func statement(pi *build.PlatformImage, o build.Options, p Provenance, i int) ([]byte, error) {
+	s := o.SDKs[i]
+	d, err := pi.Image.Digest()
+	if err != nil {
+		return nil, fmt.Errorf("making provenance: %w", err)
+	}
+	cf, err := pi.Image.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("making provenance: %w", err)
+	}
+	plat := v1.Platform{OS: s.GOOS, Architecture: s.GOARCH}
+	in := provenance.Input{
+		Subject:          provenance.Subject{Name: p.Subject, Digest: d},
+		Builder:          p.Builder,
+		SDKs:             []provenance.SDK{{Platform: plat, Version: s.Version, Source: s.Source, Hash: s.Hash}},
+		Recipe:           provenance.Recipe{Name: build.FullRecipe, Digest: fullRecipeDigest},
+		Platforms:        []v1.Platform{plat},
+		Compression:      string(o.Compression),
+		CompressionLevel: p.CompressionLevel,
+		Layers:           build.DefaultLayerPlan,
+		WarmCache:        p.WarmCache,
+		GOROOTPath:       o.GOROOT,
+		Created:          cf.Created.Time,
+	}
+	if o.Recipe != nil {
+		in.Recipe = provenance.Recipe{Name: o.Recipe.Name, Digest: o.Recipe.Digest()}
+	}
+	if in.Compression == "" {
+		in.Compression = string(layers.Gzip)
+	}
+	if o.LayerPlan != nil {
+		in.Layers = o.LayerPlan.String()
+	}
+	if in.GOROOTPath == "" {
+		in.GOROOTPath = imageconfig.DefaultGOROOT
+	}
+	if o.Base != nil && !o.Base.IsScratch() {
+		in.Base = provenance.Base{Ref: strings.TrimPrefix(o.Base.Name, "image:"), Digest: o.Base.Digest}
+	}
+	return provenance.Generate(in)
+}
+
+// fullRecipeDigest stands for the unpruned SDK's recipe (Options.Recipe
+// nil), which has no recipe file: the sha256 of its name.
+var fullRecipeDigest = func() string {
+	sum := sha256.Sum256([]byte(build.FullRecipe))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}()

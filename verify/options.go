@@ -1,0 +1,172 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gorootimg/gorootimg/probes"
+	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/sdk"
+)
+
+// Sandbox modes.
+const (
+	// SandboxAuto sandboxes when running as root with unshare and mount
+	// available, and otherwise runs the extracted toolchain directly.
+	SandboxAuto = "auto"
+	// SandboxOn requires the sandbox.
+	SandboxOn = "on"
+	// SandboxOff never sandboxes: only the image's GOROOT is extracted
+	// and run on the host; cgo probes are skipped.
+	SandboxOff = "off"
+)
+
+// refGOROOT is where the reference SDK is mounted inside the sandbox.
+const refGOROOT = "/gorootimg-ref/go"
+
+// Option configures Verify.
+type Option func(*options) error
+
+type options struct {
+	goroot      string
+	recipe      *recipes.Recipe
+	userModules []string
+	sdk         sdk.Options
+	sandbox     string
+	log         io.Writer
+	workDir     string
+	cache       *ReferenceCache
+	extraCaps   []probes.Capability
+	refSDK      *sdk.SDK
+	platform    string // "os/arch" to verify for; "" = the image's
+}
+
+// WithGOROOT sets where GOROOT lives in the image; by default the image's
+// imageconfig.LabelGOROOT label, else /usr/local/go.
+func WithGOROOT(p string) Option {
+	return func(o *options) error {
+		if !strings.HasPrefix(p, "/") {
+			return fmt.Errorf("GOROOT path %q: want an absolute path such as /usr/local/go", p)
+		}
+		o.goroot = path.Clean(p)
+		return nil
+	}
+}
+
+// WithRecipe sets the recipe whose capabilities must pass, instead of the
+// one the image's imageconfig.LabelRecipe label names.
+func WithRecipe(r *recipes.Recipe) Option {
+	return func(o *options) error {
+		o.recipe = r
+		return nil
+	}
+}
+
+// WithUserModules adds Go module directories to build, vet and test with
+// both toolchains.
+func WithUserModules(dirs ...string) Option {
+	return func(o *options) error {
+		for _, d := range dirs {
+			if _, err := os.Stat(filepath.Join(d, "go.mod")); err != nil {
+				return fmt.Errorf("probe module %q: no go.mod: %w", d, err)
+			}
+			abs, err := filepath.Abs(d)
+			if err != nil {
+				return err
+			}
+			o.userModules = append(o.userModules, abs)
+		}
+		return nil
+	}
+}
+
+// WithSDKOptions says how to fetch the reference SDK (cache, proxy).
+func WithSDKOptions(s sdk.Options) Option {
+	return func(o *options) error {
+		o.sdk = s
+		return nil
+	}
+}
+
+// WithSandbox sets the sandbox mode: SandboxAuto (default), SandboxOn or
+// SandboxOff.
+func WithSandbox(mode string) Option {
+	return func(o *options) error {
+		switch mode {
+		case SandboxAuto, SandboxOn, SandboxOff:
+			o.sandbox = mode
+			return nil
+		}
+		return fmt.Errorf("sandbox mode %q: want auto, on or off", mode)
+	}
+}
+
+// WithLog writes progress lines (one per probe) to w.
+func WithLog(w io.Writer) Option {
+	return func(o *options) error {
+		o.log = w
+		return nil
+	}
+}
+
+// WithWorkDir puts the unpacked image and the probe runs below dir instead
+// of a temporary directory (which Verify removes). dir must exist.
+func WithWorkDir(dir string) Option {
+	return func(o *options) error {
+		o.workDir = dir
+		return nil
+	}
+}
+
+// WithReferenceCache reuses reference results across Verify calls (images
+// of the same release and platform, run in the same environment).
+func WithReferenceCache(c *ReferenceCache) Option {
+	return func(o *options) error {
+		o.cache = c
+		return nil
+	}
+}
+
+// WithReferenceSDK uses s as the full SDK to compare with instead of
+// fetching the image's release. It must be the same release.
+func WithReferenceSDK(s *sdk.SDK) Option {
+	return func(o *options) error {
+		if s == nil {
+			return errors.New("reference SDK: nil")
+		}
+		o.refSDK = s
+		return nil
+	}
+}
+
+// WithPlatform sets the platform ("linux/arm64") to verify the image for.
+// For an image of that platform other than the host's, its toolchain runs
+// through a binfmt_misc emulator; for an image of the host's platform, its
+// toolchain cross-compiles there, unless its recipe prunes platforms (the
+// report then says the platform is not promised). Default: the image's own
+// platform.
+func WithPlatform(p v1.Platform) Option {
+	return func(o *options) error {
+		if p.OS == "" || p.Architecture == "" {
+			return fmt.Errorf("platform %q: want os/arch such as linux/arm64", p.OS+"/"+p.Architecture)
+		}
+		o.platform = p.OS + "/" + p.Architecture
+		return nil
+	}
+}
+
+// WithCapabilities adds capabilities to those the recipe promises (for
+// example probes.Std).
+func WithCapabilities(caps ...probes.Capability) Option {
+	return func(o *options) error {
+		o.extraCaps = append(o.extraCaps, caps...)
+		return nil
+	}
+}
