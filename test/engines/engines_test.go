@@ -53,7 +53,9 @@ func TestEngines(t *testing.T) {
 	buildImage(t, f.bin, "--platform", "linux/amd64", "--tarball", ciTar, "-t", "go-engines:ci")
 	f.pushed = f.reg + "/go:ci"
 	buildImage(t, f.bin, "--platform", "linux/amd64", "-t", f.pushed, "--push")
-	buildImage(t, f.bin, "--platform", "linux/amd64", "--recipe", crossRecipe, "--tarball", crossTar, "-t", "go-engines:"+crossRecipe)
+	if crossRecipe != "ci" {
+		buildImage(t, f.bin, "--platform", "linux/amd64", "--recipe", crossRecipe, "--tarball", crossTar, "-t", "go-engines:"+crossRecipe)
+	}
 	t.Logf("images built in %v", time.Since(start).Round(time.Second))
 	f.ci, f.cross = "localhost/go-engines:ci", "localhost/go-engines:"+crossRecipe
 
@@ -108,6 +110,9 @@ func (f *fixture) outDir(t *testing.T) string {
 func (f *fixture) testPodman(t *testing.T) {
 	check(t, "podman", "podman load of build --tarball", func() (string, error) {
 		for _, tar := range []string{"ci.tar", "cross.tar"} {
+			if _, err := os.Stat(filepath.Join(f.work, tar)); err != nil && tar == "cross.tar" {
+				continue // crossRecipe is the default: no image of its own
+			}
 			out, err := f.podman("load", "-i", filepath.Join(f.work, tar))
 			if err != nil {
 				return "", err
