@@ -23,6 +23,7 @@ type fixture struct {
 	work    string
 	data    string // testdata, absolute
 	ci      string // the default recipe's image, loaded from a tarball
+	cross   string // crossRecipe's image, loaded from a tarball
 	pushed  string // the default recipe's image in the registry
 	goEnv   []string
 	timeout time.Duration
@@ -48,12 +49,15 @@ func TestEngines(t *testing.T) {
 	resolveRelease(t, f.bin)
 
 	start := time.Now()
-	ciTar := filepath.Join(f.work, "ci.tar")
+	ciTar, crossTar := filepath.Join(f.work, "ci.tar"), filepath.Join(f.work, "cross.tar")
 	buildImage(t, f.bin, "--platform", "linux/amd64", "--tarball", ciTar, "-t", "go-engines:ci")
 	f.pushed = f.reg + "/go:ci"
 	buildImage(t, f.bin, "--platform", "linux/amd64", "-t", f.pushed, "--push")
+	if crossRecipe != "ci" {
+		buildImage(t, f.bin, "--platform", "linux/amd64", "--recipe", crossRecipe, "--tarball", crossTar, "-t", "go-engines:"+crossRecipe)
+	}
 	t.Logf("images built in %v", time.Since(start).Round(time.Second))
-	f.ci = "localhost/go-engines:ci"
+	f.ci, f.cross = "localhost/go-engines:ci", "localhost/go-engines:"+crossRecipe
 
 	t.Run("podman", f.testPodman)
 	t.Run("dockerfile", f.testDockerfiles)
@@ -105,7 +109,10 @@ func (f *fixture) outDir(t *testing.T) string {
 
 func (f *fixture) testPodman(t *testing.T) {
 	check(t, "podman", "podman load of build --tarball", func() (string, error) {
-		for _, tar := range []string{"ci.tar"} {
+		for _, tar := range []string{"ci.tar", "cross.tar"} {
+			if _, err := os.Stat(filepath.Join(f.work, tar)); err != nil && tar == "cross.tar" {
+				continue // crossRecipe is the default: no image of its own
+			}
 			out, err := f.podman("load", "-i", filepath.Join(f.work, tar))
 			if err != nil {
 				return "", err

@@ -27,6 +27,12 @@ import (
 // another; build's end-to-end test uses it too, so the SDK cache has it.
 const defaultRelease = "1.26.11"
 
+// crossRecipe is the recipe of the image the cross-compiling rows use:
+// the default one, which keeps every platform, so the cross rows run in
+// the same containers as the rest. (Set it to another recipe to prove
+// that one's cross builds in containers of their own.)
+const crossRecipe = "ci"
+
 // resolved is the exact release the images hold, once resolveRelease ran.
 var resolved string
 
