@@ -242,6 +242,7 @@ const helloHTTP = `package main
 
 import (
 	"fmt"
+	"net/http"
 )
 
 func main() {
@@ -254,6 +255,7 @@ const otherProgram = `package main
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"testing"
