@@ -26,7 +26,7 @@ for r in $releases; do
 	grep -v "\"release\":\"go$r\." "$out" >"$out.tmp" || true
 	mv "$out.tmp" "$out"
 	GOROOTIMG_FIDELITY_RELEASES=$r \
-	GOROOTIMG_FIDELITY_RECIPES=full,slim,ci,build,minimal \
+	GOROOTIMG_FIDELITY_RECIPES=full,slim,ci,ci-native,build,minimal \
 	GOROOTIMG_FIDELITY_OUT=$out \
 		go test -count=1 -timeout 0 -run 'TestFidelity$' ./test >&2 || status=1
 done

@@ -67,8 +67,9 @@ func imageRoot(t *testing.T, s *sdk.SDK) string {
 	return root
 }
 
-// TestWarmStd warms std twice in two copies of a real go1.26 image: the
-// same layer digest. Then the layer, unpacked as an engine would into a
+// TestWarmStd warms std in a copy of a real go1.26 image (that two warms
+// give the same layer digest is build's TestWarmCacheEndToEnd, across two
+// processes with caches of their own). Then the layer, unpacked as an engine would into a
 // root whose clock is 30 days past the image time, serves two commands
 // with no standard-library compile, though the first one trims the cache:
 // as root (who may delete any file) and as a user with no passwd entry,
@@ -77,10 +78,9 @@ func TestWarmStd(t *testing.T) {
 	s := releaseSDK(t, "1.26")
 	ctx := context.Background()
 	imageTime := time.Now().Add(-30 * 24 * time.Hour).Truncate(time.Second)
-	var digests []string
 	var roots []string
 	var layer *layers.Layer
-	for i := range 2 {
+	for i := range 1 {
 		root := imageRoot(t, s)
 		start := time.Now()
 		res, err := Warm(ctx, Image{Root: root, Env: testEnv, Time: imageTime}, []Variant{Std}, WithLog(testWriter{t}))
@@ -97,16 +97,11 @@ func TestWarmStd(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("run %d: layer %s, %d bytes compressed (gzip), %d uncompressed", i, l.Digest, l.Size, l.UncompressedSize)
-		digests = append(digests, l.Digest.String())
 		roots = append(roots, root)
 		layer = l
 	}
-	if digests[0] != digests[1] {
-		t.Fatalf("two warms of the same image = layers %s and %s, want the same", digests[0], digests[1])
-	}
-
-	// A fresh container: the second root without its cache, then the layer.
-	root := roots[1]
+	// A fresh container: the root without its cache, then the layer.
+	root := roots[0]
 	cacheDir := filepath.Join(root, "var", "cache", "go-build")
 	if err := os.RemoveAll(cacheDir); err != nil {
 		t.Fatal(err)

@@ -225,6 +225,7 @@ type world struct {
 }
 
 func newWorld(t *testing.T) *world {
+	gorootimg(t) // skips with -short before any subtest
 	return &world{t: t, proxy: newModProxy(t), dir: t.TempDir()}
 }
 
