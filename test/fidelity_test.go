@@ -28,10 +28,11 @@ import (
 //	GOROOTIMG_FIDELITY_RELEASES  comma-separated --go values (default "1.21,1.26":
 //	                             the newest patch of the oldest and newest supported lines)
 //	GOROOTIMG_FIDELITY_RECIPES   recipes to prove on every release (default: on the newest
-//	                             release "full,ci,ci-native,build,minimal", on the older
-//	                             ones "full,ci", the default recipe; slim, which only drops
-//	                             tests and docs, and every recipe on every release run in
-//	                             the script)
+//	                             release "full,ci,ci-native,minimal", on the older ones
+//	                             "full,ci", the default recipe; build is proven on the
+//	                             newest by verify's TestVerifyRecipes, through its image;
+//	                             slim, which only drops tests and docs, and every recipe on
+//	                             every release run in the script)
 //	GOROOTIMG_FIDELITY_OUT       file to append one JSON line per (release, recipe) to
 //
 // The default keeps the test suite inside its CI budget: each (release,
