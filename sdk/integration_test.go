@@ -90,7 +90,13 @@ func TestRealReleases(t *testing.T) {
 				t.Fatalf("Resolve(%q) = %+v", tc.spec, s)
 			}
 			gobin := filepath.Join(s.Dir, "bin", "go")
-			out, err := exec.Command(gobin, "version").CombinedOutput()
+			// Outside this module (whose go line would make an older go
+			// switch toolchains) and with GOTOOLCHAIN=local, whatever the
+			// go env file says: the release's own go must answer.
+			cmd := exec.Command(gobin, "version")
+			cmd.Dir = t.TempDir()
+			cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("%s version: %v\n%s", gobin, err, out)
 			}
