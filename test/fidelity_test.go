@@ -40,7 +40,7 @@ import (
 // oldest line proves the default recipe, and hack/fidelity.sh the rest.
 const (
 	defaultReleases     = "1.21,1.26"
-	defaultRecipes      = "full,ci,ci-native,build,minimal"
+	defaultRecipes      = "full,ci,ci-native,minimal"
 	defaultOlderRecipes = "full,ci"
 )
 
