@@ -69,8 +69,8 @@ func imageRoot(t *testing.T, s *sdk.SDK) string {
 
 // TestWarmStd warms std in a copy of a real go1.26 image (that two warms
 // give the same layer digest is build's TestWarmCacheEndToEnd, across two
-// processes with caches of their own). Then the layer, unpacked as an engine would into a
-// root whose clock is 30 days past the image time, serves two commands
+// processes with caches of their own). Then the layer, unpacked as an
+// engine would into a root whose clock is 30 days past the image time, serves two commands
 // with no standard-library compile, though the first one trims the cache:
 // as root (who may delete any file) and as a user with no passwd entry,
 // whose new entries land beside the warm ones.
@@ -78,30 +78,24 @@ func TestWarmStd(t *testing.T) {
 	s := releaseSDK(t, "1.26")
 	ctx := context.Background()
 	imageTime := time.Now().Add(-30 * 24 * time.Hour).Truncate(time.Second)
-	var roots []string
-	var layer *layers.Layer
-	for i := range 1 {
-		root := imageRoot(t, s)
-		start := time.Now()
-		res, err := Warm(ctx, Image{Root: root, Env: testEnv, Time: imageTime}, []Variant{Std}, WithLog(testWriter{t}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("run %d: warm std took %v: %d files, %d bytes; %s cgo=%s CC=%s; notes %q",
-			i, time.Since(start).Round(100*time.Millisecond), res.Files, res.Bytes, res.GoVersion, res.CGOEnabled, res.CC, res.Notes)
-		if res.Files < 1000 {
-			t.Errorf("warm std cached %d files, want the whole standard library", res.Files)
-		}
-		l, err := layers.Write(ctx, filepath.Join(t.TempDir(), "layer"), res.Entries, layers.WithMTime(imageTime))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("run %d: layer %s, %d bytes compressed (gzip), %d uncompressed", i, l.Digest, l.Size, l.UncompressedSize)
-		roots = append(roots, root)
-		layer = l
+	root := imageRoot(t, s)
+	start := time.Now()
+	res, err := Warm(ctx, Image{Root: root, Env: testEnv, Time: imageTime}, []Variant{Std}, WithLog(testWriter{t}))
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Logf("warm std took %v: %d files, %d bytes; %s cgo=%s CC=%s; notes %q",
+		time.Since(start).Round(100*time.Millisecond), res.Files, res.Bytes, res.GoVersion, res.CGOEnabled, res.CC, res.Notes)
+	if res.Files < 1000 {
+		t.Errorf("warm std cached %d files, want the whole standard library", res.Files)
+	}
+	layer, err := layers.Write(ctx, filepath.Join(t.TempDir(), "layer"), res.Entries, layers.WithMTime(imageTime))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("layer %s, %d bytes compressed (gzip), %d uncompressed", layer.Digest, layer.Size, layer.UncompressedSize)
+
 	// A fresh container: the root without its cache, then the layer.
-	root := roots[0]
 	cacheDir := filepath.Join(root, "var", "cache", "go-build")
 	if err := os.RemoveAll(cacheDir); err != nil {
 		t.Fatal(err)
