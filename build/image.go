@@ -41,6 +41,11 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 		SDKSource: pl.sdk.Source, SDKHash: pl.sdk.Hash, Source: o.Source,
 		Platform: pl.platform,
 	}
+	if warm != nil {
+		for _, v := range o.WarmCache {
+			meta.WarmCache = append(meta.WarmCache, string(v))
+		}
+	}
 	if base != nil {
 		var err error
 		if baseCfg, err = base.ConfigFile(); err != nil {

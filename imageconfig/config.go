@@ -29,6 +29,10 @@ const (
 	LabelSDKHash = "io.github.gorootimg.sdk.hash"
 	// LabelGOROOT is where the SDK lives in the image ("/usr/local/go").
 	LabelGOROOT = "io.github.gorootimg.goroot"
+	// LabelWarmCache lists the warm-cache variants whose build cache the
+	// image carries, comma-separated in the order given ("std,race"); it is
+	// absent on an image without a warm cache.
+	LabelWarmCache = "io.github.gorootimg.warm-cache"
 
 	// The OCI pre-defined annotation keys gorootimg sets as labels: the Go
 	// release without "go", the created time, the base image's name and
@@ -70,6 +74,9 @@ type Meta struct {
 	Source string
 	// Platform is the image's platform.
 	Platform v1.Platform
+	// WarmCache lists the warm-cache variants the image carries
+	// (warmcache.Variant names); empty for none.
+	WarmCache []string
 }
 
 // WithBase returns m for an image on the base image ref (not scratch)
@@ -119,6 +126,7 @@ func Labels(m Meta) map[string]string {
 		LabelSDKSource:     m.SDKSource,
 		LabelSDKHash:       m.SDKHash,
 		LabelGOROOT:        m.goroot(),
+		LabelWarmCache:     strings.Join(m.WarmCache, ","),
 	}
 	for k, v := range l {
 		if v == "" {
@@ -182,7 +190,7 @@ func Config(base *v1.ConfigFile, m Meta) *v1.ConfigFile {
 	for k, v := range Labels(m) {
 		labels[k] = v
 	}
-	for _, k := range []string{LabelOCISource, LabelRecipeDigest, LabelSDKHash} {
+	for _, k := range []string{LabelOCISource, LabelRecipeDigest, LabelSDKHash, LabelWarmCache} {
 		if _, ok := Labels(m)[k]; !ok {
 			delete(labels, k) // a base built by gorootimg must not lend us its values
 		}

@@ -47,7 +47,7 @@ func TestConfig(t *testing.T) {
 		Platform: v1.Platform{OS: "linux", Architecture: "arm64"}}
 	base := &v1.ConfigFile{Config: v1.Config{
 		Env:    []string{"PATH=/usr/bin:/bin", "GOROOT=/old", "LANG=C"},
-		Labels: map[string]string{"maintainer": "base", LabelSDKHash: "from-base", LabelOCIBaseName: "old"},
+		Labels: map[string]string{"maintainer": "base", LabelSDKHash: "from-base", LabelOCIBaseName: "old", LabelWarmCache: "std"},
 	}, Variant: "v8"}
 	ref := &imageref.Ref{Kind: imageref.KindRemote, Name: "image:registry.example/debian:12", Digest: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("ab", 32)}}
 	cf := Config(base, m.WithBase(ref, base))
@@ -63,8 +63,14 @@ func TestConfig(t *testing.T) {
 	if l[LabelOCIBaseDigest] != ref.Digest.String() {
 		t.Errorf("base digest label = %q, want %s", l[LabelOCIBaseDigest], ref.Digest)
 	}
-	if _, ok := l[LabelSDKHash]; ok {
-		t.Errorf("Config kept the base's %s label", LabelSDKHash)
+	for _, k := range []string{LabelSDKHash, LabelWarmCache} {
+		if _, ok := l[k]; ok {
+			t.Errorf("Config kept the base's %s label", k)
+		}
+	}
+	m.WarmCache = []string{"std", "race"}
+	if got := Labels(m)[LabelWarmCache]; got != "std,race" {
+		t.Errorf("Labels(WarmCache std, race)[%s] = %q, want std,race", LabelWarmCache, got)
 	}
 	if cf.OS != "linux" || cf.Architecture != "arm64" || cf.Variant != "v8" || !cf.Created.Time.Equal(created) {
 		t.Errorf("Config platform/time = %s/%s/%s %v", cf.OS, cf.Architecture, cf.Variant, cf.Created)
