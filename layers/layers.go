@@ -47,6 +47,11 @@ type Entry struct {
 	// ModTime, when set, is this entry's modification time instead of the
 	// layer's (WithMTime); see entryTime.
 	ModTime time.Time
+	// UID and GID, when set, are the entry's owner; 0 (root) otherwise.
+	// The owner names stay empty, so a zero owner writes the same header
+	// as before owners existed. A layer that writes a base's directory
+	// again sets them to keep the base's owner.
+	UID, GID int
 }
 
 // Layer is a finished layer blob on disk and what describes it.
@@ -329,6 +334,8 @@ func header(e Entry, mtime time.Time) *tar.Header {
 		Name:    e.Name,
 		Mode:    tarMode(e.Mode),
 		ModTime: entryTime(e, mtime),
+		Uid:     e.UID,
+		Gid:     e.GID,
 		Format:  tar.FormatPAX,
 	}
 	// The special bits travel too: /tmp is 1777.

@@ -119,8 +119,9 @@ func hasTrustStore(base Paths) bool {
 // A path the base has is never written. An item below a base path that
 // is not a directory owned by root (a symlink, say) is left out, since
 // writing it would change what the base has there. Parent directories the
-// base has are written again with the base's mode, so only their
-// modification time changes; missing ones get 0755.
+// base has are written again with the base's mode and owner (root, as
+// parentsUsable requires), so only their modification time changes;
+// missing ones get 0755.
 func Entries(base Paths, dir string) ([]layers.Entry, error) {
 	var out []layers.Entry
 	emitted := map[string]bool{}
@@ -131,7 +132,7 @@ func Entries(base Paths, dir string) ([]layers.Entry, error) {
 		for p := path.Dir(it.name); p != "."; p = path.Dir(p) {
 			if i, ok := base.Lookup(p); ok && !emitted[p] {
 				emitted[p] = true
-				out = append(out, layers.Entry{Name: p, Mode: i.Mode & (fs.ModeDir | fs.ModePerm | fs.ModeSticky | fs.ModeSetgid | fs.ModeSetuid)})
+				out = append(out, layers.Entry{Name: p, Mode: i.Mode & (fs.ModeDir | fs.ModePerm | fs.ModeSticky | fs.ModeSetgid | fs.ModeSetuid), UID: i.UID, GID: i.GID})
 			}
 		}
 		e := layers.Entry{Name: it.name, Mode: it.mode}

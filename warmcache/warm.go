@@ -190,8 +190,8 @@ func checkTimes(root, goroot string) error {
 }
 
 // makeParents returns the entries of GOCACHE's parent directories with the
-// modes they have in root, creating missing ones with 0755, so the layer
-// does not change a base's directory.
+// modes and owners they have in root, creating missing ones with 0755
+// owned by root, so the layer does not change a base's directory.
 func makeParents(root, gocache string) ([]layers.Entry, error) {
 	var dirs []string
 	for dir := path.Dir(gocache); dir != "/"; dir = path.Dir(dir) {
@@ -201,11 +201,13 @@ func makeParents(root, gocache string) ([]layers.Entry, error) {
 	for _, dir := range dirs { // top down, so a file in the way is named
 		host := filepath.Join(root, filepath.FromSlash(dir))
 		fi, err := os.Lstat(host)
+		created := false
 		if errors.Is(err, fs.ErrNotExist) {
 			if err := os.Mkdir(host, 0o755); err != nil {
 				return nil, fmt.Errorf("warming the build cache: %w", err)
 			}
 			fi, err = os.Lstat(host)
+			created = true
 		}
 		if err != nil {
 			return nil, fmt.Errorf("warming the build cache: %w", err)
@@ -213,7 +215,12 @@ func makeParents(root, gocache string) ([]layers.Entry, error) {
 		if !fi.IsDir() {
 			return nil, fmt.Errorf("warming the build cache: %s in the image is not a directory (%v); set GOCACHE below a real directory", dir, fi.Mode().Type())
 		}
-		out = append(out, layers.Entry{Name: strings.TrimPrefix(dir, "/"), Mode: fs.ModeDir | fi.Mode()&(fs.ModePerm|fs.ModeSticky|fs.ModeSetgid)})
+		e := layers.Entry{Name: strings.TrimPrefix(dir, "/"), Mode: fs.ModeDir | fi.Mode()&(fs.ModePerm|fs.ModeSticky|fs.ModeSetgid)}
+		if !created {
+			// The base's owner: a /go owned by gopher stays gopher's.
+			e.UID, e.GID = owner(fi)
+		} // else root's, as rootfs makes its directories
+		out = append(out, e)
 	}
 	return out, nil
 }
