@@ -41,6 +41,11 @@ type Input struct {
 	// GOROOTPath are listed, so the SBOM lists exactly what the image
 	// holds without reading the layers back.
 	Digests []layers.FileDigest
+	// Optional: FileSystem are the files of the image's file system layer
+	// (/etc/passwd, the CA bundle, ...) as layers.Write hashed them while
+	// writing it, named by their path in the image. They are listed as the
+	// files of a package of their own, not the Go SDK's.
+	FileSystem []layers.FileDigest
 	// Required: GOROOTPath is where the files are in the image ("/usr/local/go").
 	GOROOTPath string
 	// Optional: Base is the base image reference ("" or "scratch" for none)
@@ -53,6 +58,10 @@ type Input struct {
 	// Optional: Tool names the creator ("gorootimg v1.0.0"); "gorootimg" if empty.
 	Tool string
 }
+
+// FileSystemCategory is the category in the comment of each file of the
+// file system layer (Input.FileSystem).
+const FileSystemCategory goroot.Category = "file system layer"
 
 // Annotation keys written on the Go SDK package ("key=value" comments),
 // which Read parses back.
@@ -105,6 +114,10 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	fsFiles, err := digestEntries(ctx, in.FileSystem, "/")
+	if err != nil {
+		return nil, err
+	}
 	g := generator{in: in, created: in.Created.UTC().Format(time.RFC3339), tool: in.Tool,
 		platform: imageref.FormatPlatform(in.SDK.Platform())}
 	if g.tool == "" {
@@ -129,6 +142,15 @@ func Generate(ctx context.Context, in Input) ([]byte, error) {
 	}
 	doc.Packages = append(doc.Packages, g.goPackage(doc.Files, sha1s))
 	doc.Relationships = append(doc.Relationships, relationship{docID, "DESCRIBES", goPkgID, ""})
+	if len(fsFiles) > 0 {
+		fs, fsSHA1s, err := g.fsFiles(fsFiles)
+		if err != nil {
+			return nil, err
+		}
+		doc.Files = append(doc.Files, fs...)
+		doc.Packages = append(doc.Packages, g.fsPackage(fs, fsSHA1s))
+		doc.Relationships = append(doc.Relationships, relationship{fsPkgID, "OTHER", goPkgID, "the file system the Go SDK needs: GOPATH, GOCACHE, /tmp and what the base lacks of CA roots, /etc/passwd, /etc/group"})
+	}
 	if in.Base != "" && in.Base != "scratch" {
 		doc.Packages = append(doc.Packages, g.basePackage())
 		doc.Relationships = append(doc.Relationships, relationship{basePkgID, "OTHER", goPkgID, "the Go SDK is laid on top of this base image"})
@@ -170,6 +192,51 @@ func (g generator) files(files []entry) ([]file, []string, error) {
 		})
 	}
 	return out, sha1s, nil
+}
+
+// fsFiles are the file records of the file system layer's files, named by
+// their path in the image. Their IDs are derived from that path with a
+// leading slash, which no GOROOT-relative name has.
+func (g generator) fsFiles(files []entry) ([]file, []string, error) {
+	var out []file
+	var sha1s []string
+	for _, f := range files {
+		sha1s = append(sha1s, f.sha1)
+		comment := "category: " + string(FileSystemCategory)
+		if f.link != "" {
+			comment += "; symlink to " + f.link + " (checksums are of the link target's name)"
+		}
+		out = append(out, file{
+			FileName:         "./" + f.name,
+			SPDXID:           fileID("/" + f.name),
+			FileTypes:        []string{"OTHER"},
+			Checksums:        []checksum{{"SHA1", f.sha1}, {"SHA256", f.sha256}},
+			LicenseConcluded: noAssertion,
+			CopyrightText:    noAssertion,
+			Comment:          comment,
+		})
+	}
+	return out, sha1s, nil
+}
+
+// fsPackage is the file system layer's package, holding files.
+func (g generator) fsPackage(files []file, sha1s []string) pkg {
+	p := pkg{
+		Name:                    "gorootimg-file-system",
+		SPDXID:                  fsPkgID,
+		DownloadLocation:        noAssertion,
+		FilesAnalyzed:           true,
+		LicenseConcluded:        noAssertion,
+		LicenseDeclared:         noAssertion,
+		CopyrightText:           noAssertion,
+		Comment:                 "The file system layer gorootimg adds on top of the base (or scratch).",
+		PackageVerificationCode: &verificationCode{Value: verification(sha1s)},
+		PrimaryPackagePurpose:   "FILE",
+	}
+	for _, f := range files {
+		p.HasFiles = append(p.HasFiles, f.SPDXID)
+	}
+	return p
 }
 
 // goPackage is the Go SDK's package, holding files.
@@ -311,6 +378,9 @@ func fileEntries(ctx context.Context, files goroot.FileSet) ([]entry, error) {
 // its target's name, as fileEntries computes them.
 func digestEntries(ctx context.Context, ds []layers.FileDigest, goroot string) ([]entry, error) {
 	prefix := strings.TrimPrefix(goroot, "/") + "/"
+	if goroot == "/" {
+		prefix = "" // every file of the layer, named by its path in the image
+	}
 	var out []entry
 	for _, d := range ds {
 		if err := ctx.Err(); err != nil {

@@ -19,6 +19,9 @@ type Summary struct {
 	Base, BaseDigest string
 	// Files lists the GOROOT files in document order (sorted by name).
 	Files []File
+	// FileSystem lists the files of the file system layer (category
+	// FileSystemCategory), sorted by name; none in older documents.
+	FileSystem []File
 }
 
 // File is one file of a Summary.
@@ -41,6 +44,7 @@ func Read(b []byte) (*Summary, error) {
 	}
 	s := &Summary{Annotations: map[string]string{}}
 	found := false
+	fsFiles := map[string]bool{}
 	for _, p := range doc.Packages {
 		switch p.SPDXID {
 		case goPkgID:
@@ -53,6 +57,10 @@ func Read(b []byte) (*Summary, error) {
 			}
 		case basePkgID:
 			s.Base, s.BaseDigest = p.Name, p.VersionInfo
+		case fsPkgID:
+			for _, id := range p.HasFiles {
+				fsFiles[id] = true
+			}
 		}
 	}
 	if !found {
@@ -68,6 +76,10 @@ func Read(b []byte) (*Summary, error) {
 		if c, ok := strings.CutPrefix(f.Comment, "category: "); ok {
 			c, _, _ = strings.Cut(c, ";")
 			sf.Category = goroot.Category(c)
+		}
+		if fsFiles[f.SPDXID] {
+			s.FileSystem = append(s.FileSystem, sf)
+			continue
 		}
 		s.Files = append(s.Files, sf)
 	}

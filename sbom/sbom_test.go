@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -290,5 +291,66 @@ func TestGenerateFromDigests(t *testing.T) {
 	in.Digests = append(ds[:len(ds):len(ds)], layers.FileDigest{Name: "usr/local/go/lost"})
 	if _, err := Generate(ctx, in); err == nil || !strings.Contains(err.Error(), "no digests") {
 		t.Errorf("Generate with a file without digests = %v, want an error", err)
+	}
+}
+
+// TestGenerateFileSystem lists the file system layer's files, from the
+// digests the layer writer took, in a package of their own: the GOROOT
+// files and the Go package stay as they are, and an independent SPDX
+// implementation accepts the document.
+func TestGenerateFileSystem(t *testing.T) {
+	ctx := context.Background()
+	in := input(t, t.TempDir())
+	plain, err := Generate(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	content := map[string]string{
+		"etc/group":                         "root:x:0:\n",
+		"etc/ssl/certs/ca-certificates.crt": "-----BEGIN CERTIFICATE-----\n",
+	}
+	entries := []layers.Entry{{Name: "go", Mode: fs.ModeDir | fs.ModeSticky | 0o777}, {Name: "tmp", Mode: fs.ModeDir | fs.ModeSticky | 0o777}}
+	for name, c := range content {
+		src := filepath.Join(dir, filepath.Base(name))
+		if err := os.WriteFile(src, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, layers.Entry{Name: name, Mode: 0o644, Src: src, Size: int64(len(c))})
+	}
+	l, err := layers.Write(ctx, filepath.Join(dir, "layer"), entries, layers.WithFileDigests(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.FileSystem = l.Digests
+	doc, err := Generate(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(readSPDX(t, doc).Packages), len(readSPDX(t, plain).Packages)+1; got != want {
+		t.Errorf("packages = %d, want %d (one more: the file system)", got, want)
+	}
+	s, err := Read(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Read(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.Files, p.Files) {
+		t.Errorf("GOROOT files with a file system layer = %v, want %v", s.Files, p.Files)
+	}
+	if len(s.FileSystem) != len(content) {
+		t.Fatalf("Read(doc).FileSystem = %v, want %d files", s.FileSystem, len(content))
+	}
+	for _, f := range s.FileSystem {
+		c, ok := content[f.Name]
+		if want := sum(c, sha256of); !ok || f.SHA256 != want || f.Category != FileSystemCategory {
+			t.Errorf("file system file %+v, want %s %s %q", f, f.Name, want, FileSystemCategory)
+		}
+	}
+	if len(p.FileSystem) != 0 {
+		t.Errorf("Read(plain).FileSystem = %v, want none", p.FileSystem)
 	}
 }

@@ -9,6 +9,7 @@ const (
 	docID       = "SPDXRef-DOCUMENT"
 	goPkgID     = "SPDXRef-Package-go-sdk"
 	basePkgID   = "SPDXRef-Package-base-image"
+	fsPkgID     = "SPDXRef-Package-file-system"
 )
 
 type document struct {
