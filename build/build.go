@@ -228,7 +228,7 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 		}
 		pi := PlatformImage{Platform: pl.platform, Image: img}
 		if o.SBOM {
-			ref, err := sbomReferrer(ctx, o, pl)
+			ref, err := sbomReferrer(ctx, o, pl, fsl)
 			if err != nil {
 				return err
 			}
@@ -236,6 +236,10 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 		}
 		r.Images = append(r.Images, pi)
 		pr := pl.report()
+		if fsl != nil {
+			lr := layerReport(fsl)
+			pr.FileSystem = &lr
+		}
 		pr.WarmCache = warm
 		r.Report.Platforms = append(r.Report.Platforms, pr)
 	}

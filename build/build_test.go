@@ -1,8 +1,13 @@
 package build
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,6 +85,26 @@ func TestConfigAndReport(t *testing.T) {
 	p := res.Report.Platforms[0]
 	if p.Total != p.FullTotal || p.SavedPercent != 0 || p.Total.Files != 17 {
 		t.Errorf("report totals = %+v vs full %+v (saved %v%%), want equal with 17 files", p.Total, p.FullTotal, p.SavedPercent)
+	}
+	// The file system layer has its own line: on scratch the CA bundle,
+	// /etc/passwd and /etc/group.
+	ls, err := res.Images[0].Image.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := ls[0].Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := p.FileSystem; fs == nil || fs.Group != rootfsGroup || fs.Digest != d.String() || fs.Files != 3 || fs.Compressed <= 0 {
+		t.Fatalf("report's file system layer = %+v, want %s with 3 files", fs, d)
+	}
+	var b strings.Builder
+	if err := res.Report.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\nfile system layer: 3 files, ") {
+		t.Errorf("WriteText = %q, want a line \"file system layer: 3 files, ...\"", b.String())
 	}
 }
 
@@ -285,12 +310,71 @@ func TestSBOM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := sbom.Generate(ctx, sbom.Input{SDK: s, Recipe: r.Name, RecipeDigest: r.Digest(), Files: kept,
+	// The file system layer, the first above scratch, hashed from its tar.
+	img := plain.Images[0].Image
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsDigests := tarDigests(t, ls[0])
+	want, err := sbom.Generate(ctx, sbom.Input{SDK: s, Recipe: r.Name, RecipeDigest: r.Digest(), Files: kept, FileSystem: fsDigests,
 		GOROOTPath: imageconfig.DefaultGOROOT, Created: s.Time, Tool: "gorootimg test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(docs[0], want) {
 		t.Errorf("SBOM of the build differs from the SBOM of the kept files:\n%s\nwant\n%s", docs[0], want)
+	}
+	// On scratch the CA bundle is a file of the image, and of its SBOM.
+	sum, err := sbom.Read(docs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := rootfs.CABundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, f := range sum.FileSystem {
+		if "/"+f.Name == rootfs.CABundlePath {
+			found = true
+			if want := fmt.Sprintf("%x", sha256.Sum256(bundle.PEM)); f.SHA256 != want {
+				t.Errorf("SBOM's %s sha256 = %s, want %s", f.Name, f.SHA256, want)
+			}
+		}
+	}
+	if !found || len(sum.FileSystem) != len(fsDigests) {
+		t.Errorf("SBOM's file system files = %+v, want the %d files of the layer with %s", sum.FileSystem, len(fsDigests), rootfs.CABundlePath)
+	}
+}
+
+// tarDigests hashes the regular files and symlinks of l's tar, in order.
+func tarDigests(t *testing.T, l v1.Layer) []layers.FileDigest {
+	t.Helper()
+	rc, err := l.Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var out []layers.FileDigest
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch h.Typeflag {
+		case tar.TypeSymlink:
+			out = append(out, layers.FileDigest{Name: h.Name, Link: h.Linkname})
+		case tar.TypeReg:
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, layers.FileDigest{Name: h.Name, SHA1: fmt.Sprintf("%x", sha1.Sum(b)), SHA256: fmt.Sprintf("%x", sha256.Sum256(b))})
+		}
 	}
 }

@@ -47,8 +47,10 @@ const SBOMSuffix = ".spdx.json"
 // sbomReferrer makes the SPDX document of pl's image from the digests the
 // layer writer took of the image's own GOROOT layers: the opaque whiteout
 // of the reset layer hides the base's files at the GOROOT path, so these
-// are exactly the image's files there.
-func sbomReferrer(ctx context.Context, o Options, pl *platformLayers) (Referrer, error) {
+// are exactly the image's files there. The files of fsl, the file system
+// layer (nil when the base has it all), are listed too, from the digests
+// its writer took.
+func sbomReferrer(ctx context.Context, o Options, pl *platformLayers, fsl *namedLayer) (Referrer, error) {
 	var digests []layers.FileDigest
 	for _, nl := range pl.layers {
 		if !nl.Layer.HasDigests {
@@ -56,9 +58,16 @@ func sbomReferrer(ctx context.Context, o Options, pl *platformLayers) (Referrer,
 		}
 		digests = append(digests, nl.Layer.Digests...)
 	}
+	var fsDigests []layers.FileDigest
+	if fsl != nil {
+		if !fsl.Layer.HasDigests {
+			return Referrer{}, fmt.Errorf("making SBOM for %s: layer %s was written without file digests", imageref.FormatPlatform(pl.platform), fsl.Group)
+		}
+		fsDigests = fsl.Layer.Digests
+	}
 	in := sbom.Input{
 		SDK: pl.sdk, Recipe: recipeName(o.Recipe), RecipeDigest: recipeDigest(o.Recipe),
-		Digests: digests, GOROOTPath: o.GOROOT, Created: pl.mtime, Tool: o.Tool,
+		Digests: digests, FileSystem: fsDigests, GOROOTPath: o.GOROOT, Created: pl.mtime, Tool: o.Tool,
 	}
 	if !o.Base.IsScratch() {
 		in.Base, in.BaseDigest = strings.TrimPrefix(o.Base.Name, "image:"), o.Base.Digest.String()

@@ -31,6 +31,10 @@ type PlatformReport struct {
 	// full SDK's; SavedUncompressedPercent the same for the content.
 	SavedPercent             float64 `json:"savedPercent"`
 	SavedUncompressedPercent float64 `json:"savedUncompressedPercent"`
+	// FileSystem is the file system layer (rootfs: /tmp, GOPATH, GOCACHE
+	// and what the base lacks of CA roots, /etc/passwd, /etc/group); none
+	// when the base has it all. It is in neither Total nor FullTotal.
+	FileSystem *LayerReport `json:"fileSystem,omitempty"`
 	// WarmCache is the warm build cache layer, with --warm-cache.
 	WarmCache *WarmReport `json:"warmCache,omitempty"`
 }
@@ -104,6 +108,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(tw, "saved\t%d\t%.1f%%\t%.1f%%\t\t\n", p.FullTotal.Files-p.Total.Files, p.SavedUncompressedPercent, p.SavedPercent)
 		if err := tw.Flush(); err != nil {
 			return err
+		}
+		if fs := p.FileSystem; fs != nil {
+			fmt.Fprintf(w, "file system layer: %d files, %s, %s compressed\n", fs.Files, humanize.Bytes(fs.Uncompressed), humanize.Bytes(fs.Compressed))
 		}
 		if wc := p.WarmCache; wc != nil {
 			cgo := "off"

@@ -37,7 +37,8 @@ func fsLayer(ctx context.Context, base v1.Image, st *store, o Options, pl *platf
 	// CA bundle: the base's digest names the first.
 	key := hashLines(cacheVersion, "layer "+rootfsGroup, "rootfs "+rootfs.Version, "base "+baseID,
 		"ca "+hex.EncodeToString(sum[:]), "compression "+o.compressionSettings(), fmt.Sprintf("mtime %d", pl.mtime.Unix()))
-	l, err := st.getLayer(key, false)
+	// Its files' digests are always taken (a few files): the SBOM lists them.
+	l, err := st.getLayer(key, true)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +49,7 @@ func fsLayer(ctx context.Context, base v1.Image, st *store, o Options, pl *platf
 	if err != nil {
 		return nil, err
 	}
-	l, err = rootfs.Write(ctx, base, dir, append(o.compression(), layers.WithMTime(pl.mtime), layers.WithSync(st.persistent))...)
+	l, err = rootfs.Write(ctx, base, dir, append(o.compression(), layers.WithMTime(pl.mtime), layers.WithSync(st.persistent), layers.WithFileDigests(true))...)
 	if err != nil || l == nil {
 		return nil, err
 	}
