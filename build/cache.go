@@ -22,7 +22,7 @@ import (
 
 // cacheVersion is part of every cache key. Bump it whenever the layer
 // writer or the layer plan changes what bytes a layer holds.
-const cacheVersion = "gorootimg build cache 2"
+const cacheVersion = "gorootimg build cache 3"
 
 // store keeps finished layers: in the cache directory when there is one
 // (blobs/sha256/HEX, layers/KEY.json, platforms/KEY.json), otherwise in a
