@@ -28,11 +28,12 @@ import (
 //	GOROOTIMG_FIDELITY_RELEASES  comma-separated --go values (default "1.21,1.26":
 //	                             the newest patch of the oldest and newest supported lines)
 //	GOROOTIMG_FIDELITY_RECIPES   recipes to prove on every release (default: on the newest
-//	                             release "full,ci,ci-native,minimal", on the older ones
-//	                             "full,ci", the default recipe; build is proven on the
-//	                             newest by verify's TestVerifyRecipes, through its image;
-//	                             slim, which only drops tests and docs, and every recipe on
-//	                             every release run in the script)
+//	                             release "full,ci-native,minimal", on the older ones
+//	                             "full,ci", the default recipe; on the newest line ci is
+//	                             proven through a BuildKit-built image by cmd/gorootimg's
+//	                             TestBuildKitEndToEnd, with gcc, and build by verify's
+//	                             TestVerifyRecipes; slim, which only drops tests and docs,
+//	                             and every recipe on every release run in the script)
 //	GOROOTIMG_FIDELITY_OUT       file to append one JSON line per (release, recipe) to
 //
 // The default keeps the test suite inside its CI budget: each (release,
@@ -40,7 +41,7 @@ import (
 // oldest line proves the default recipe, and hack/fidelity.sh the rest.
 const (
 	defaultReleases     = "1.21,1.26"
-	defaultRecipes      = "full,ci,ci-native,minimal"
+	defaultRecipes      = "full,ci-native,minimal"
 	defaultOlderRecipes = "full,ci"
 )
 
