@@ -16,6 +16,7 @@ import (
 	"github.com/gorootimg/gorootimg/llbgen"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/rootfs"
 	"github.com/gorootimg/gorootimg/sbom"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -207,6 +208,7 @@ func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *image
 	}
 	spec := llbgen.Spec{Platform: p, Base: "scratch", GOROOTPath: goroot, Time: mtime}
 	var baseCfg *v1.ConfigFile
+	var baseImg v1.Image
 	if !base.IsScratch() {
 		img, err := base.Image(p)
 		if err != nil {
@@ -219,9 +221,15 @@ func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *image
 		if baseCfg, err = img.ConfigFile(); err != nil {
 			return nil, fmt.Errorf("--base: reading config: %w", err)
 		}
+		baseImg = img
 		spec.Base = base.Reference.Context().Digest(d.String()).String()
 		meta = meta.WithBase(base, baseCfg)
 		spec.Platform = meta.Platform
+	}
+	// The file system layer build adds, from the same rules and the same
+	// base files (its layers are read here, once per platform).
+	if spec.FS, err = rootfs.ImageFiles(baseImg); err != nil {
+		return nil, fmt.Errorf("--base: %w", err)
 	}
 	def, err := llbgen.Marshal(ctx, spec)
 	if err != nil {
