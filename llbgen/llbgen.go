@@ -43,6 +43,8 @@ type Spec struct {
 	// base (rootfs.ImageFiles of the base, computed when the definition is
 	// made); empty when the base has it all.
 	FS []rootfs.File
+	// Optional: Warm adds the warm build cache as one more layer.
+	Warm *Warm
 }
 
 // Validate reports the first problem with s. It changes nothing.
@@ -61,6 +63,11 @@ func (s Spec) Validate() error {
 	}
 	if s.Time.IsZero() {
 		return errors.New("llb spec: zero time; pass SOURCE_DATE_EPOCH or the release time")
+	}
+	if s.Warm != nil {
+		if err := s.Warm.validate(s.GOROOTPath); err != nil {
+			return err
+		}
 	}
 	for _, f := range s.FS {
 		if f.Name == "" || path.IsAbs(f.Name) || path.Clean(f.Name) != f.Name || strings.HasPrefix(f.Name, "../") {
@@ -115,7 +122,11 @@ func State(s Spec) (llb.State, error) {
 		ChownOpt:            &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}},
 		CreatedTime:         &t,
 	})
-	return base.File(fa, llb.WithCustomNamef("copy GOROOT to %s", s.GOROOTPath)), nil
+	img := base.File(fa, llb.WithCustomNamef("copy GOROOT to %s", s.GOROOTPath))
+	if s.Warm != nil {
+		img = warmState(img, s.Warm, s.GOROOTPath, t)
+	}
+	return img, nil
 }
 
 // fsAction makes files in one file op, so BuildKit exports them as one
