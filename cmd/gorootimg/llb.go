@@ -60,7 +60,7 @@ the image config, so pass it to the exporter:
 One definition describes one platform. With several --platform values,
 --prepare is required and stdout lists each platform's directory; run
 buildctl once per platform (BuildKit builds other platforms' definitions
-without emulation: nothing is executed).
+without emulation unless --warm-cache: otherwise nothing is executed).
 
 --warm-cache LIST (std, race; else the recipe's warm-cache) adds the
 image's build cache as one more layer, as build --warm-cache does, but
