@@ -32,6 +32,7 @@ import (
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/internal/buildkittest"
 	"github.com/gorootimg/gorootimg/internal/testenv"
+	"github.com/gorootimg/gorootimg/rootfs"
 )
 
 // entry is what a test compares of one file in an image or a tree.
@@ -183,19 +184,43 @@ func TestBuildKit(t *testing.T) {
 	want := treeEntries(t, prepared)
 	baseRef, baseCfg := pushBase(t, reg.Host)
 
+	pinned, err := name.ParseReference(baseRef, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	baseImg, err := remote.Image(pinned)
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	for _, tc := range []struct {
 		platform v1.Platform
 		base     string
 		baseCfg  *v1.ConfigFile
+		baseImg  v1.Image
 	}{
-		{amd64, baseRef, baseCfg},
-		{v1.Platform{OS: "linux", Architecture: "arm64"}, "scratch", nil},
+		{amd64, baseRef, baseCfg, baseImg},
+		{v1.Platform{OS: "linux", Architecture: "arm64"}, "scratch", nil, nil},
 	} {
 		t.Run(tc.platform.Architecture, func(t *testing.T) {
-			def, err := Marshal(ctx, Spec{Platform: tc.platform, Base: tc.base, GOROOTPath: "/usr/local/go", Time: testTime})
+			fsFiles, err := rootfs.ImageFiles(tc.baseImg)
 			if err != nil {
 				t.Fatal(err)
 			}
+			def, err := Marshal(ctx, Spec{Platform: tc.platform, Base: tc.base, GOROOTPath: "/usr/local/go", Time: testTime, FS: fsFiles})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// What gorootimg build's file system layer holds for this base.
+			fsl, err := rootfs.Write(ctx, tc.baseImg, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fsv1, err := fsl.V1()
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantFS := layerEntries(t, fsv1)
 			cfg := imageconfig.Config(tc.baseCfg, imageconfig.Meta{GoVersion: "go1.99.1", Created: testTime, Recipe: "test", Platform: tc.platform})
 			attr, err := ExporterAttr(cfg)
 			if err != nil {
@@ -247,9 +272,66 @@ func TestBuildKit(t *testing.T) {
 				// The base's usr/local/go/stale.go is gone, as gorootimg build
 				// hides it with an opaque whiteout.
 				compareEntries(t, what, imageEntries(t, img, "/usr/local/go"), want)
+				// The file system layer: every path rootfs.Write gives has the
+				// same type, mode (sticky bit included) and content, owned by root.
+				gotFS := flatEntries(t, img)
+				for n, w := range wantFS {
+					if g, ok := gotFS[n]; !ok || g != w {
+						t.Errorf("%s: file system layer %s = %+v (present %v), want %+v", what, n, g, ok, w)
+					}
+				}
 			}
 		})
 	}
+}
+
+// fsEntry is what TestBuildKit compares of a file system layer path.
+type fsEntry struct {
+	mode     fs.FileMode // type, permission, sticky, setuid and setgid bits
+	sum      string
+	uid, gid int
+}
+
+func readEntries(t *testing.T, rc io.ReadCloser) map[string]fsEntry {
+	t.Helper()
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	out := map[string]fsEntry{}
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimPrefix(path.Clean(strings.TrimPrefix(h.Name, "./")), "/")
+		e := fsEntry{mode: h.FileInfo().Mode() & (fs.ModeType | fs.ModePerm | fs.ModeSticky | fs.ModeSetuid | fs.ModeSetgid), uid: h.Uid, gid: h.Gid}
+		if h.Typeflag == tar.TypeReg {
+			s := sha256.New()
+			if _, err := io.Copy(s, tr); err != nil {
+				t.Fatal(err)
+			}
+			e.sum = hex.EncodeToString(s.Sum(nil))
+		}
+		out[name] = e
+	}
+}
+
+// layerEntries lists one layer's paths.
+func layerEntries(t *testing.T, l v1.Layer) map[string]fsEntry {
+	t.Helper()
+	rc, err := l.Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return readEntries(t, rc)
+}
+
+// flatEntries lists the paths of img's flattened file system.
+func flatEntries(t *testing.T, img v1.Image) map[string]fsEntry {
+	t.Helper()
+	return readEntries(t, mutate.Extract(img))
 }
 
 // tarLayer makes an uncompressed layer of regular 0644 files.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/rootfs"
 )
 
 // DefaultLocalName is the name of the local context that carries the pruned
@@ -36,6 +39,12 @@ type Spec struct {
 	Time time.Time
 	// Optional: LocalName is the local context's name; DefaultLocalName if empty.
 	LocalName string
+	// Optional: FS is the file system layer gorootimg build adds above the
+	// base (rootfs.ImageFiles of the base, computed when the definition is
+	// made); empty when the base has it all.
+	FS []rootfs.File
+	// Optional: Warm adds the warm build cache as one more layer.
+	Warm *Warm
 }
 
 // Validate reports the first problem with s. It changes nothing.
@@ -54,6 +63,19 @@ func (s Spec) Validate() error {
 	}
 	if s.Time.IsZero() {
 		return errors.New("llb spec: zero time; pass SOURCE_DATE_EPOCH or the release time")
+	}
+	if s.Warm != nil {
+		if err := s.Warm.validate(s.GOROOTPath); err != nil {
+			return err
+		}
+	}
+	for _, f := range s.FS {
+		if f.Name == "" || path.IsAbs(f.Name) || path.Clean(f.Name) != f.Name || strings.HasPrefix(f.Name, "../") {
+			return fmt.Errorf("llb spec: file system layer path %q is not a clean relative path", f.Name)
+		}
+		if f.Mode.Type() != 0 && f.Mode.Type() != fs.ModeDir {
+			return fmt.Errorf("llb spec: file system layer path %q: only directories and regular files, not %v", f.Name, f.Mode.Type())
+		}
 	}
 	return nil
 }
@@ -83,6 +105,9 @@ func State(s Spec) (llb.State, error) {
 		llb.WithCustomNamef("pruned GOROOT (--local %s=DIR)", s.localName()),
 	)
 	t := s.Time.UTC()
+	if len(s.FS) > 0 {
+		base = base.File(fsAction(s.FS, t, p), llb.WithCustomName("file system layer (/tmp, GOPATH, ...)"))
+	}
 	parent := path.Dir(s.GOROOTPath)
 	mkdirOpts := []llb.MkdirOption{llb.WithParents(true), llb.WithCreatedTime(t), llb.WithUIDGID(0, 0)}
 	var fa *llb.FileAction
@@ -97,7 +122,88 @@ func State(s Spec) (llb.State, error) {
 		ChownOpt:            &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}},
 		CreatedTime:         &t,
 	})
-	return base.File(fa, llb.WithCustomNamef("copy GOROOT to %s", s.GOROOTPath)), nil
+	img := base.File(fa, llb.WithCustomNamef("copy GOROOT to %s", s.GOROOTPath))
+	if s.Warm != nil {
+		img = warmState(img, s.Warm, s.GOROOTPath, t)
+	}
+	return img, nil
+}
+
+// fsAction makes files in one file op, so BuildKit exports them as one
+// layer, the one rootfs.Write makes for gorootimg build. Directories the
+// base has are left as they are (mkdir -p), missing parents are made 0755,
+// all owned by 0:0 and timed t. Mkdir and Mkfile keep only the permission
+// bits, so a directory with the sticky bit (/tmp, the GOPATH) is copied
+// from an empty directory on scratch with the mode set by the copy.
+func fsAction(files []rootfs.File, t time.Time, p ocispecs.Platform) *llb.FileAction {
+	root := llb.WithUIDGID(0, 0)
+	var empty llb.State
+	var fa *llb.FileAction
+	for _, f := range files {
+		name := "/" + f.Name
+		var next *llb.FileAction
+		switch {
+		case f.Mode.IsDir() && f.Mode&(fs.ModeSticky|fs.ModeSetgid|fs.ModeSetuid) != 0:
+			if empty.Output() == nil {
+				empty = llb.Scratch().Platform(p).File(llb.Mkdir("/d", 0o755, llb.WithCreatedTime(t), root), llb.WithCustomName("empty directory"))
+			}
+			next = copyDir(fa, empty, name, unixMode(f.Mode), t)
+		case f.Mode.IsDir():
+			next = mkdir(fa, name, f.Mode.Perm(), llb.WithParents(true), llb.WithCreatedTime(t), root)
+		default:
+			next = fa
+			if dir := path.Dir(name); dir != "/" {
+				next = mkdir(fa, dir, 0o755, llb.WithParents(true), llb.WithCreatedTime(t), root)
+			}
+			next = mkfile(next, name, f.Mode.Perm(), f.Data, llb.WithCreatedTime(t), root)
+		}
+		fa = next
+	}
+	return fa
+}
+
+func mkdir(fa *llb.FileAction, name string, m os.FileMode, opts ...llb.MkdirOption) *llb.FileAction {
+	if fa == nil {
+		return llb.Mkdir(name, m, opts...)
+	}
+	return fa.Mkdir(name, m, opts...)
+}
+
+func mkfile(fa *llb.FileAction, name string, m os.FileMode, data []byte, opts ...llb.MkfileOption) *llb.FileAction {
+	if fa == nil {
+		return llb.Mkfile(name, m, data, opts...)
+	}
+	return fa.Mkfile(name, m, data, opts...)
+}
+
+func copyDir(fa *llb.FileAction, src llb.State, dest string, mode os.FileMode, t time.Time) *llb.FileAction {
+	ci := &llb.CopyInfo{
+		CreateDestPath: true,
+		ChownOpt:       &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}},
+		Mode:           &llb.ChmodOpt{Mode: mode},
+		CreatedTime:    &t,
+	}
+	if fa == nil {
+		return llb.Copy(src, "/d", dest, ci)
+	}
+	return fa.Copy(src, "/d", dest, ci)
+}
+
+// unixMode is m's permission bits with setuid, setgid and sticky as
+// chmod(2) takes them (04000, 02000, 01000): the copy's mode is passed
+// to BuildKit as that number.
+func unixMode(m fs.FileMode) os.FileMode {
+	u := m.Perm()
+	if m&fs.ModeSetuid != 0 {
+		u |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		u |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		u |= 0o1000
+	}
+	return u
 }
 
 // Marshal returns the definition of s as buildctl build reads it from stdin.

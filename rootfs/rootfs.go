@@ -113,17 +113,34 @@ func hasTrustStore(base Paths) bool {
 	return false
 }
 
-// Entries returns the layer's entries on top of a base with the given
-// paths (the zero Paths for scratch), writing file contents into dir.
+// File is one entry of the file system layer: a directory, or a regular
+// file with its content. Owners are 0:0 except a base parent's, which
+// keeps the base's (also root: parentsUsable requires it).
+type File struct {
+	// Name is a slash path without a leading slash ("etc/passwd").
+	Name string
+	// Mode holds the type bit (fs.ModeDir or none), the permission bits
+	// and fs.ModeSticky.
+	Mode fs.FileMode
+	// Data is a regular file's content.
+	Data []byte
+	// UID and GID are the owner.
+	UID, GID int
+}
+
+// Files returns the layer's entries on top of a base with the given paths
+// (the zero Paths for scratch), parents before their children. Every
+// writer of the layer (Entries for a tar, llbgen for BuildKit) starts
+// from it, so they all follow the same rules.
 //
 // A path the base has is never written. An item below a base path that
 // is not a directory owned by root (a symlink, say) is left out, since
 // writing it would change what the base has there. Parent directories the
-// base has are written again with the base's mode and owner (root, as
+// base has are listed again with the base's mode and owner (root, as
 // parentsUsable requires), so only their modification time changes;
-// missing ones get 0755.
-func Entries(base Paths, dir string) ([]layers.Entry, error) {
-	var out []layers.Entry
+// missing ones are not listed (a writer makes them 0755).
+func Files(base Paths) ([]File, error) {
+	var out []File
 	emitted := map[string]bool{}
 	for _, it := range items(base) {
 		if _, ok := base.Lookup(it.name); ok || !parentsUsable(base, it.name) {
@@ -132,22 +149,52 @@ func Entries(base Paths, dir string) ([]layers.Entry, error) {
 		for p := path.Dir(it.name); p != "."; p = path.Dir(p) {
 			if i, ok := base.Lookup(p); ok && !emitted[p] {
 				emitted[p] = true
-				out = append(out, layers.Entry{Name: p, Mode: i.Mode & (fs.ModeDir | fs.ModePerm | fs.ModeSticky | fs.ModeSetgid | fs.ModeSetuid), UID: i.UID, GID: i.GID})
+				out = append(out, File{Name: p, Mode: i.Mode & (fs.ModeDir | fs.ModePerm | fs.ModeSticky | fs.ModeSetgid | fs.ModeSetuid), UID: i.UID, GID: i.GID})
 			}
 		}
-		e := layers.Entry{Name: it.name, Mode: it.mode}
+		f := File{Name: it.name, Mode: it.mode}
 		if it.content != nil {
 			b, err := it.content()
 			if err != nil {
 				return nil, err
 			}
-			e.Src = filepath.Join(dir, strings.ReplaceAll(it.name, "/", "_"))
-			if err := os.WriteFile(e.Src, b, 0o644); err != nil {
-				return nil, fmt.Errorf("writing %s for the file system layer: %w", it.name, err)
-			}
-			e.Size = int64(len(b))
+			f.Data = b
 		}
 		emitted[it.name] = true
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// ImageFiles is Files for the paths of img, or of scratch when img is nil.
+func ImageFiles(img v1.Image) ([]File, error) {
+	var paths Paths
+	if img != nil {
+		var err error
+		if paths, err = ImagePaths(img); err != nil {
+			return nil, err
+		}
+	}
+	return Files(paths)
+}
+
+// Entries returns Files(base) as layer entries, writing file contents
+// into dir.
+func Entries(base Paths, dir string) ([]layers.Entry, error) {
+	files, err := Files(base)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]layers.Entry, 0, len(files))
+	for _, f := range files {
+		e := layers.Entry{Name: f.Name, Mode: f.Mode, UID: f.UID, GID: f.GID}
+		if !f.Mode.IsDir() {
+			e.Src = filepath.Join(dir, strings.ReplaceAll(f.Name, "/", "_"))
+			if err := os.WriteFile(e.Src, f.Data, 0o644); err != nil {
+				return nil, fmt.Errorf("writing %s for the file system layer: %w", f.Name, err)
+			}
+			e.Size = int64(len(f.Data))
+		}
 		out = append(out, e)
 	}
 	return out, nil

@@ -346,3 +346,34 @@ func TestBundleFileName(t *testing.T) {
 		seen[e.Src] = true
 	}
 }
+
+// TestFilesMatchEntries checks that Entries is Files written out: the
+// names, modes and contents llbgen gets from Files are the tar's.
+func TestFilesMatchEntries(t *testing.T) {
+	files, err := ImageFiles(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := Entries(Paths{}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(entries) || len(files) == 0 {
+		t.Fatalf("ImageFiles(nil) has %d files, Entries %d entries", len(files), len(entries))
+	}
+	for i, f := range files {
+		e := entries[i]
+		if f.Name != e.Name || f.Mode != e.Mode {
+			t.Errorf("file %d = %s %v, entry %s %v", i, f.Name, f.Mode, e.Name, e.Mode)
+		}
+		if e.Src != "" {
+			b, err := os.ReadFile(e.Src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(b) != string(f.Data) {
+				t.Errorf("%s: entry content differs from Files' Data", f.Name)
+			}
+		}
+	}
+}

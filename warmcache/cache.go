@@ -1,67 +1,23 @@
 package warmcache
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/gorootimg/gorootimg/layers"
 )
 
-// maxTime32 is the last second a signed 32-bit time_t holds (2038-01-19).
-var maxTime32 = time.Unix(1<<31-1, 0).UTC()
-
-// KeepUntil is the modification time of the warm cache's files for an
-// image of time t: ten years after t, but no later than 2038-01-19, the
-// last second a 32-bit time_t (and ext4's small inodes) can hold. The go
-// command deletes a cache file when it is more than 5 days older than
-// "now" at a trim; a file dated in the future is never trimmed, and the go
-// command does not touch its time on use (it only updates times older than
-// an hour). See docs/warm-cache.md.
-func KeepUntil(t time.Time) time.Time {
-	k := t.UTC().AddDate(10, 0, 0).Truncate(time.Second)
-	if k.After(maxTime32) {
-		k = maxTime32
-	}
-	return k
-}
-
-// actionEntrySize is the size of an action entry ("-a" file) of the go
-// command's cache: "v1 <id> <out> <size %20d> <unixnano %20d>\n".
-const actionEntrySize = 2 + 1 + 64 + 1 + 64 + 1 + 20 + 1 + 20 + 1
-
-// finish makes the cache deterministic in place and lists it as entries:
-// trim.txt is left out, each action entry's time is the image's, every
-// file and directory of the cache is dated KeepUntil, the cache directory
-// and its 256 subdirectories are 1777 so that any user adds entries, and
-// files are 0644 (0755 for cached executables).
+// finish makes the cache deterministic in place (normaliseCache in
+// rules.go, the rules the llb driver shares) and lists it as entries,
+// every one dated KeepUntil.
 func (w *warmer) finish() error {
-	if err := os.Remove(filepath.Join(w.cache, "trim.txt")); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("warming the build cache: %w", err)
-	}
 	keep := KeepUntil(w.img.Time)
 	prefix := strings.TrimPrefix(w.res.GOCACHE, "/")
 	entries := append([]layers.Entry(nil), w.parents...)
-	var touched []string
-	err := filepath.WalkDir(w.cache, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(w.cache, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		mode, err := w.normalise(p, rel, d)
-		if err != nil {
-			return err
-		}
+	err := normaliseCache(w.cache, w.img.Time, func(p, rel string, mode fs.FileMode) error {
 		e := layers.Entry{Name: path.Join(prefix, rel), Mode: mode, ModTime: keep}
 		if mode.IsRegular() {
 			fi, err := os.Stat(p)
@@ -73,73 +29,11 @@ func (w *warmer) finish() error {
 			w.res.Bytes += e.Size
 		}
 		entries = append(entries, e)
-		touched = append(touched, p)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("warming the build cache: %w", err)
 	}
-	// Times last: changing a file's time does not change its directory's.
-	for _, p := range touched {
-		if err := os.Chtimes(p, keep, keep); err != nil {
-			return fmt.Errorf("warming the build cache: %w", err)
-		}
-	}
 	w.res.Entries = entries
 	return nil
-}
-
-// normalise fixes one cache file or directory in place and returns its
-// mode in the layer.
-func (w *warmer) normalise(p, rel string, d fs.DirEntry) (fs.FileMode, error) {
-	depth := strings.Count(rel, "/") + 1
-	if rel == "." {
-		depth = 0
-	}
-	var mode fs.FileMode
-	switch {
-	case d.IsDir() && (depth == 0 || depth == 1 && isHexByte(rel)):
-		mode = fs.ModeDir | fs.ModeSticky | 0o777
-	case d.IsDir():
-		mode = fs.ModeDir | 0o755
-	case d.Type().IsRegular():
-		fi, err := d.Info()
-		if err != nil {
-			return 0, err
-		}
-		mode = 0o644
-		if fi.Mode()&0o111 != 0 {
-			mode = 0o755
-		}
-		if depth == 2 && strings.HasSuffix(rel, "-a") {
-			if err := setActionTime(p, w.img.Time); err != nil {
-				return 0, err
-			}
-		}
-	default:
-		return 0, fmt.Errorf("%s in the cache is a %v, want files and directories", rel, d.Type())
-	}
-	if err := os.Chmod(p, mode); err != nil {
-		return 0, err
-	}
-	return mode, nil
-}
-
-// setActionTime rewrites the time an action entry records (when it was
-// added, which only go test's cache of results reads) to t.
-func setActionTime(file string, t time.Time) error {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	if len(b) != actionEntrySize || !bytes.HasPrefix(b, []byte("v1 ")) || b[len(b)-1] != '\n' || b[len(b)-22] != ' ' {
-		return fmt.Errorf("action entry %s: not the go command's v1 format (%d bytes)", file, len(b))
-	}
-	copy(b[len(b)-21:], fmt.Sprintf("%20d", t.UnixNano()))
-	return os.WriteFile(file, b, 0o644)
-}
-
-func isHexByte(s string) bool {
-	const hex = "0123456789abcdef"
-	return len(s) == 2 && strings.IndexByte(hex, s[0]) >= 0 && strings.IndexByte(hex, s[1]) >= 0
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -16,8 +17,10 @@ import (
 	"github.com/gorootimg/gorootimg/llbgen"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/rootfs"
 	"github.com/gorootimg/gorootimg/sbom"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // Files written per platform below --prepare DIR.
@@ -32,7 +35,7 @@ func init() {
 	register(&command{
 		name:    "llb",
 		summary: "write a BuildKit LLB definition of the image build would make",
-		usage:   "gorootimg llb [--go SPEC] [--platform P] [--recipe NAME] [--base REF] [--prepare DIR [--sbom spdx]] [--print llb|config|output-attr]",
+		usage:   "gorootimg llb [--go SPEC] [--platform P] [--recipe NAME] [--base REF] [--warm-cache LIST] [--prepare DIR [--sbom spdx]] [--print llb|config|output-attr]",
 		long: `
 Writes to stdout a BuildKit LLB definition that 'buildctl build' reads
 from stdin: the --base image (pinned by digest), whatever it has at
@@ -57,7 +60,14 @@ the image config, so pass it to the exporter:
 One definition describes one platform. With several --platform values,
 --prepare is required and stdout lists each platform's directory; run
 buildctl once per platform (BuildKit builds other platforms' definitions
-without emulation: nothing is executed).
+without emulation unless --warm-cache: otherwise nothing is executed).
+
+--warm-cache LIST (std, race; else the recipe's warm-cache) adds the
+image's build cache as one more layer, as build --warm-cache does, but
+built by BuildKit: the image's own go builds a small driver (embedded in
+gorootimg) and the driver builds LIST into GOCACHE with the config's Env
+and applies warmcache's rules. These steps execute in the image, so a
+foreign platform needs emulation in buildkitd.
 
 --print config or --print output-attr print the config instead of the
 definition (one platform).`,
@@ -72,6 +82,7 @@ definition (one platform).`,
 			fs.StringVar(&f.prepare, "prepare", "", "write each platform's local context, definition and config below this new directory")
 			fs.StringVar(&f.sbom, "sbom", "", `with --prepare, also write an SBOM of the prepared GOROOT: "spdx"`)
 			fs.StringVar(&f.print, "print", "llb", "what stdout gets for one platform: llb, config or output-attr")
+			fs.StringVar(&f.warmCache, "warm-cache", "", "build these into the image's build cache as one more layer, in the BuildKit build: std, race (overrides the recipe's warm-cache)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("llb takes no arguments; give the SDK with --go")
@@ -84,6 +95,7 @@ definition (one platform).`,
 
 type llbFlags struct {
 	recipe, base, prepare, sbom, print string
+	warmCache                          string
 }
 
 // llbPlatform is one platform's definition and config.
@@ -150,13 +162,17 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 	if !base.IsScratch() && base.Kind != imageref.KindRemote {
 		return usagef("--base %s: BuildKit pulls the base itself, so llb takes a registry reference or scratch", f.base)
 	}
+	warm, err := llbWarmList(f.warmCache, recipe)
+	if err != nil {
+		return err
+	}
 	sdks, err := sf.resolve(ctx, e, rf)
 	if err != nil {
 		return err
 	}
 	var out []*llbPlatform
 	for _, s := range sdks {
-		lp, err := llbFor(ctx, s, recipe, base, sf.gorootPath, mtime)
+		lp, err := llbFor(ctx, s, recipe, base, sf.gorootPath, mtime, warm)
 		if err != nil {
 			return err
 		}
@@ -192,9 +208,26 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 	return err
 }
 
+// llbWarmList is build's warm list (--warm-cache, else the recipe's
+// warm-cache key), limited to the variants the in-build driver makes.
+func llbWarmList(flag string, r *recipes.Recipe) ([]string, error) {
+	l, err := warmList(flag, r)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, v := range l {
+		if !slices.Contains(warmcache.DriverVariants, v) {
+			return nil, usagef("--warm-cache %s: llb builds std and race in the BuildKit build; for %s use gorootimg build --warm-cache", v, v)
+		}
+		out = append(out, string(v))
+	}
+	return out, nil
+}
+
 // llbFor makes one platform's definition and config, with the Meta that
 // build.Build would use for the same inputs.
-func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *imageref.Ref, goroot string, epoch time.Time) (*llbPlatform, error) {
+func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *imageref.Ref, goroot string, epoch time.Time, warm []string) (*llbPlatform, error) {
 	mtime, err := imageconfig.Created(epoch, s.Tree())
 	if err != nil {
 		return nil, err
@@ -203,10 +236,11 @@ func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *image
 	meta := imageconfig.Meta{
 		GoVersion: s.Version, GOROOT: goroot, Created: mtime,
 		Recipe: recipe.Name, RecipeDigest: recipe.Digest(),
-		SDKSource: s.Source, SDKHash: s.Hash, Platform: p,
+		SDKSource: s.Source, SDKHash: s.Hash, Platform: p, WarmCache: warm,
 	}
 	spec := llbgen.Spec{Platform: p, Base: "scratch", GOROOTPath: goroot, Time: mtime}
 	var baseCfg *v1.ConfigFile
+	var baseImg v1.Image
 	if !base.IsScratch() {
 		img, err := base.Image(p)
 		if err != nil {
@@ -219,15 +253,28 @@ func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *image
 		if baseCfg, err = img.ConfigFile(); err != nil {
 			return nil, fmt.Errorf("--base: reading config: %w", err)
 		}
+		baseImg = img
 		spec.Base = base.Reference.Context().Digest(d.String()).String()
 		meta = meta.WithBase(base, baseCfg)
 		spec.Platform = meta.Platform
+	}
+	// The file system layer build adds, from the same rules and the same
+	// base files (its layers are read here, once per platform).
+	if spec.FS, err = rootfs.ImageFiles(baseImg); err != nil {
+		return nil, fmt.Errorf("--base: %w", err)
+	}
+	cfg := imageconfig.Config(baseCfg, meta)
+	if len(warm) > 0 {
+		src, err := warmcache.DriverSource()
+		if err != nil {
+			return nil, err
+		}
+		spec.Warm = &llbgen.Warm{List: warm, Env: cfg.Config.Env, Driver: src}
 	}
 	def, err := llbgen.Marshal(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
-	cfg := imageconfig.Config(baseCfg, meta)
 	attr, err := llbgen.ExporterAttr(cfg)
 	if err != nil {
 		return nil, err
