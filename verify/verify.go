@@ -89,7 +89,9 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 	if o.warmOnly && warm == "" {
 		return nil, fmt.Errorf("the image has no %s label, so it has no warm cache to check", imageconfig.LabelWarmCache)
 	}
-	if !o.warmOnly {
+	if o.warmOnly {
+		rep.Capabilities, rep.CapabilitySource = nil, "--warm-only: the warm-cache checks, not the probe suite"
+	} else {
 		ref, err := o.reference(ctx, rep, caps, mods, t)
 		if err != nil {
 			return nil, err
