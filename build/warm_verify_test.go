@@ -89,17 +89,27 @@ func warmVerify(t *testing.T, bin string, env []string, dir string) {
 // cache subdirectories 00 to 3f, and returns how many it hid.
 func hideCache(t *testing.T, src, dst string) int {
 	t.Helper()
+	var idx v1.ImageIndex
 	idx, err := layout.ImageIndexFromPath(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := idx.Image(im.Manifests[0].Digest)
-	if err != nil {
-		t.Fatal(err)
+	var img v1.Image
+	for img == nil { // the layout's index may hold the image's index
+		im, err := idx.IndexManifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := im.Manifests[0]
+		if d.MediaType.IsIndex() {
+			if idx, err = idx.ImageIndex(d.Digest); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if img, err = idx.Image(d.Digest); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ls, err := img.Layers()
 	if err != nil {
