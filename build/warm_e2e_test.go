@@ -21,7 +21,8 @@ import (
 // entry: a net/http hello world and then a second program in the same
 // container compile no standard-library package (the warm entries outlive
 // the go command's 5-day trim), and a third build with the first cache
-// reuses every layer.
+// reuses every layer. gorootimg verify --warm-only checks the first image
+// and the same image with part of its cache hidden (warmVerify).
 func TestWarmCacheEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping: warming std takes minutes")
@@ -56,6 +57,10 @@ func TestWarmCacheEndToEnd(t *testing.T) {
 		return res.Digest, res.Cached
 	}
 	first, _ := build("cache1", "a")
+
+	t.Run("verify", func(t *testing.T) {
+		warmVerify(t, bin, []string{"GOROOTIMG_CACHE=" + filepath.Join(work, "cache1")}, filepath.Join(work, "a"))
+	})
 
 	t.Run("podman", func(t *testing.T) {
 		if _, err := enginetest.Exec(st.Podman(context.Background(), "load", "-i", filepath.Join(work, "a.tar"))); err != nil {

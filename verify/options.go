@@ -45,6 +45,7 @@ type options struct {
 	extraCaps   []probes.Capability
 	refSDK      *sdk.SDK
 	platform    string // "os/arch" to verify for; "" = the image's
+	warmOnly    bool
 }
 
 // WithGOROOT sets where GOROOT lives in the image; by default the image's
@@ -166,6 +167,17 @@ func WithPlatform(p v1.Platform) Option {
 func WithCapabilities(caps ...probes.Capability) Option {
 	return func(o *options) error {
 		o.extraCaps = append(o.extraCaps, caps...)
+		return nil
+	}
+}
+
+// WithWarmOnly runs only the warm-cache checks (warm/no-std-compile,
+// warm/build, warm/race) of an image that carries
+// imageconfig.LabelWarmCache, not the probe suite. Verify fails on an
+// image without that label.
+func WithWarmOnly() Option {
+	return func(o *options) error {
+		o.warmOnly = true
 		return nil
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/probes"
 )
 
@@ -39,7 +40,10 @@ type Report struct {
 	Sandboxed bool   `json:"sandboxed"`
 	CCompiler string `json:"c_compiler,omitempty"`
 	// Reference says where the full SDK came from.
-	Reference string  `json:"reference"`
+	Reference string `json:"reference"`
+	// WarmCache is the image's warm-cache label ("std", "std,race"): the
+	// warm/ probes checked its cache. Empty for an image without one.
+	WarmCache string  `json:"warm_cache,omitempty"`
 	Probes    []Probe `json:"probes"`
 
 	// Mode is ModeNative (empty), ModeEmulated or ModeCross. Target is
@@ -182,6 +186,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "sandbox:      chroot into the image's file system (C compiler: %s)\n", cc)
 	} else {
 		b.WriteString("sandbox:      none (the image's GOROOT ran directly on this host)\n")
+	}
+	if r.WarmCache != "" {
+		fmt.Fprintf(&b, "warm cache:   %s (label %s)\n", r.WarmCache, imageconfig.LabelWarmCache)
 	}
 	fmt.Fprintf(&b, "reference:    %s\n\n", r.Reference)
 	width := 0

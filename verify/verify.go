@@ -85,15 +85,28 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 	if err != nil {
 		return nil, err
 	}
-	ref, err := o.reference(ctx, rep, caps, mods, t)
-	if err != nil {
-		return nil, err
+	warm := labels[imageconfig.LabelWarmCache]
+	if o.warmOnly && warm == "" {
+		return nil, fmt.Errorf("the image has no %s label, so it has no warm cache to check", imageconfig.LabelWarmCache)
 	}
-	got, err := o.runImage(ctx, rep, caps, mods, t)
-	if err != nil {
-		return nil, err
+	if o.warmOnly {
+		rep.Capabilities, rep.CapabilitySource = nil, "--warm-only: the warm-cache checks, not the probe suite"
+	} else {
+		ref, err := o.reference(ctx, rep, caps, mods, t)
+		if err != nil {
+			return nil, err
+		}
+		got, err := o.runImage(ctx, rep, caps, mods, t)
+		if err != nil {
+			return nil, err
+		}
+		rep.judge(ref, got, modNames)
 	}
-	rep.judge(ref, got, modNames)
+	if warm != "" {
+		if err := o.warmChecks(ctx, rep, img, warm, t); err != nil {
+			return nil, fmt.Errorf("checking the warm cache: %w", err)
+		}
+	}
 	if rep.Mode != ModeNative {
 		rep.Elapsed = time.Since(start).Round(time.Second)
 	}

@@ -59,6 +59,7 @@ cross-compiling to that platform (docs/diff-verify.md).`,
 			fs.StringVar(&f.sandbox, "sandbox", verify.SandboxAuto, "auto (when root), on or off")
 			fs.StringVar(&f.reference, "reference", "", "the full SDK to compare with, as a --go value (default: the image's release, fetched)")
 			fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
+			fs.BoolVar(&f.warmOnly, "warm-only", false, "run only the warm-cache checks of an image with a warm cache (docs/warm-cache.md), not the probe suite")
 			var rf remoteFlags
 			rf.register(fs)
 			return func(ctx context.Context, e *env, args []string) error {
@@ -74,7 +75,7 @@ cross-compiling to that platform (docs/diff-verify.md).`,
 type verifyFlags struct {
 	platform, goroot, recipe, sandbox, reference string
 	probeDirs                                    []string
-	asJSON                                       bool
+	asJSON, warmOnly                             bool
 }
 
 func runVerify(ctx context.Context, e *env, rf *remoteFlags, f *verifyFlags, image string) error {
@@ -162,6 +163,9 @@ func verifyOptions(ctx context.Context, e *env, rf *remoteFlags, f *verifyFlags,
 	}
 	if len(f.probeDirs) > 0 {
 		opts = append(opts, verify.WithUserModules(f.probeDirs...))
+	}
+	if f.warmOnly {
+		opts = append(opts, verify.WithWarmOnly())
 	}
 	switch f.sandbox {
 	case verify.SandboxAuto, verify.SandboxOn, verify.SandboxOff:
