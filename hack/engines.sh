@@ -2,7 +2,8 @@
 # engines.sh runs the end-to-end tests in real container engines
 # (test/engines: podman, buildah, BuildKit's Dockerfile frontend, the arm64
 # image under qemu-user) for each release given, newest patch of a line or
-# an exact release, and writes the table of docs/engines.md.
+# an exact release, and writes the table of docs/engines.md (every row the
+# test records, the zstd pull row included).
 #
 #	hack/engines.sh                    # go1.22.x and go1.26.x
 #	hack/engines.sh 1.26.11            # one release
