@@ -114,8 +114,8 @@ chmod -R a+rwX "$W/nethttp" "$W/cgo" "$W/crane" 2>/dev/null || true
 # build_cmd, test_cmd MODULE: the first go build and go test of MODULE.
 build_cmd() {
 	case $1 in
-	crane) echo go build -mod=vendor -o /tmp/crane ./cmd/crane ;;
-	*) echo go build -o /tmp/app . ;;
+	crane) echo go build -debug-trace=/src/.bench-trace.json -mod=vendor -o /tmp/crane ./cmd/crane ;;
+	*) echo go build -debug-trace=/src/.bench-trace.json -o /tmp/app . ;;
 	esac
 }
 test_cmd() {
@@ -123,6 +123,16 @@ test_cmd() {
 	crane) echo go test -mod=vendor ./cmd/crane/... ./pkg/crane/... ;;
 	*) echo go test ./... ;;
 	esac
+}
+
+# inside FILE: the seconds the go command itself ran, from its -debug-trace
+# (first event to last), without the container's start and stop.
+inside() {
+	python3 - "$1" <<'PY'
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1])) if "ts" in e]
+print("%.2f" % ((max(e["ts"] + e.get("dur", 0) for e in ev) - min(e["ts"] for e in ev)) / 1e6))
+PY
 }
 
 # timed NAME CMD...: run CMD, print its seconds; on failure show its log.
@@ -147,8 +157,8 @@ done
 
 echo "go$GO, $(nproc) cores, load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| module | image | podman pull (s) | go version (s) | first go build (s) | first go test (s) |"
-echo "|---|---|---|---|---|---|"
+echo "| module | image | podman pull (s) | go version (s) | first go build (s) | of which the go command (s) | first go test (s) |"
+echo "|---|---|---|---|---|---|---|"
 for mod in $MODULES; do
 	suffix=
 	[ "$mod" = cgo ] && suffix=-cgo
@@ -160,10 +170,12 @@ for mod in $MODULES; do
 		ver=$(timed version $run go version)
 		# shellcheck disable=SC2046
 		b=$(timed build $run $(build_cmd "$mod"))
+		in=$(inside "$W/$mod/.bench-trace.json")
+		rm -f "$W/$mod/.bench-trace.json"
 		# shellcheck disable=SC2046
 		tt=$(timed test $run $(test_cmd "$mod"))
-		echo "| $mod | $img$suffix | $pull | $ver | $b | $tt |"
-		log "$mod $img$suffix: pull $pull s, go version $ver s, go build $b s, go test $tt s (load $(cut -d' ' -f1 /proc/loadavg))"
+		echo "| $mod | $img$suffix | $pull | $ver | $b | $in | $tt |"
+		log "$mod $img$suffix: pull $pull s, go version $ver s, go build $b s ($in s in the go command), go test $tt s (load $(cut -d' ' -f1 /proc/loadavg))"
 	done
 done
 echo
