@@ -38,3 +38,21 @@ func isExecWrapper(base string) bool {
 	a, b, ok := strings.Cut(rest, "_")
 	return ok && a != "" && b != ""
 }
+
+// UnixMode is m's permission bits with setuid, setgid and sticky as
+// chmod(2) and tar headers number them (04000, 02000, 01000): a 1777
+// directory such as /tmp or a shared cache stays 1777. The layer writer
+// and the LLB definition both use it.
+func UnixMode(m fs.FileMode) uint32 {
+	n := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		n |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		n |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		n |= 0o1000
+	}
+	return n
+}

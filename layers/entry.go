@@ -2,26 +2,8 @@ package layers
 
 import (
 	"fmt"
-	"io/fs"
 	"time"
 )
-
-// tarMode is the tar header mode of m: the permission bits and the
-// setuid, setgid and sticky bits (a 1777 directory such as /tmp or a
-// shared cache stays 1777).
-func tarMode(m fs.FileMode) int64 {
-	n := int64(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		n |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		n |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		n |= 0o1000
-	}
-	return n
-}
 
 // entryTime is e's modification time: its own ModTime when set (rounded
 // down to the second), else the layer's mtime.

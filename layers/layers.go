@@ -23,6 +23,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
 )
 
@@ -332,7 +333,7 @@ func comparePaths(a, b string) int {
 func header(e Entry, mtime time.Time) *tar.Header {
 	h := &tar.Header{
 		Name:    e.Name,
-		Mode:    tarMode(e.Mode),
+		Mode:    int64(goroot.UnixMode(e.Mode)),
 		ModTime: entryTime(e, mtime),
 		Uid:     e.UID,
 		Gid:     e.GID,

@@ -147,7 +147,7 @@ func fsAction(files []rootfs.File, t time.Time, p ocispecs.Platform) *llb.FileAc
 			if empty.Output() == nil {
 				empty = llb.Scratch().Platform(p).File(llb.Mkdir("/d", 0o755, llb.WithCreatedTime(t), root), llb.WithCustomName("empty directory"))
 			}
-			next = copyDir(fa, empty, name, unixMode(f.Mode), t)
+			next = copyDir(fa, empty, name, os.FileMode(goroot.UnixMode(f.Mode)), t)
 		case f.Mode.IsDir():
 			next = mkdir(fa, name, f.Mode.Perm(), llb.WithParents(true), llb.WithCreatedTime(t), root)
 		default:
@@ -187,23 +187,6 @@ func copyDir(fa *llb.FileAction, src llb.State, dest string, mode os.FileMode, t
 		return llb.Copy(src, "/d", dest, ci)
 	}
 	return fa.Copy(src, "/d", dest, ci)
-}
-
-// unixMode is m's permission bits with setuid, setgid and sticky as
-// chmod(2) takes them (04000, 02000, 01000): the copy's mode is passed
-// to BuildKit as that number.
-func unixMode(m fs.FileMode) os.FileMode {
-	u := m.Perm()
-	if m&fs.ModeSetuid != 0 {
-		u |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		u |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		u |= 0o1000
-	}
-	return u
 }
 
 // Marshal returns the definition of s as buildctl build reads it from stdin.

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -18,6 +17,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/internal/sandbox"
+	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // The checks of a warm-cache image (docs/warm-cache.md), run only when
@@ -71,29 +71,6 @@ func TestCount(t *testing.T) {
 	}
 }
 `,
-}
-
-// compileLine matches one compile of a package in go -x output and
-// captures its import path (the compile tool's -p flag).
-var compileLine = regexp.MustCompile(`(?m)/compile\s.*?\s-p\s+(\S+)`)
-
-// compiledStd returns the standard-library packages compiled according
-// to go -x output, and whether package main was compiled at all.
-func compiledStd(out string) (std []string, sawMain bool) {
-	for _, m := range compileLine.FindAllStringSubmatch(out, -1) {
-		p := m[1]
-		switch {
-		case p == "main":
-			sawMain = true
-		case p == warmModPath || strings.HasPrefix(p, warmModPath+"/"):
-		case !strings.Contains(strings.SplitN(p, "/", 2)[0], "."):
-			if !slices.Contains(std, p) {
-				std = append(std, p)
-			}
-		}
-	}
-	slices.Sort(std)
-	return std, sawMain
 }
 
 // warmChecks runs the warm-cache checks when the image's label lists
@@ -169,7 +146,7 @@ func (o *options) warmChecks(ctx context.Context, rep *Report, img v1.Image, lab
 	o.logf("verify: checking the warm cache (%s) with the image's toolchain", label)
 	imgOut, imgErr := run(t.sb, t.goroot, env(cacheCopy), "build", "-x", "-o", host(path.Join(warmIn, "image-out", "hello")), ".")
 	p := Probe{Name: WarmNoStdCompile, Status: StatusPass}
-	std, sawMain := compiledStd(imgOut)
+	std, sawMain := warmcache.CompiledStd(imgOut)
 	switch {
 	case imgErr != nil:
 		p.Status, p.Reason = StatusFail, fmt.Sprintf("%s: %v\n%s", goCmd, imgErr, tail(imgOut, 40))
@@ -197,7 +174,7 @@ func (o *options) warmChecks(ctx context.Context, rep *Report, img v1.Image, lab
 		}
 		r := Probe{Name: WarmRace, Status: StatusPass}
 		out, err := run(t.sb, t.goroot, env(cacheCopy), "test", "-race", "-x", "-count=1", "./racy")
-		std, _ := compiledStd(out)
+		std, _ := warmcache.CompiledStd(out)
 		switch {
 		case err != nil:
 			r.Status, r.Reason = StatusFail, fmt.Sprintf("go test -race -x ./racy: %v\n%s", err, tail(out, 40))

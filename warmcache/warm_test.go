@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -198,22 +197,15 @@ func runGo(t *testing.T, root string, uid int, dir string, args ...string) strin
 	return out.String()
 }
 
-var compileP = regexp.MustCompile(`/compile .* -p (\S+) `)
-
 // checkNoStdCompile fails if go build -x output compiles a package other
 // than main, or runs cgo.
 func checkNoStdCompile(t *testing.T, what, out string) {
 	t.Helper()
-	var std []string
-	for _, m := range compileP.FindAllStringSubmatch(out, -1) {
-		if m[1] != "main" {
-			std = append(std, m[1])
-		}
-	}
+	std, sawMain := CompiledStd(out)
 	if len(std) > 0 {
 		t.Errorf("%s compiled %d standard-library packages: %v", what, len(std), std)
 	}
-	if !strings.Contains(out, "-p main ") {
+	if !sawMain {
 		t.Errorf("%s: no compile of package main in the -x output; the check would prove nothing:\n%s", what, out)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,10 +16,8 @@ import (
 	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/internal/testenv"
 	"github.com/gorootimg/gorootimg/rootfs"
+	"github.com/gorootimg/gorootimg/warmcache"
 )
-
-// compileP matches a compile command of go build -x and names its package.
-var compileP = regexp.MustCompile(`/compile .* -p (\S+) `)
 
 // TestLLBWarmCache builds `gorootimg llb --warm-cache std` for go1.26 on
 // scratch with a real buildkitd (the image's go builds the driver and
@@ -103,16 +100,11 @@ func TestLLBWarmCache(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("go build -x in the image: %v\n%s", err, tailString(b.String(), 4000))
 	}
-	var compiled []string
-	for _, m := range compileP.FindAllStringSubmatch(b.String(), -1) {
-		if m[1] != "main" {
-			compiled = append(compiled, m[1])
-		}
-	}
+	compiled, sawMain := warmcache.CompiledStd(b.String())
 	if len(compiled) > 0 {
 		t.Errorf("go build of a net/http hello compiled %d standard-library packages: %v", len(compiled), compiled)
 	}
-	if !strings.Contains(b.String(), "-p main ") {
+	if !sawMain {
 		t.Errorf("no compile of package main in the -x output; the check would prove nothing:\n%s", tailString(b.String(), 4000))
 	}
 	t.Logf("whole test: %v", time.Since(start).Round(time.Second))

@@ -1,4 +1,4 @@
-package verify
+package warmcache
 
 import (
 	"slices"
@@ -22,9 +22,9 @@ func TestCompiledStd(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			std, sawMain := compiledStd(tc.out)
+			std, sawMain := CompiledStd(tc.out)
 			if !slices.Equal(std, tc.std) || sawMain != tc.sawMain {
-				t.Errorf("compiledStd(%q) = %v, %v, want %v, %v", tc.out, std, sawMain, tc.std, tc.sawMain)
+				t.Errorf("CompiledStd(%q) = %v, %v, want %v, %v", tc.out, std, sawMain, tc.std, tc.sawMain)
 			}
 		})
 	}
