@@ -72,6 +72,18 @@ func (st *store) workDir(prefix string) (string, error) {
 	return d, nil
 }
 
+// layerPath returns a new path for a layer being written under key. Two
+// platforms can write a layer of the same key at once (the reset layer of
+// a multi-platform build on a base): each gets its own path, or one's
+// putLayer would move the other's file away.
+func (st *store) layerPath(key string) (string, error) {
+	d, err := st.workDir("layer-" + key[:16] + "-")
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "layer"), nil
+}
+
 func (st *store) blobPath(l *layers.Layer) string {
 	return filepath.Join(st.dir, "blobs", l.Digest.Algorithm, l.Digest.Hex)
 }

@@ -3,7 +3,6 @@ package build
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"time"
 
@@ -215,7 +214,10 @@ func (j *layerJob) run(ctx context.Context, o Options, st *store) error {
 				o.Progress(Event{Platform: j.platform, Layer: j.label, Done: n, Total: j.total})
 			}))
 		}
-		tmp := filepath.Join(st.tmp, "layer-"+j.key[:16])
+		tmp, err := st.layerPath(j.key)
+		if err != nil {
+			return err
+		}
 		l, err = layers.Write(ctx, tmp, j.group.entries, opts...)
 		if err != nil {
 			return fmt.Errorf("writing %s layer for %s: %w", j.group.name, j.platform, err)

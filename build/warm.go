@@ -119,7 +119,11 @@ func warmLayer(ctx context.Context, img v1.Image, st *store, o Options, pl *plat
 			o.Progress(Event{Platform: plat, Layer: warmGroup, Done: n, Total: total})
 		}))
 	}
-	l, err = layers.Write(ctx, filepath.Join(st.tmp, "layer-"+key[:16]), res.Entries, opts...)
+	tmp, err := st.layerPath(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err = layers.Write(ctx, tmp, res.Entries, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("writing %s layer for %s: %w", warmGroup, plat, err)
 	}
