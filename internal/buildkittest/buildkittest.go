@@ -117,15 +117,15 @@ type Options struct {
 }
 
 // snapshotter is the OCI worker's snapshotter: GOROOTIMG_BUILDKIT_SNAPSHOTTER,
-// else overlayfs. The native one copies every parent snapshot in full, which
-// on a Debian base with gcc and Go made the Dockerfile builds and the
-// daemon's cleanup minutes slower; it stays selectable for a kernel or file
-// system without overlayfs.
+// else auto, which buildkitd resolves to overlayfs where the kernel and file
+// system support it (here they do) and to native elsewhere. The native one
+// copies every parent snapshot in full, which on a Debian base with gcc and
+// Go made the Dockerfile builds and the daemon's cleanup minutes slower.
 func snapshotter() string {
 	if s := os.Getenv("GOROOTIMG_BUILDKIT_SNAPSHOTTER"); s != "" {
 		return s
 	}
-	return "overlayfs"
+	return "auto"
 }
 
 // unmountBelow lazily unmounts whatever is still mounted below dir (an
@@ -213,6 +213,13 @@ func Start(t testing.TB, o Options) *Daemon {
 		}
 		stopped := time.Now()
 		logf.Close()
+		used := snapshotter()
+		if b, err := os.ReadFile(logf.Name()); err == nil {
+			// "auto snapshotter: using overlayfs"
+			if _, after, ok := strings.Cut(string(b), "auto snapshotter: using "); ok && len(strings.Fields(after)) > 0 {
+				used = "auto: " + strings.TrimRight(strings.Fields(after)[0], `"`)
+			}
+		}
 		if t.Failed() {
 			if b, err := os.ReadFile(logf.Name()); err == nil {
 				t.Logf("buildkitd log:\n%s", tail(b, 4000))
@@ -223,7 +230,7 @@ func Start(t testing.TB, o Options) *Daemon {
 			t.Logf("removing buildkitd's state: %v", err)
 		}
 		t.Logf("buildkitd (%s snapshotter) stopped in %v, its state removed in %v",
-			snapshotter(), stopped.Sub(start).Round(100*time.Millisecond), time.Since(stopped).Round(100*time.Millisecond))
+			used, stopped.Sub(start).Round(100*time.Millisecond), time.Since(stopped).Round(100*time.Millisecond))
 	})
 	// Wait until the daemon answers (it creates its state first).
 	deadline := time.Now().Add(60 * time.Second)
