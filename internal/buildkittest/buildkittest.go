@@ -157,7 +157,7 @@ type Daemon struct {
 }
 
 // Start builds (or reuses) the binaries and starts buildkitd with the OCI
-// worker (overlayfs snapshotter, see snapshotter), private to the test, and stops it when
+// worker (the snapshotter of snapshotter), private to the test, and stops it when
 // the test ends. It skips the test when not root: rootless buildkitd needs
 // user namespaces and rootlesskit that CI does not set up.
 func Start(t testing.TB, o Options) *Daemon {
@@ -214,14 +214,15 @@ func Start(t testing.TB, o Options) *Daemon {
 		stopped := time.Now()
 		logf.Close()
 		used := snapshotter()
-		if b, err := os.ReadFile(logf.Name()); err == nil {
+		b, err := os.ReadFile(logf.Name())
+		if err == nil {
 			// "auto snapshotter: using overlayfs"
-			if _, after, ok := strings.Cut(string(b), "auto snapshotter: using "); ok && len(strings.Fields(after)) > 0 {
-				used = "auto: " + strings.TrimRight(strings.Fields(after)[0], `"`)
+			if _, after, ok := strings.Cut(string(b), "auto snapshotter: using "); ok {
+				if f := strings.Fields(after); len(f) > 0 {
+					used = "auto: " + strings.TrimRight(f[0], `"`)
+				}
 			}
-		}
-		if t.Failed() {
-			if b, err := os.ReadFile(logf.Name()); err == nil {
+			if t.Failed() {
 				t.Logf("buildkitd log:\n%s", tail(b, 4000))
 			}
 		}
