@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -122,20 +121,9 @@ func (f *fixture) driveRows(t *testing.T, engine, user string) {
 		note  string
 	}{{image: f.ci, steps: []string{"env", "build", "run", "test-cover", "vet", "mod-download"}}}
 	cross := []string{"cross-windows", "cross-darwin"}
-	if user != "" && os.Getenv("GOROOTIMG_ENGINES_ALL_ROWS") == "" {
-		// As a user with no passwd entry, what differs from root is only
-		// who writes the build and module caches: one build, one test and
-		// one download show it; run, vet and the cross builds write the
-		// same caches the same way and would cost minutes more on two
-		// cores (hack/engines.sh sets GOROOTIMG_ENGINES_ALL_ROWS=1).
-		groups[0].steps = []string{"env", "build", "test-cover", "mod-download"}
-		cross = nil
-	}
-	switch {
-	case len(cross) == 0:
-	case f.cross == f.ci:
+	if f.cross == f.ci {
 		groups[0].steps = append(groups[0].steps, cross...)
-	default:
+	} else {
 		groups = append(groups, struct {
 			image string
 			steps []string
