@@ -148,24 +148,27 @@ func (f *fixture) driveRows(t *testing.T, engine, user string) {
 			if !ok {
 				continue
 			}
-			r, ran := res[s]
-			row := Row{Engine: engine, Scenario: spec.scenario, Result: "pass", Seconds: r.Seconds, Note: g.note}
-			var err error
-			switch {
-			case !ran:
-				err = errors.New("the driver did not report the step")
-			case r.Exit != 0:
-				err = fmt.Errorf("exit %d:\n%s", r.Exit, enginetest.Tail(r.Output, 3000))
-			default:
-				err = spec.judge(r, out)
-			}
-			if err != nil {
+			row := Row{Engine: engine, Scenario: spec.scenario, Result: "pass", Seconds: res[s].Seconds, Note: g.note}
+			if err := judgeStep(spec, res, out); err != nil {
 				row.Result = "fail"
 				t.Errorf("%s: %s: %v", engine, spec.scenario, err)
 			}
 			record(t, row)
 		}
 	}
+}
+
+// judgeStep judges spec's step among the driver's results res, with the
+// output directory out.
+func judgeStep(spec rowSpec, res map[string]stepResult, out string) error {
+	r, ran := res[spec.step]
+	switch {
+	case !ran:
+		return errors.New("the driver did not report the step")
+	case r.Exit != 0:
+		return fmt.Errorf("exit %d:\n%s", r.Exit, enginetest.Tail(r.Output, 3000))
+	}
+	return spec.judge(r, out)
 }
 
 func specOf(step string) (rowSpec, bool) {

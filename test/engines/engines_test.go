@@ -60,6 +60,7 @@ func TestEngines(t *testing.T) {
 	f.ci, f.cross = "localhost/go-engines:ci", "localhost/go-engines:"+crossRecipe
 
 	t.Run("podman", f.testPodman)
+	t.Run("quickstart", f.testQuickStart)
 	t.Run("zstd", f.testZstd)
 	t.Run("dockerfile", f.testDockerfiles)
 	t.Run("qemu-arm64", f.testQemu)
