@@ -9,10 +9,10 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/goroot"
-	"github.com/gorootimg/gorootimg/internal/sdktest"
-	"github.com/gorootimg/gorootimg/internal/testenv"
+	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
+	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/publish"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -30,13 +30,13 @@ func releaseSDK(t *testing.T, spec string) (*sdk.SDK, sdk.Options) {
 	return sdktest.Release(t, spec, v1.Platform{})
 }
 
-func buildImage(t *testing.T, s *sdk.SDK, recipe string) *build.Result {
+func buildImage(t *testing.T, s *sdk.SDK, recipe string) *assemble.Result {
 	t.Helper()
 	r, err := recipes.Lookup(recipe)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := build.Build(context.Background(), build.Options{SDKs: []*sdk.SDK{s}, Recipe: r, CacheDir: filepath.Join(t.TempDir(), "build")})
+	res, err := assemble.Assemble(context.Background(), assemble.Options{SDKs: []*sdk.SDK{s}, Recipe: r, CacheDir: filepath.Join(t.TempDir(), "build")})
 	if err != nil {
 		t.Fatalf("building %s image: %v", recipe, err)
 	}

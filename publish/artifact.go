@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 )
 
 // The OCI empty descriptor's content and media type, which artifact
@@ -26,7 +26,7 @@ const (
 // subject is the image or index described by subject, so registries'
 // referrers API and tools such as oras and cosign find it from the image.
 // The same referrer and subject give the same bytes.
-func Artifact(r build.Referrer, subject v1.Descriptor) (v1.Image, error) {
+func Artifact(r assemble.Referrer, subject v1.Descriptor) (v1.Image, error) {
 	if subject.Digest == (v1.Hash{}) || subject.MediaType == "" || subject.Size == 0 {
 		return nil, fmt.Errorf("making %s artifact: subject needs a digest, media type and size", r.Kind)
 	}
@@ -92,7 +92,7 @@ func (a *artifact) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
 
 // referrerArtifacts makes the artifacts of every referrer of res, each with
 // its subject image.
-func referrerArtifacts(res *build.Result) ([]referrerArtifact, error) {
+func referrerArtifacts(res *assemble.Result) ([]referrerArtifact, error) {
 	var out []referrerArtifact
 	for _, pi := range res.Images {
 		if len(pi.Referrers) == 0 {
@@ -119,8 +119,8 @@ func referrerArtifacts(res *build.Result) ([]referrerArtifact, error) {
 
 // referrerArtifact is a referrer made into its artifact manifest.
 type referrerArtifact struct {
-	build.Referrer
-	image   build.PlatformImage
+	assemble.Referrer
+	image   assemble.PlatformImage
 	subject v1.Descriptor
 	art     v1.Image
 	digest  v1.Hash

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/registry"
 
-	"github.com/gorootimg/gorootimg/build"
-	"github.com/gorootimg/gorootimg/internal/imagetest"
+	"github.com/gorootimg/gorootimg/assemble"
+	"github.com/gorootimg/gorootimg/internal/testing/imagetest"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -19,12 +19,12 @@ func fakeSDKs(t *testing.T, arches ...string) []*sdk.SDK {
 	return imagetest.FakeSDKs(t, "../build/testdata", arches...)
 }
 
-func buildFake(t *testing.T, o build.Options) *build.Result {
+func buildFake(t *testing.T, o assemble.Options) *assemble.Result {
 	t.Helper()
 	if o.SDKs == nil {
 		o.SDKs = fakeSDKs(t, "amd64", "arm64")
 	}
-	res, err := build.Build(context.Background(), o)
+	res, err := assemble.Assemble(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func buildFake(t *testing.T, o build.Options) *build.Result {
 	return res
 }
 
-func publishLayout(ctx context.Context, dir, tag string, res *build.Result, opts ...Option) error {
+func publishLayout(ctx context.Context, dir, tag string, res *assemble.Result, opts ...Option) error {
 	p, err := NewLayout(dir, tag, opts...)
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func publishLayout(ctx context.Context, dir, tag string, res *build.Result, opts
 	return p.Publish(ctx, res)
 }
 
-func writeTarball(ctx context.Context, file, ref string, res *build.Result) error {
+func writeTarball(ctx context.Context, file, ref string, res *assemble.Result) error {
 	p, err := NewTarball(file, ref)
 	if err != nil {
 		return err
@@ -56,7 +56,7 @@ func checkPush(ctx context.Context, ref string) error {
 	return p.Check(ctx)
 }
 
-func push(ctx context.Context, ref string, res *build.Result) error {
+func push(ctx context.Context, ref string, res *assemble.Result) error {
 	p, err := NewRegistry(ref)
 	if err != nil {
 		return err

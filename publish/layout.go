@@ -14,7 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
 )
@@ -52,7 +52,7 @@ func (l *Layout) Check(context.Context) error { return CheckLayout(l.dir) }
 // temporary name and renamed, in which the entries for our tags are
 // replaced; an interrupted write leaves the previous layout intact. An
 // existing directory that is neither empty nor an OCI layout is refused.
-func (l *Layout) Publish(ctx context.Context, res *build.Result) error {
+func (l *Layout) Publish(ctx context.Context, res *assemble.Result) error {
 	arts, err := referrerArtifacts(res)
 	if err != nil {
 		return err

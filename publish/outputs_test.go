@@ -21,13 +21,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
-	"github.com/gorootimg/gorootimg/internal/faultproxy"
+	"github.com/gorootimg/gorootimg/internal/testing/faultproxy"
 )
 
 func TestWriteLayout(t *testing.T) {
-	res := buildFake(t, build.Options{})
+	res := buildFake(t, assemble.Options{})
 	ctx := context.Background()
 	dir := t.TempDir()
 
@@ -40,7 +40,7 @@ func TestWriteLayout(t *testing.T) {
 	})
 	t.Run("existing layout keeps other tags and replaces its own", func(t *testing.T) {
 		out := filepath.Join(dir, "new")
-		other := buildFake(t, build.Options{SDKs: fakeSDKs(t, "amd64")})
+		other := buildFake(t, assemble.Options{SDKs: fakeSDKs(t, "amd64")})
 		if err := publishLayout(ctx, out, "v2", other); err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +152,7 @@ func checkLayoutTags(t *testing.T, dir string, want map[string]v1.ImageIndex) {
 }
 
 func TestWriteTarball(t *testing.T) {
-	res := buildFake(t, build.Options{SDKs: fakeSDKs(t, "amd64")})
+	res := buildFake(t, assemble.Options{SDKs: fakeSDKs(t, "amd64")})
 	file := filepath.Join(t.TempDir(), "img.tar")
 	if err := writeTarball(context.Background(), file, "example.com/go:1.99", res); err != nil {
 		t.Fatal(err)
@@ -215,7 +215,7 @@ func TestPush(t *testing.T) {
 	ref := host + "/go/sdk:1.99"
 	ctx := context.Background()
 
-	first := buildFake(t, build.Options{})
+	first := buildFake(t, assemble.Options{})
 	if err := checkPush(ctx, ref); err != nil {
 		t.Fatalf("CheckPush(empty repo) = %v", err)
 	}
@@ -246,7 +246,7 @@ func TestPush(t *testing.T) {
 	})
 
 	t.Run("failed push leaves the tag", func(t *testing.T) {
-		second := buildFake(t, build.Options{Compression: "zstd"})
+		second := buildFake(t, assemble.Options{Compression: "zstd"})
 		reg.failPaths.Store("/blobs/uploads/")
 		err := push(ctx, ref, second)
 		reg.failPaths.Store("")
@@ -277,7 +277,7 @@ func TestPush(t *testing.T) {
 	})
 }
 
-// TestPushThroughFaults pushes through internal/faultproxy: 503s and 429s
+// TestPushThroughFaults pushes through internal/testing/faultproxy: 503s and 429s
 // on uploads are retried until the push succeeds; a tag update that keeps
 // failing fails the push and leaves the tag on the previous index.
 func TestPushThroughFaults(t *testing.T) {
@@ -286,7 +286,7 @@ func TestPushThroughFaults(t *testing.T) {
 	px := faultproxy.Start(t, srv.URL)
 	ref := px.Host() + "/go/faults:1.99"
 	ctx := context.Background()
-	first := buildFake(t, build.Options{SDKs: fakeSDKs(t, "amd64")})
+	first := buildFake(t, assemble.Options{SDKs: fakeSDKs(t, "amd64")})
 	if err := px.SetRules(
 		faultproxy.Rule{Name: "upload-503", Method: http.MethodPut, Path: "/v2/.+/blobs/uploads/.+", Times: 2, Fault: faultproxy.Fail(http.StatusServiceUnavailable)},
 		faultproxy.Rule{Name: "manifest-429", Method: http.MethodPut, Path: "/v2/.+/manifests/.+", Times: 1, Fault: faultproxy.FailRetryAfter(http.StatusTooManyRequests, "0")},
@@ -305,7 +305,7 @@ func TestPushThroughFaults(t *testing.T) {
 		t.Fatalf("tag after push = %v, %v; want %s", d, err, want)
 	}
 
-	second := buildFake(t, build.Options{SDKs: fakeSDKs(t, "amd64"), Compression: "zstd"})
+	second := buildFake(t, assemble.Options{SDKs: fakeSDKs(t, "amd64"), Compression: "zstd"})
 	if err := px.SetRules(faultproxy.Rule{Name: "tag-500", Method: http.MethodPut, Path: "/v2/.+/manifests/1.99$", Fault: faultproxy.Fail(http.StatusInternalServerError)}); err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +325,7 @@ func TestPushThroughFaults(t *testing.T) {
 // TestWriteLayoutConcurrent has several writers create one new layout at
 // once, each with its own tag: every write succeeds and every tag is there.
 func TestWriteLayoutConcurrent(t *testing.T) {
-	res := buildFake(t, build.Options{})
+	res := buildFake(t, assemble.Options{})
 	out := filepath.Join(t.TempDir(), "shared")
 	const n = 6
 	errs := make(chan error, n)

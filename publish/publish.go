@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
 )
 
@@ -15,7 +15,7 @@ type Publisher interface {
 	// refuses our credentials.
 	Check(ctx context.Context) error
 	// Publish writes res's index (or image) and attaches its referrers.
-	Publish(ctx context.Context, res *build.Result) error
+	Publish(ctx context.Context, res *assemble.Result) error
 }
 
 var (
@@ -40,7 +40,7 @@ func (m MultiPublisher) Check(ctx context.Context) error {
 }
 
 // Publish publishes res to every publisher, in order.
-func (m MultiPublisher) Publish(ctx context.Context, res *build.Result) error {
+func (m MultiPublisher) Publish(ctx context.Context, res *assemble.Result) error {
 	for _, p := range m {
 		if err := p.Publish(ctx, res); err != nil {
 			return err

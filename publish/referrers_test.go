@@ -17,14 +17,14 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
-	"github.com/gorootimg/gorootimg/internal/testenv"
+	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 	"github.com/gorootimg/gorootimg/sbom"
 )
 
 // sbomOf returns platform image i's SBOM referrer and its artifact digest.
-func sbomOf(t *testing.T, res *build.Result, i int) (build.Referrer, v1.Hash) {
+func sbomOf(t *testing.T, res *assemble.Result, i int) (assemble.Referrer, v1.Hash) {
 	t.Helper()
 	pi := res.Images[i]
 	if len(pi.Referrers) != 1 || pi.Referrers[0].ArtifactType != sbom.MediaType {
@@ -50,7 +50,7 @@ func sbomOf(t *testing.T, res *build.Result, i int) (build.Referrer, v1.Hash) {
 // and the second write replaces the entries instead of adding more.
 func TestLayoutReferrers(t *testing.T) {
 	ctx := context.Background()
-	res := buildFake(t, build.Options{SBOM: true})
+	res := buildFake(t, assemble.Options{SBOM: true})
 	dir := filepath.Join(t.TempDir(), "out")
 	var logs []string
 	logf := func(f string, a ...any) { logs = append(logs, f) }
@@ -112,7 +112,7 @@ func TestLayoutReferrers(t *testing.T) {
 }
 
 func TestTarballReferrers(t *testing.T) {
-	res := buildFake(t, build.Options{SDKs: fakeSDKs(t, "amd64"), SBOM: true})
+	res := buildFake(t, assemble.Options{SDKs: fakeSDKs(t, "amd64"), SBOM: true})
 	file := filepath.Join(t.TempDir(), "img.tar")
 	if err := writeTarball(context.Background(), file, "", res); err != nil {
 		t.Fatal(err)
@@ -122,7 +122,7 @@ func TestTarballReferrers(t *testing.T) {
 	if err != nil || !bytes.Equal(b, ref.Data) {
 		t.Errorf("SBOM next to the tarball: %v, equal %v", err, bytes.Equal(b, ref.Data))
 	}
-	two := buildFake(t, build.Options{})
+	two := buildFake(t, assemble.Options{})
 	if err := writeTarball(context.Background(), file, "", two); err == nil || !strings.Contains(err.Error(), "one image") {
 		t.Errorf("tarball of two platforms = %v, want an error", err)
 	}
@@ -133,7 +133,7 @@ func TestTarballReferrers(t *testing.T) {
 // each image; a failed referrer push leaves the tag where it was.
 func TestRegistryReferrers(t *testing.T) {
 	ctx := context.Background()
-	res := buildFake(t, build.Options{SBOM: true})
+	res := buildFake(t, assemble.Options{SBOM: true})
 	hosts := map[string]func(*testing.T) string{
 		"ggcr": func(t *testing.T) string {
 			s := httptest.NewServer(quietRegistry())
@@ -180,7 +180,7 @@ func TestRegistryReferrers(t *testing.T) {
 		srv := httptest.NewServer(reg)
 		defer srv.Close()
 		ref := strings.TrimPrefix(srv.URL, "http://") + "/go:1.99"
-		first := buildFake(t, build.Options{})
+		first := buildFake(t, assemble.Options{})
 		if err := push(ctx, ref, first); err != nil {
 			t.Fatal(err)
 		}
@@ -193,7 +193,7 @@ func TestRegistryReferrers(t *testing.T) {
 			t.Fatalf("Tagged() = %s, %v, %v; want %s", d, ok, err, was)
 		}
 		// The second platform's SBOM cannot be pushed: everything else can.
-		second := buildFake(t, build.Options{SBOM: true, Source: "https://example.com/changed"})
+		second := buildFake(t, assemble.Options{SBOM: true, Source: "https://example.com/changed"})
 		_, artDigest := sbomOf(t, second, 1)
 		reg.failPaths.Store("/manifests/" + artDigest.String())
 		err = p.Publish(ctx, second)
@@ -222,7 +222,7 @@ func TestRegistryReferrers(t *testing.T) {
 func TestArtifactBytes(t *testing.T) {
 	subject := v1.Descriptor{MediaType: "application/vnd.oci.image.manifest.v1+json", Size: 7,
 		Digest: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("ab", 32)}, ArtifactType: "ignored"}
-	art, err := Artifact(build.Referrer{Kind: "SBOM", ArtifactType: sbom.MediaType, Data: []byte("{}\n")}, subject)
+	art, err := Artifact(assemble.Referrer{Kind: "SBOM", ArtifactType: sbom.MediaType, Data: []byte("{}\n")}, subject)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestArtifactBytes(t *testing.T) {
 	if string(raw) != want {
 		t.Errorf("artifact manifest =\n%s\nwant\n%s", raw, want)
 	}
-	if _, err := Artifact(build.Referrer{Kind: "SBOM", ArtifactType: sbom.MediaType}, v1.Descriptor{}); err == nil {
+	if _, err := Artifact(assemble.Referrer{Kind: "SBOM", ArtifactType: sbom.MediaType}, v1.Descriptor{}); err == nil {
 		t.Error("Artifact without a subject = nil error")
 	}
 }

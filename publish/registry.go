@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
 )
 
@@ -87,7 +87,7 @@ func (r *Registry) Tagged(ctx context.Context) (digest v1.Hash, ok bool, err err
 }
 
 // Publish stages res and then moves the tag to its index.
-func (r *Registry) Publish(ctx context.Context, res *build.Result) error {
+func (r *Registry) Publish(ctx context.Context, res *assemble.Result) error {
 	if err := r.Stage(ctx, res); err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (r *Registry) Publish(ctx context.Context, res *build.Result) error {
 // digest, then each referrer's artifact by digest. Registries without the
 // referrers API get the fallback tag ("sha256-<subject hex>") that
 // go-containerregistry maintains.
-func (r *Registry) Stage(ctx context.Context, res *build.Result) error {
+func (r *Registry) Stage(ctx context.Context, res *assemble.Result) error {
 	ref, ro, err := r.remote(ctx)
 	if err != nil {
 		return err
@@ -142,7 +142,7 @@ func (r *Registry) Stage(ctx context.Context, res *build.Result) error {
 
 // Tag points the reference at res's index, which Stage pushed. For a
 // digest reference it puts the index under that digest.
-func (r *Registry) Tag(ctx context.Context, res *build.Result) error {
+func (r *Registry) Tag(ctx context.Context, res *assemble.Result) error {
 	ref, ro, err := r.remote(ctx)
 	if err != nil {
 		return err

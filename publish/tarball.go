@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
 )
@@ -48,7 +48,7 @@ func (t *Tarball) Check(context.Context) error { return nil }
 
 // Publish writes res's image, which must be its only one, through a
 // temporary file renamed into place at the end, then its referrers.
-func (t *Tarball) Publish(ctx context.Context, res *build.Result) error {
+func (t *Tarball) Publish(ctx context.Context, res *assemble.Result) error {
 	if len(res.Images) != 1 {
 		return fmt.Errorf("writing tarball %q: it holds one image and the build made %d", t.file, len(res.Images))
 	}

@@ -9,7 +9,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/matrix"
@@ -23,7 +23,7 @@ import (
 type variant struct {
 	recipe *recipes.Recipe
 	base   *imageref.Ref
-	bases  []build.BaseImage
+	bases  []assemble.BaseImage
 	comp   layers.Compression
 	level  int
 	warm   []warmcache.Variant
@@ -61,7 +61,7 @@ func prepare(ctx context.Context, f *matrix.File, images []matrix.Image, o *Opti
 		if err != nil {
 			return nil, fmt.Errorf("%s: base: %w", where, err)
 		}
-		bases, err := build.LookupBase(base, im.Platforms)
+		bases, err := assemble.LookupBase(base, im.Platforms)
 		if err != nil {
 			return nil, fmt.Errorf("%s: base: %w", where, err)
 		}
@@ -72,7 +72,7 @@ func prepare(ctx context.Context, f *matrix.File, images []matrix.Image, o *Opti
 
 // assembled is one image of the matrix, built, with its index digest.
 type assembled struct {
-	res    *build.Result
+	res    *assemble.Result
 	digest v1.Hash
 }
 
@@ -142,21 +142,21 @@ func resolveAll(ctx context.Context, images []matrix.Image, o *Options) (map[str
 }
 
 // assembleOne builds the image from its SDKs with its SBOMs and provenance.
-func assembleOne(ctx context.Context, im *matrix.Image, sdks []*sdk.SDK, v *variant, o *Options) (*build.Result, error) {
+func assembleOne(ctx context.Context, im *matrix.Image, sdks []*sdk.SDK, v *variant, o *Options) (*assemble.Result, error) {
 	name := im.String()
-	bo := build.Options{
+	bo := assemble.Options{
 		SDKs: sdks, Recipe: v.recipe, Base: v.base, BaseImages: v.bases,
 		GOROOT: im.Variant.GOROOTPath, Compression: v.comp, CompressionLevel: v.level, WarmCache: v.warm, MTime: o.MTime,
 		SBOM: true, Tool: "gorootimg " + o.Builder.Version,
 		CacheDir: o.CacheDir, Jobs: o.LayerJobs,
 	}
 	if o.Progress != nil {
-		bo.Progress = func(ev build.Event) {
+		bo.Progress = func(ev assemble.Event) {
 			ev.Platform = name + " " + ev.Platform
 			o.Progress(ev)
 		}
 	}
-	res, err := build.Build(ctx, bo)
+	res, err := assemble.Assemble(ctx, bo)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/provenance"
@@ -23,7 +23,7 @@ const ProvenanceKind = "provenance"
 // statement is written to FILE + ProvenanceSuffix.
 const ProvenanceSuffix = ".provenance.json"
 
-// Provenance is what a provenance statement records beyond build.Options.
+// Provenance is what a provenance statement records beyond assemble.Options.
 type Provenance struct {
 	// Subject names the repository the images go to ("ghcr.io/org/go");
 	// it may be empty.
@@ -44,7 +44,7 @@ type Provenance struct {
 // resolved to, and the build parameters; its only time is the image's
 // created time. The same inputs give the same bytes: tags are not
 // recorded, since they move between releases while the image stays.
-func AddProvenance(res *build.Result, o build.Options, p Provenance) error {
+func AddProvenance(res *assemble.Result, o assemble.Options, p Provenance) error {
 	if len(o.SDKs) != len(res.Images) {
 		return fmt.Errorf("making provenance: %d SDKs for %d images", len(o.SDKs), len(res.Images))
 	}
@@ -54,7 +54,7 @@ func AddProvenance(res *build.Result, o build.Options, p Provenance) error {
 		if err != nil {
 			return err
 		}
-		pi.Referrers = append(pi.Referrers, build.Referrer{
+		pi.Referrers = append(pi.Referrers, assemble.Referrer{
 			Kind: ProvenanceKind, ArtifactType: provenance.ArtifactType,
 			Data: data, FileSuffix: ProvenanceSuffix,
 		})
@@ -62,7 +62,7 @@ func AddProvenance(res *build.Result, o build.Options, p Provenance) error {
 	return nil
 }
 
-func statement(pi *build.PlatformImage, o build.Options, p Provenance, i int) ([]byte, error) {
+func statement(pi *assemble.PlatformImage, o assemble.Options, p Provenance, i int) ([]byte, error) {
 	s := o.SDKs[i]
 	d, err := pi.Image.Digest()
 	if err != nil {
@@ -77,11 +77,11 @@ func statement(pi *build.PlatformImage, o build.Options, p Provenance, i int) ([
 		Subject:          provenance.Subject{Name: p.Subject, Digest: d},
 		Builder:          p.Builder,
 		SDKs:             []provenance.SDK{{Platform: plat, Version: s.Version, Source: s.Source, Hash: s.Hash}},
-		Recipe:           provenance.Recipe{Name: build.FullRecipe, Digest: fullRecipeDigest},
+		Recipe:           provenance.Recipe{Name: assemble.FullRecipe, Digest: fullRecipeDigest},
 		Platforms:        []v1.Platform{plat},
 		Compression:      string(o.Compression),
 		CompressionLevel: o.CompressionLevel,
-		Layers:           build.DefaultLayerPlan,
+		Layers:           assemble.DefaultLayerPlan,
 		WarmCache:        warmList(o.WarmCache),
 		GOROOTPath:       o.GOROOT,
 		Created:          cf.Created.Time,
@@ -107,7 +107,7 @@ func statement(pi *build.PlatformImage, o build.Options, p Provenance, i int) ([
 // fullRecipeDigest stands for the unpruned SDK's recipe (Options.Recipe
 // nil), which has no recipe file: the sha256 of its name.
 var fullRecipeDigest = func() string {
-	sum := sha256.Sum256([]byte(build.FullRecipe))
+	sum := sha256.Sum256([]byte(assemble.FullRecipe))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }()
 

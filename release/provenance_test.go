@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/provenance"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -29,14 +29,14 @@ func fakeSDKs(t *testing.T) []*sdk.SDK {
 	return out
 }
 
-func buildWithProvenance(t *testing.T) (*build.Result, build.Options) {
+func buildWithProvenance(t *testing.T) (*assemble.Result, assemble.Options) {
 	t.Helper()
 	r, err := recipes.Lookup("slim")
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := build.Options{SDKs: fakeSDKs(t), Recipe: r, MTime: time.Unix(1700000000, 0).UTC(), CacheDir: t.TempDir()}
-	res, err := build.Build(context.Background(), o)
+	o := assemble.Options{SDKs: fakeSDKs(t), Recipe: r, MTime: time.Unix(1700000000, 0).UTC(), CacheDir: t.TempDir()}
+	res, err := assemble.Assemble(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/matrix"
 	"github.com/gorootimg/gorootimg/provenance"
@@ -44,7 +44,7 @@ type Options struct {
 	// time is faster than 2 (layer compression already uses both) and
 	// peaks at half the memory; see docs/publish.md.
 	Jobs int
-	// LayerJobs is build.Options.Jobs (2 when 0).
+	// LayerJobs is assemble.Options.Jobs (2 when 0).
 	LayerJobs int
 	// PushJobs is how many blobs of an image are uploaded at once (4 when 0).
 	PushJobs int
@@ -53,7 +53,7 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Progress, when set, is told about each layer; Event.Platform is
 	// prefixed with the image ("go1.26.1 bookworm linux/amd64").
-	Progress func(build.Event)
+	Progress func(assemble.Event)
 	// PushProgress, when set, gets the bytes pushed so far and the total
 	// of one image's push.
 	PushProgress func(image string, done, total int64)
@@ -200,7 +200,7 @@ func publishPlan(ctx context.Context, plan *matrix.Plan, results []assembled, re
 
 // publishStep stages the image when the repository may not have it and
 // then moves its tags, in the image's tag order.
-func publishStep(ctx context.Context, s *matrix.Step, res *build.Result, o *Options) error {
+func publishStep(ctx context.Context, s *matrix.Step, res *assemble.Result, o *Options) error {
 	name := s.Image.String()
 	opts := []publish.Option{publish.WithRemote(o.Remote...), publish.WithLogf(o.logf), publish.WithJobs(o.PushJobs)}
 	if o.PushProgress != nil {

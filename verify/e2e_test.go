@@ -13,9 +13,9 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
-	"github.com/gorootimg/gorootimg/internal/sdktest"
+	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -61,7 +61,7 @@ func TestVerifyRecipes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := build.Build(ctx, build.Options{SDKs: []*sdk.SDK{s}, Recipe: r, CacheDir: buildCache})
+		res, err := assemble.Assemble(ctx, assemble.Options{SDKs: []*sdk.SDK{s}, Recipe: r, CacheDir: buildCache})
 		if err != nil {
 			t.Fatalf("building the %s image: %v", recipe, err)
 		}
@@ -219,7 +219,7 @@ func TestVerifyForeign(t *testing.T) {
 				// which proves arm64 images in test/engines instead.
 				t.Skip("skipping: set GOROOTIMG_TEST_EMULATED=1 to verify the arm64 image under qemu-user (hack/verify-releases.sh does)")
 			}
-			res, err := build.Build(ctx, build.Options{SDKs: []*sdk.SDK{tc.s}, Recipe: r, CacheDir: filepath.Join(t.TempDir(), "build")})
+			res, err := assemble.Assemble(ctx, assemble.Options{SDKs: []*sdk.SDK{tc.s}, Recipe: r, CacheDir: filepath.Join(t.TempDir(), "build")})
 			if err != nil {
 				t.Fatal(err)
 			}

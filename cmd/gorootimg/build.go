@@ -12,7 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
 	"github.com/gorootimg/gorootimg/layers"
@@ -78,7 +78,7 @@ Examples:
 			fs.StringVar(&f.compression, "compression", string(layers.Gzip), "layer compression: gzip or zstd")
 			fs.StringVar(&f.compressionLevel, "compression-level", "", "compression level: gzip 1-9, zstd 1-22 as the zstd tool names them (default: the compression's pinned default)")
 			fs.StringVar(&f.warmCache, "warm-cache", "", "build these into the image's build cache as one more layer: a comma-separated list of std, race, tools (needs root; overrides the recipe's warm-cache)")
-			fs.StringVar(&f.layerPlan, "layers", build.DefaultLayerPlan, "how the GOROOT is split into layers: groups from toolchain,std,cmd,tests,docs,rest")
+			fs.StringVar(&f.layerPlan, "layers", assemble.DefaultLayerPlan, "how the GOROOT is split into layers: groups from toolchain,std,cmd,tests,docs,rest")
 			fs.StringVarP(&f.tag, "tag", "t", "", "image reference to push to (with --push) and to name the layout or tarball image")
 			fs.BoolVar(&f.push, "push", false, "push the index to the registry named by --tag")
 			fs.StringVar(&f.layout, "oci-layout", "", "write the index to this OCI image layout directory")
@@ -119,7 +119,7 @@ type buildOutput struct {
 	OCILayout string        `json:"ociLayout,omitempty"`
 	Tarball   string        `json:"tarball,omitempty"`
 	Cached    bool          `json:"cached"`
-	Report    *build.Report `json:"report"`
+	Report    *assemble.Report `json:"report"`
 }
 
 // sourceDateEpoch reads SOURCE_DATE_EPOCH: zero when unset, an error when
@@ -140,7 +140,7 @@ func sourceDateEpoch(getenv func(string) string) (time.Time, error) {
 type buildInputs struct {
 	comp      layers.Compression
 	level     int
-	plan      build.LayerPlan
+	plan      assemble.LayerPlan
 	platforms []v1.Platform
 	tagName   string // the tag of --tag, naming the layout's index
 	mtime     time.Time
@@ -200,7 +200,7 @@ func (f *buildFlags) parse(e *env, sf *sdkFlags, rf *remoteFlags) (*buildInputs,
 	if in.level, err = in.comp.ParseLevel(f.compressionLevel); err != nil {
 		return nil, usagef("--compression-level: %v", err)
 	}
-	if in.plan, err = build.ParseLayerPlan(f.layerPlan); err != nil {
+	if in.plan, err = assemble.ParseLayerPlan(f.layerPlan); err != nil {
 		return nil, usagef("--layers: %v", err)
 	}
 	if f.push && f.tag == "" {
@@ -283,12 +283,12 @@ func (f *buildFlags) tagName(rf *remoteFlags) (string, error) {
 }
 
 // lookupBase loads --base and looks up its image for every platform, once.
-func lookupBase(ctx context.Context, spec string, platforms []v1.Platform, rf *remoteFlags) (*imageref.Ref, []build.BaseImage, error) {
+func lookupBase(ctx context.Context, spec string, platforms []v1.Platform, rf *remoteFlags) (*imageref.Ref, []assemble.BaseImage, error) {
 	base, err := imageref.Load(ctx, spec, rf.options()...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--base: %w", err)
 	}
-	bases, err := build.LookupBase(base, platforms)
+	bases, err := assemble.LookupBase(base, platforms)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--base: %w", err)
 	}
@@ -325,7 +325,7 @@ func (f *buildFlags) publishers(in *buildInputs, rf *remoteFlags, pr *progress) 
 }
 
 // assembleImages builds the images (and their SBOMs) from the SDKs.
-func assembleImages(ctx context.Context, e *env, sf *sdkFlags, f *buildFlags, in *buildInputs, sdks []*sdk.SDK, base *imageref.Ref, bases []build.BaseImage, pr *progress) (*build.Result, error) {
+func assembleImages(ctx context.Context, e *env, sf *sdkFlags, f *buildFlags, in *buildInputs, sdks []*sdk.SDK, base *imageref.Ref, bases []assemble.BaseImage, pr *progress) (*assemble.Result, error) {
 	cache := ""
 	if !f.noCache {
 		dir, err := cacheDir(e.getenv)
@@ -336,13 +336,13 @@ func assembleImages(ctx context.Context, e *env, sf *sdkFlags, f *buildFlags, in
 	}
 	mod, _ := buildVersion()
 	start := time.Now()
-	bo := build.Options{
+	bo := assemble.Options{
 		SDKs: sdks, Recipe: in.recipe, Base: base, BaseImages: bases, GOROOT: sf.gorootPath,
 		Compression: in.comp, CompressionLevel: in.level, LayerPlan: in.plan, MTime: in.mtime, Source: f.source,
 		SBOM: f.sbom != "", Tool: "gorootimg " + mod,
 		CacheDir: cache, Progress: pr.layer, WarmCache: in.warm, Logf: pr.logf,
 	}
-	res, err := build.Build(ctx, bo)
+	res, err := assemble.Assemble(ctx, bo)
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +358,7 @@ func assembleImages(ctx context.Context, e *env, sf *sdkFlags, f *buildFlags, in
 
 // printResult writes the report (stderr, --report-json) and the digest of
 // what was written, or everything as JSON, to stdout.
-func (f *buildFlags) printResult(e *env, res *build.Result, in *buildInputs) error {
+func (f *buildFlags) printResult(e *env, res *assemble.Result, in *buildInputs) error {
 	out := buildOutput{Cached: res.Reused, Report: res.Report, OCILayout: in.layout, Tarball: f.tarball}
 	if f.push {
 		out.Pushed = f.tag

@@ -10,7 +10,7 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/internal/humanize"
 )
 
@@ -57,8 +57,8 @@ func (pr *progress) bar(name string, total int64) *mpb.Bar {
 	return b
 }
 
-// layer is build.Options.Progress.
-func (pr *progress) layer(ev build.Event) {
+// layer is assemble.Options.Progress.
+func (pr *progress) layer(ev assemble.Event) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	name := ev.Platform + " " + ev.Layer

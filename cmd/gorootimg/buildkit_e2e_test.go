@@ -30,9 +30,9 @@ import (
 	"github.com/spdx/tools-golang/spdxlib"
 
 	"github.com/gorootimg/gorootimg/diff"
-	"github.com/gorootimg/gorootimg/internal/buildkittest"
-	"github.com/gorootimg/gorootimg/internal/enginetest"
-	"github.com/gorootimg/gorootimg/internal/testenv"
+	"github.com/gorootimg/gorootimg/internal/testing/buildkittest"
+	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
+	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sbom"
 	"github.com/gorootimg/gorootimg/verify"

@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/google/go-containerregistry/pkg/name"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/provenance"
 	"github.com/gorootimg/gorootimg/release"
 )
@@ -13,7 +13,7 @@ const provenanceFlagUsage = `attach an SLSA v1 provenance statement to each plat
 
 // addProvenance gives each image of res, built with o, its statement; the
 // subject is named by the repository of tag when there is one.
-func addProvenance(res *build.Result, o build.Options, tag string) error {
+func addProvenance(res *assemble.Result, o assemble.Options, tag string) error {
 	subject := ""
 	if ref, err := name.ParseReference(tag); tag != "" && err == nil {
 		subject = ref.Context().String()

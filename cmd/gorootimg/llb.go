@@ -226,7 +226,7 @@ func llbWarmList(flag string, r *recipes.Recipe) ([]string, error) {
 }
 
 // llbFor makes one platform's definition and config, with the Meta that
-// build.Build would use for the same inputs.
+// assemble.Assemble would use for the same inputs.
 func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *imageref.Ref, goroot string, epoch time.Time, warm []string) (*llbPlatform, error) {
 	mtime, err := imageconfig.Created(epoch, s.Tree())
 	if err != nil {

@@ -25,7 +25,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/publish"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -99,13 +99,13 @@ func run(ctx context.Context, c *config) (v1.Hash, error) {
 	if err != nil {
 		return v1.Hash{}, err
 	}
-	res := &build.Result{}
+	res := &assemble.Result{}
 	for _, p := range c.platforms {
 		img, err := c.image(ctx, work, p, env)
 		if err != nil {
 			return v1.Hash{}, err
 		}
-		res.Images = append(res.Images, build.PlatformImage{Platform: p, Image: img})
+		res.Images = append(res.Images, assemble.PlatformImage{Platform: p, Image: img})
 	}
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for _, pi := range res.Images {

@@ -81,8 +81,14 @@ func TestImportGraph(t *testing.T) {
 			if short == "sdk" && d == mod+"/prune" {
 				t.Errorf("%s imports prune: the mode rule sdk needs is in goroot", p)
 			}
+			// Test helpers serve tests only: no library or command imports
+			// them, so no arrow points from a package down to a helper that
+			// imports it back.
+			if strings.HasPrefix(d, mod+"/internal/testing/") && !strings.HasPrefix(p, mod+"/internal/testing/") {
+				t.Errorf("%s imports %s: only tests may import internal/testing", p, d)
+			}
 			// verify reads images; it imports no build or publishing code.
-			if short == "verify" && (d == mod+"/build" || strings.HasPrefix(d, mod+"/publish")) {
+			if short == "verify" && (d == mod+"/assemble" || strings.HasPrefix(d, mod+"/publish")) {
 				t.Errorf("%s imports %s: verify must not import build or publishing code (labels are in imageconfig)", p, d)
 			}
 		}

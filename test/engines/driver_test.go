@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorootimg/gorootimg/internal/enginetest"
+	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
 )
 
 // stepResult is one line the driver (testdata/driver) prints.

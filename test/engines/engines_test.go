@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/enginetest"
-	"github.com/gorootimg/gorootimg/internal/testenv"
+	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
+	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 )
 
 // fixture is what the subtests share: one store, one registry, the images

@@ -19,8 +19,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/gorootimg/gorootimg/internal/buildkittest"
-	"github.com/gorootimg/gorootimg/internal/enginetest"
+	"github.com/gorootimg/gorootimg/internal/testing/buildkittest"
+	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
 )
 
 // defaultRelease is the release built unless GOROOTIMG_ENGINES_GO names

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorootimg/gorootimg/internal/faultproxy"
+	"github.com/gorootimg/gorootimg/internal/testing/faultproxy"
 )
 
 // TestPublishFault breaks the registry in the middle of a matrix: every

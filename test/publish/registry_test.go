@@ -24,8 +24,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
-	"github.com/gorootimg/gorootimg/internal/faultproxy"
-	"github.com/gorootimg/gorootimg/internal/testenv"
+	"github.com/gorootimg/gorootimg/internal/testing/faultproxy"
+	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 )
 
 // registry is a docker-registry with a fault proxy in front: gorootimg

@@ -1,4 +1,4 @@
-package build
+package assemble
 
 import (
 	"context"
@@ -126,7 +126,7 @@ func (r *Result) Close() error {
 // config of Config. It also writes (or finds in the cache) the full SDK's
 // layers to report what the recipe saved, and with Options.SBOM makes each
 // image's SBOM. Nothing is written to outputs: see package publish.
-func Build(ctx context.Context, o Options) (_ *Result, err error) {
+func Assemble(ctx context.Context, o Options) (_ *Result, err error) {
 	if err := o.normalise(); err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package build
+package assemble
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/testenv"
+	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 )
 
 // e2eRelease is the release the end-to-end test builds. Tests elsewhere use

@@ -1,4 +1,4 @@
-package build
+package assemble
 
 import (
 	"context"
@@ -19,7 +19,7 @@ func TestWarmFails(t *testing.T) {
 		t.Skip("skipping: the warm-cache sandbox needs root, unshare and mount; CI runs as root")
 	}
 	cache := t.TempDir()
-	_, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), CacheDir: cache, WarmCache: []warmcache.Variant{warmcache.Std}})
+	_, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), CacheDir: cache, WarmCache: []warmcache.Variant{warmcache.Std}})
 	if err == nil || !strings.Contains(err.Error(), "warming the build cache for linux/amd64") {
 		t.Fatalf("Build(--warm-cache std, fake go) = %v, want a warm-cache error", err)
 	}

@@ -1,4 +1,4 @@
-package build
+package assemble
 
 import (
 	"context"
@@ -36,8 +36,8 @@ func TestCompressionLevel(t *testing.T) {
 		t.Error("zstd level 19 build reused the level 3 build's layers")
 	}
 
-	_, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), CompressionLevel: 22})
+	_, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), CompressionLevel: 22})
 	if err == nil || !strings.Contains(err.Error(), "level") {
-		t.Errorf("Build(gzip level 22) = %v, want a level error", err)
+		t.Errorf("Assemble(gzip level 22) = %v, want a level error", err)
 	}
 }

@@ -1,4 +1,4 @@
-package build
+package assemble
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func buildFake(t *testing.T, o Options) *Result {
 	if o.SDKs == nil {
 		o.SDKs = fakeSDKs(t, "amd64", "arm64")
 	}
-	res, err := Build(context.Background(), o)
+	res, err := Assemble(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestBuildOnBase(t *testing.T) {
 		}
 	}
 	// A base without the platform is refused before any work.
-	_, err = Build(ctx, Options{SDKs: fakeSDKs(t, "amd64"), Base: mustLoad(t, "oci:"+writeSinglePlatform(t, adds[1]))})
+	_, err = Assemble(ctx, Options{SDKs: fakeSDKs(t, "amd64"), Base: mustLoad(t, "oci:"+writeSinglePlatform(t, adds[1]))})
 	if err == nil || !strings.Contains(err.Error(), "not linux/amd64") {
 		t.Errorf("Build on an arm64-only base = %v, want a platform error", err)
 	}

@@ -1,4 +1,4 @@
-package build
+package assemble
 
 import (
 	"archive/tar"
@@ -18,7 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/gorootimg/gorootimg/imageconfig"
-	"github.com/gorootimg/gorootimg/internal/imagetest"
+	"github.com/gorootimg/gorootimg/internal/testing/imagetest"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -39,7 +39,7 @@ func digestsOf(t *testing.T, idx v1.ImageIndex) imagetest.Digests {
 
 func TestConfigAndReport(t *testing.T) {
 	mtime := time.Date(2024, 2, 3, 4, 5, 6, 0, time.UTC)
-	res, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), MTime: mtime, Source: "https://example.com/repo", GOROOT: "/opt/go"})
+	res, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), MTime: mtime, Source: "https://example.com/repo", GOROOT: "/opt/go"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestConfigAndReport(t *testing.T) {
 func TestCache(t *testing.T) {
 	cache := t.TempDir()
 	o := Options{SDKs: fakeSDKs(t, "amd64"), CacheDir: cache}
-	first, err := Build(context.Background(), o)
+	first, err := Assemble(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestCache(t *testing.T) {
 	if first.Reused {
 		t.Error("first build into an empty cache says it reused everything")
 	}
-	second, err := Build(context.Background(), o)
+	second, err := Assemble(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestCache(t *testing.T) {
 	for _, b := range blobs {
 		os.Remove(b)
 	}
-	third, err := Build(context.Background(), o)
+	third, err := Assemble(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestCache(t *testing.T) {
 	}
 	// Other options are other keys.
 	o.Compression = layers.Zstd
-	fourth, err := Build(context.Background(), o)
+	fourth, err := Assemble(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,12 +195,12 @@ func TestRecipeSharesLayers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64")})
+	full, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer full.Close()
-	slim, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), Recipe: r})
+	slim, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), Recipe: r})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestStaleRunsRemoved(t *testing.T) {
 	if err := os.Chtimes(old, long, long); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), CacheDir: cache})
+	res, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), CacheDir: cache})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestSBOM(t *testing.T) {
 	}
 	cache := t.TempDir()
 	o := Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Recipe: r, CacheDir: cache, Tool: "gorootimg test"}
-	plain, err := Build(ctx, o)
+	plain, err := Assemble(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestSBOM(t *testing.T) {
 	o.SBOM = true
 	var docs [][]byte
 	for i := range 2 {
-		res, err := Build(ctx, o)
+		res, err := Assemble(ctx, o)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package build
+package assemble
 
 import (
 	"archive/tar"
@@ -104,7 +104,7 @@ func flatten(t *testing.T, img v1.Image) (map[string]*tar.Header, map[string]str
 }
 
 func TestRootFSKeepsBase(t *testing.T) {
-	res, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), Base: baseLayout(t, true)})
+	res, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), Base: baseLayout(t, true)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestRootFSKeepsBase(t *testing.T) {
 	}
 
 	// Scratch gets everything.
-	res2, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64")})
+	res2, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestBaseLacksPlatform(t *testing.T) {
 		{true, "has no image for linux/arm64; it has linux/amd64"},
 		{false, "is a linux/amd64 image, not linux/arm64"},
 	} {
-		_, err := Build(context.Background(), Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Base: baseLayout(t, tc.platform)})
+		_, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Base: baseLayout(t, tc.platform)})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Build(arm64 on an amd64-only base) = %v, want an error with %q", err, tc.want)
 		}

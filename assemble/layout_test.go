@@ -1,4 +1,4 @@
-package build_test
+package assemble_test
 
 // These tests write what build assembled with the layout publisher, as
 // gorootimg build does: the golden digests, and a base's GOROOT hidden.
@@ -16,10 +16,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
-	"github.com/gorootimg/gorootimg/build"
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
-	"github.com/gorootimg/gorootimg/internal/imagetest"
-	"github.com/gorootimg/gorootimg/internal/testenv"
+	"github.com/gorootimg/gorootimg/internal/testing/imagetest"
+	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/publish"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -38,9 +38,9 @@ func digestsOf(t *testing.T, idx v1.ImageIndex) imagetest.Digests {
 	return imagetest.DigestsOf(t, idx)
 }
 
-func buildFake(t *testing.T, o build.Options) *build.Result {
+func buildFake(t *testing.T, o assemble.Options) *assemble.Result {
 	t.Helper()
-	res, err := build.Build(context.Background(), o)
+	res, err := assemble.Assemble(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func buildFake(t *testing.T, o build.Options) *build.Result {
 }
 
 // writeLayout publishes res to the OCI layout dir, tagged tag.
-func writeLayout(t *testing.T, dir, tag string, res *build.Result) {
+func writeLayout(t *testing.T, dir, tag string, res *assemble.Result) {
 	t.Helper()
 	p, err := publish.NewLayout(dir, tag)
 	if err != nil {
@@ -63,7 +63,7 @@ func writeLayout(t *testing.T, dir, tag string, res *build.Result) {
 func TestGolden(t *testing.T) {
 	for _, c := range []layers.Compression{layers.Gzip, layers.Zstd} {
 		t.Run(string(c), func(t *testing.T) {
-			res, err := build.Build(context.Background(), build.Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Compression: c})
+			res, err := assemble.Assemble(context.Background(), assemble.Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Compression: c})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +132,7 @@ func TestBaseGOROOTHidden(t *testing.T) {
 	testenv.NeedTool(t, "umoci")
 	ctx := context.Background()
 	dir := t.TempDir()
-	full := buildFake(t, build.Options{SDKs: fakeSDKs(t, "amd64")})
+	full := buildFake(t, assemble.Options{SDKs: fakeSDKs(t, "amd64")})
 	writeLayout(t, filepath.Join(dir, "base"), "full", full)
 	r, err := recipes.Lookup(filepath.Join("testdata", "notests.yaml"))
 	if err != nil {
@@ -142,7 +142,7 @@ func TestBaseGOROOTHidden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := buildFake(t, build.Options{SDKs: fakeSDKs(t, "amd64"), Recipe: r, Base: base})
+	res := buildFake(t, assemble.Options{SDKs: fakeSDKs(t, "amd64"), Recipe: r, Base: base})
 	writeLayout(t, filepath.Join(dir, "out"), "slim", res)
 	bundle := filepath.Join(dir, "bundle")
 	if o, err := exec.Command("umoci", "unpack", "--image", filepath.Join(dir, "out")+":slim", bundle).CombinedOutput(); err != nil {

@@ -1,4 +1,4 @@
-package build
+package assemble
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/enginetest"
+	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
 )
 
 // TestWarmCacheEndToEnd builds a real go1.26 image with --warm-cache std
