@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 // TestDocCommands parses every gorootimg command line in README.md and
@@ -36,6 +38,77 @@ func TestDocCommands(t *testing.T) {
 			t.Errorf("README.md has no example of gorootimg %s", c.name)
 		}
 	}
+}
+
+// otherFlags are flags the docs quote of other programs (buildctl,
+// podman, buildah, unshare, cp, zstd, hack/bench.sh), and one that
+// docs/reliability.md names because gorootimg refuses it.
+var otherFlags = []string{"from", "fork", "frontend", "isolation", "kill-child", "local", "long",
+	"mount", "output", "pid", "reflink", "root", "runroot", "runs", "ulimit", "user", "verbose"}
+
+var quotedFlag = regexp.MustCompile("(?:^|[^\\w-])--([a-z][a-z0-9-]+)")
+
+// TestDocFlags checks every --flag quoted in README.md and docs/*.md (in
+// inline code, and in code-block lines that name gorootimg) against the
+// flags of gorootimg's commands: a flag that is renamed or removed fails
+// here even where no full command line names it. Flags of other programs
+// quoted inline are listed in otherFlags.
+func TestDocFlags(t *testing.T) {
+	known := map[string]bool{"help": true}
+	for _, c := range commands {
+		fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
+		c.flags(fs)
+		fs.VisitAll(func(f *pflag.Flag) { known[f.Name] = true })
+	}
+	for _, f := range otherFlags {
+		if known[f] {
+			t.Errorf("otherFlags lists --%s, which gorootimg has", f)
+		}
+		known[f] = true
+	}
+	for _, file := range docFiles(t) {
+		b, err := os.ReadFile(filepath.Join(repoRoot, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, span := range codeSpans(string(b)) {
+			for _, m := range quotedFlag.FindAllStringSubmatch(span.text, -1) {
+				if !known[m[1]] {
+					t.Errorf("%s:%d: --%s is no flag of gorootimg (in %q)", file, span.line, m[1], span.text)
+				}
+			}
+		}
+	}
+}
+
+// codeSpan is the text of one line of a code block or one inline code span.
+type codeSpan struct {
+	line int
+	text string
+}
+
+var inlineSpan = regexp.MustCompile("`([^`]+)`")
+
+// codeSpans returns a document's code about gorootimg: each line of its
+// fenced blocks that names gorootimg, and each inline code span elsewhere.
+func codeSpans(doc string) []codeSpan {
+	var out []codeSpan
+	in := false
+	for i, l := range strings.Split(doc, "\n") {
+		switch {
+		case fence.MatchString(l):
+			in = !in
+		case in:
+			if strings.Contains(l, "gorootimg") {
+				out = append(out, codeSpan{i + 1, l})
+			}
+		default:
+			for _, m := range inlineSpan.FindAllStringSubmatch(l, -1) {
+				out = append(out, codeSpan{i + 1, m[1]})
+			}
+		}
+	}
+	return out
 }
 
 // docCall is one gorootimg command line found in a document.
