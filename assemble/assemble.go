@@ -41,8 +41,8 @@ type Options struct {
 	// CompressionLevel is the compression's level (see
 	// layers.WithCompressionLevel); 0 is the default of today's digests.
 	CompressionLevel int
-	// LayerPlan splits the GOROOT into layers (DefaultLayerPlan when nil).
-	LayerPlan LayerPlan
+	// LayerPlan splits the GOROOT into layers (layers.DefaultPlan when nil).
+	LayerPlan layers.Plan
 	// MTime is every entry's modification time and the image's created
 	// time. Zero means each SDK's release time from VERSION.
 	MTime time.Time
@@ -171,7 +171,7 @@ func (o *Options) normalise() error {
 		return fmt.Errorf("building image: %w", err)
 	}
 	if o.LayerPlan == nil {
-		o.LayerPlan, _ = ParseLayerPlan(DefaultLayerPlan)
+		o.LayerPlan, _ = layers.ParsePlan(layers.DefaultPlan)
 	}
 	if o.GOROOT == "" {
 		o.GOROOT = imageconfig.DefaultGOROOT

@@ -162,31 +162,6 @@ func TestCache(t *testing.T) {
 	}
 }
 
-func TestLayerPlan(t *testing.T) {
-	for _, tc := range []struct {
-		in, want, err string
-	}{
-		{"", DefaultLayerPlan, ""},
-		{"toolchain", "toolchain,rest", ""},
-		{"rest", "rest", ""},
-		{"std,toolchain", "std,toolchain,rest", ""},
-		{"toolchain,bogus", "", "unknown group"},
-		{"std,std", "", "twice"},
-		{"rest,std", "", "last"},
-	} {
-		p, err := ParseLayerPlan(tc.in)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("ParseLayerPlan(%q) = %v, want error containing %q", tc.in, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || p.String() != tc.want {
-			t.Errorf("ParseLayerPlan(%q) = %v, %v, want %s", tc.in, p, err, tc.want)
-		}
-	}
-}
-
 // TestRecipeSharesLayers builds the fake SDK with the full SDK and with a
 // recipe that drops tests and docs: the layers the recipe leaves alone are
 // the same blobs, and the report counts what it saved.

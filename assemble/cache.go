@@ -226,15 +226,15 @@ func (st *store) platformKey(pl *platformLayers, o Options) (string, error) {
 // layerKey identifies a layer by its entries and settings. Content from
 // an SDK is named by the SDK's identity and the file's path in it; other
 // content (such as a stripped binary) by the file's size, time and inode.
-func (st *store) layerKey(pl *platformLayers, o Options, g groupEntries) (string, error) {
+func (st *store) layerKey(pl *platformLayers, o Options, g layers.Group) (string, error) {
 	id, err := st.sdkID(pl.sdk)
 	if err != nil {
 		return "", err
 	}
-	lines := []string{cacheVersion, "layer " + g.name, "compression " + o.compressionSettings(),
+	lines := []string{cacheVersion, "layer " + g.Name, "compression " + o.compressionSettings(),
 		fmt.Sprintf("mtime %d", pl.mtime.Unix())}
 	sdkDir := filepath.Clean(pl.sdk.Dir) + string(filepath.Separator)
-	for _, e := range g.entries {
+	for _, e := range g.Entries {
 		src := ""
 		switch {
 		case e.Src == "":

@@ -23,7 +23,7 @@ func TestSameKeyConcurrently(t *testing.T) {
 		}
 		g := resetGroup("/usr/local/go")
 		mk := func() *layerJob {
-			return &layerJob{key: "0123456789abcdef0123456789abcdef", group: g, label: g.name, platform: "linux/amd64", mtime: time.Unix(1, 0)}
+			return &layerJob{key: "0123456789abcdef0123456789abcdef", group: g, label: g.Name, platform: "linux/amd64", mtime: time.Unix(1, 0)}
 		}
 		jobs := []*layerJob{mk(), mk()}
 		var wg sync.WaitGroup
