@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"time"
 
@@ -136,11 +135,11 @@ func Assemble(ctx context.Context, o Options) (_ *Result, err error) {
 		return nil, err
 	}
 	res := &Result{}
-	st, cleanup, err := newStore(o.CacheDir)
+	st, err := newStore(o.CacheDir)
 	if err != nil {
 		return nil, err
 	}
-	res.cleanup = cleanup
+	res.cleanup = st.Close
 	defer func() {
 		if err != nil {
 			res.Close()
@@ -277,13 +276,4 @@ func (o Options) compression() []layers.Option {
 // compressionSettings names the compression in cache keys.
 func (o Options) compressionSettings() string {
 	return o.Compression.SettingsLevel(o.CompressionLevel)
-}
-
-// tempDir makes a directory for layers written without a cache.
-func tempDir() (string, error) {
-	d, err := os.MkdirTemp("", "gorootimg-build-")
-	if err != nil {
-		return "", fmt.Errorf("creating work directory: %w", err)
-	}
-	return d, nil
 }

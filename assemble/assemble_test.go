@@ -209,34 +209,6 @@ func TestRecipeSharesLayers(t *testing.T) {
 	}
 }
 
-// TestStaleRunsRemoved checks that a run killed long ago (its temporary
-// directory left in the cache) is cleaned up by the next build, while a
-// recent one (maybe still running) is left alone.
-func TestStaleRunsRemoved(t *testing.T) {
-	cache := t.TempDir()
-	old, recent := filepath.Join(cache, "tmp", "run-killed"), filepath.Join(cache, "tmp", "run-busy")
-	for _, d := range []string{old, recent} {
-		if err := os.MkdirAll(filepath.Join(d, "layer-partial"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	long := time.Now().Add(-2 * staleAfter)
-	if err := os.Chtimes(old, long, long); err != nil {
-		t.Fatal(err)
-	}
-	res, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), CacheDir: cache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Close()
-	if _, err := os.Stat(old); err == nil {
-		t.Errorf("stale run directory %s was not removed", old)
-	}
-	if _, err := os.Stat(recent); err != nil {
-		t.Errorf("recent run directory %s was removed: %v", recent, err)
-	}
-}
-
 // TestSBOM builds with SBOMs: each image's document, made from the layer
 // writer's digests, is the one sbom.Generate makes from the recipe's files
 // on disk, and a cache filled without digests is not trusted for it.

@@ -129,7 +129,7 @@ func planPlatform(ctx context.Context, o Options, st *store, pl *platformLayers)
 // report) and the files the recipe keeps, with stripped binaries written
 // to a work directory.
 func resolveFiles(ctx context.Context, o Options, st *store, s *sdk.SDK) (all, kept goroot.FileSet, err error) {
-	work, err := st.workDir("apply-")
+	work, err := st.WorkDir("apply-")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -211,13 +211,13 @@ func (j *layerJob) run(ctx context.Context, o Options, st *store) error {
 	cached := l != nil
 	if l == nil {
 		opts := append(o.compression(), layers.WithMTime(j.mtime),
-			layers.WithSync(st.persistent), layers.WithFileDigests(j.digests))
+			layers.WithSync(st.Persistent()), layers.WithFileDigests(j.digests))
 		if o.Progress != nil {
 			opts = append(opts, layers.WithProgress(func(n int64) {
 				o.Progress(Event{Platform: j.platform, Layer: j.label, Done: n, Total: j.total})
 			}))
 		}
-		tmp, err := st.layerPath(j.key)
+		tmp, err := st.TempPath(j.key)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/gorootimg/gorootimg/internal/layerstore"
 	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/warmcache"
@@ -65,9 +66,8 @@ func warmLayer(ctx context.Context, img v1.Image, st *store, o Options, pl *plat
 		list[i] = string(v)
 	}
 	lines = append(lines, "list "+strings.Join(list, ","))
-	key := hashLines(lines...)
+	key := layerstore.HashLines(lines...)
 	rep := &WarmReport{List: list}
-	metaPath := filepath.Join(st.dir, "layers", key+".warm.json")
 
 	l, err := st.getLayer(key, false)
 	if err != nil {
@@ -75,7 +75,7 @@ func warmLayer(ctx context.Context, img v1.Image, st *store, o Options, pl *plat
 	}
 	var rec warmRecord
 	if l != nil {
-		if ok, err := st.getJSON(metaPath, &rec); err != nil {
+		if ok, err := st.GetRecord(layerstore.Layers, key+".warm", &rec); err != nil {
 			return nil, nil, err
 		} else if ok {
 			rep.CGOEnabled, rep.CC, rep.Notes = rec.CGOEnabled, rec.CC, rec.Notes
@@ -88,7 +88,7 @@ func warmLayer(ctx context.Context, img v1.Image, st *store, o Options, pl *plat
 	if err := checkWarmHost(pl.platform); err != nil {
 		return nil, nil, err
 	}
-	dir, err := st.workDir("warm-")
+	dir, err := st.WorkDir("warm-")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -109,7 +109,7 @@ func warmLayer(ctx context.Context, img v1.Image, st *store, o Options, pl *plat
 		o.logf("%s: warm cache: %s", plat, n)
 	}
 	rec = warmRecord{CGOEnabled: res.CGOEnabled == "1", CC: res.CC, Notes: res.Notes}
-	opts := append(o.compression(), layers.WithMTime(pl.mtime), layers.WithSync(st.persistent))
+	opts := append(o.compression(), layers.WithMTime(pl.mtime), layers.WithSync(st.Persistent()))
 	if o.Progress != nil {
 		var total int64
 		for _, e := range res.Entries {
@@ -119,7 +119,7 @@ func warmLayer(ctx context.Context, img v1.Image, st *store, o Options, pl *plat
 			o.Progress(Event{Platform: plat, Layer: warmGroup, Done: n, Total: total})
 		}))
 	}
-	tmp, err := st.layerPath(key)
+	tmp, err := st.TempPath(key)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -127,11 +127,9 @@ func warmLayer(ctx context.Context, img v1.Image, st *store, o Options, pl *plat
 	if err != nil {
 		return nil, nil, fmt.Errorf("writing %s layer for %s: %w", warmGroup, plat, err)
 	}
-	if st.persistent {
-		// The record goes first: a layer found in the cache has its record.
-		if err := st.putJSON(metaPath, rec); err != nil {
-			return nil, nil, err
-		}
+	// The record goes first: a layer found in the cache has its record.
+	if err := st.PutRecord(layerstore.Layers, key+".warm", rec); err != nil {
+		return nil, nil, err
 	}
 	if err := st.putLayer(key, l); err != nil {
 		return nil, nil, err
