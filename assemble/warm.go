@@ -6,11 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/gorootimg/gorootimg/internal/hostrun"
 	"github.com/gorootimg/gorootimg/internal/layerstore"
 	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/layers"
@@ -143,7 +143,8 @@ func warmLayer(ctx context.Context, img v1.Image, st *store, o Options, pl *plat
 
 // checkWarmHost says why this host cannot run the image's go command for
 // platform, or nil: the sandbox needs root, and a foreign architecture a
-// qemu binfmt_misc handler.
+// binfmt_misc handler (such as qemu-user's) with the F flag, whose
+// interpreter runs inside the image's chroot.
 func checkWarmHost(p v1.Platform) error {
 	plat := p.OS + "/" + p.Architecture
 	if os.Geteuid() != 0 {
@@ -152,26 +153,14 @@ func checkWarmHost(p v1.Platform) error {
 	if p.OS != "linux" {
 		return fmt.Errorf("--warm-cache for %s: only linux images can be warmed", plat)
 	}
-	if p.Architecture == runtime.GOARCH {
-		return nil
+	h, err := hostrun.Check(p.OS, p.Architecture)
+	if err != nil {
+		return fmt.Errorf("--warm-cache for %s: %w (or build the cache on a %s machine)", plat, err, p.Architecture)
 	}
-	q, ok := qemuArch[p.Architecture]
-	if !ok {
-		return fmt.Errorf("--warm-cache for %s: no qemu handler is known for %s", plat, p.Architecture)
-	}
-	entry := filepath.Join("/proc/sys/fs/binfmt_misc", "qemu-"+q)
-	b, err := os.ReadFile(entry)
-	if err != nil || !strings.Contains(string(b), "enabled") {
-		return fmt.Errorf("--warm-cache for %s: %s binaries cannot run on this %s host: no qemu binfmt_misc handler at %s (install qemu-user-static, or build the cache on a %s machine)",
-			plat, p.Architecture, runtime.GOARCH, entry, p.Architecture)
+	if h != nil && !h.Fixed() {
+		return fmt.Errorf("--warm-cache for %s: %s lacks the F flag, so its interpreter cannot run inside the image's chroot: register it with F (docs/diff-verify.md)", plat, h)
 	}
 	return nil
-}
-
-// qemuArch names the qemu-user binary of each GOARCH.
-var qemuArch = map[string]string{
-	"amd64": "x86_64", "arm64": "aarch64", "arm": "arm", "386": "i386",
-	"ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64", "loong64": "loongarch64",
 }
 
 func layerReport(nl *namedLayer) LayerReport {
