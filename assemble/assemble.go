@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"time"
 
@@ -41,8 +40,8 @@ type Options struct {
 	// CompressionLevel is the compression's level (see
 	// layers.WithCompressionLevel); 0 is the default of today's digests.
 	CompressionLevel int
-	// LayerPlan splits the GOROOT into layers (DefaultLayerPlan when nil).
-	LayerPlan LayerPlan
+	// LayerPlan splits the GOROOT into layers (layers.DefaultPlan when nil).
+	LayerPlan layers.Plan
 	// MTime is every entry's modification time and the image's created
 	// time. Zero means each SDK's release time from VERSION.
 	MTime time.Time
@@ -136,11 +135,11 @@ func Assemble(ctx context.Context, o Options) (_ *Result, err error) {
 		return nil, err
 	}
 	res := &Result{}
-	st, cleanup, err := newStore(o.CacheDir)
+	st, err := newStore(o.CacheDir)
 	if err != nil {
 		return nil, err
 	}
-	res.cleanup = cleanup
+	res.cleanup = st.Close
 	defer func() {
 		if err != nil {
 			res.Close()
@@ -171,7 +170,7 @@ func (o *Options) normalise() error {
 		return fmt.Errorf("building image: %w", err)
 	}
 	if o.LayerPlan == nil {
-		o.LayerPlan, _ = ParseLayerPlan(DefaultLayerPlan)
+		o.LayerPlan, _ = layers.ParsePlan(layers.DefaultPlan)
 	}
 	if o.GOROOT == "" {
 		o.GOROOT = imageconfig.DefaultGOROOT
@@ -277,13 +276,4 @@ func (o Options) compression() []layers.Option {
 // compressionSettings names the compression in cache keys.
 func (o Options) compressionSettings() string {
 	return o.Compression.SettingsLevel(o.CompressionLevel)
-}
-
-// tempDir makes a directory for layers written without a cache.
-func tempDir() (string, error) {
-	d, err := os.MkdirTemp("", "gorootimg-build-")
-	if err != nil {
-		return "", fmt.Errorf("creating work directory: %w", err)
-	}
-	return d, nil
 }

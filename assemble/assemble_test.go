@@ -162,31 +162,6 @@ func TestCache(t *testing.T) {
 	}
 }
 
-func TestLayerPlan(t *testing.T) {
-	for _, tc := range []struct {
-		in, want, err string
-	}{
-		{"", DefaultLayerPlan, ""},
-		{"toolchain", "toolchain,rest", ""},
-		{"rest", "rest", ""},
-		{"std,toolchain", "std,toolchain,rest", ""},
-		{"toolchain,bogus", "", "unknown group"},
-		{"std,std", "", "twice"},
-		{"rest,std", "", "last"},
-	} {
-		p, err := ParseLayerPlan(tc.in)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("ParseLayerPlan(%q) = %v, want error containing %q", tc.in, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || p.String() != tc.want {
-			t.Errorf("ParseLayerPlan(%q) = %v, %v, want %s", tc.in, p, err, tc.want)
-		}
-	}
-}
-
 // TestRecipeSharesLayers builds the fake SDK with the full SDK and with a
 // recipe that drops tests and docs: the layers the recipe leaves alone are
 // the same blobs, and the report counts what it saved.
@@ -231,34 +206,6 @@ func TestRecipeSharesLayers(t *testing.T) {
 	cf, _ := slim.Images[0].Image.ConfigFile()
 	if cf.Config.Labels[imageconfig.LabelRecipeDigest] != r.Digest() || r.Digest() == "" {
 		t.Errorf("recipe digest label = %q, want %q", cf.Config.Labels[imageconfig.LabelRecipeDigest], r.Digest())
-	}
-}
-
-// TestStaleRunsRemoved checks that a run killed long ago (its temporary
-// directory left in the cache) is cleaned up by the next build, while a
-// recent one (maybe still running) is left alone.
-func TestStaleRunsRemoved(t *testing.T) {
-	cache := t.TempDir()
-	old, recent := filepath.Join(cache, "tmp", "run-killed"), filepath.Join(cache, "tmp", "run-busy")
-	for _, d := range []string{old, recent} {
-		if err := os.MkdirAll(filepath.Join(d, "layer-partial"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	long := time.Now().Add(-2 * staleAfter)
-	if err := os.Chtimes(old, long, long); err != nil {
-		t.Fatal(err)
-	}
-	res, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), CacheDir: cache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Close()
-	if _, err := os.Stat(old); err == nil {
-		t.Errorf("stale run directory %s was not removed", old)
-	}
-	if _, err := os.Stat(recent); err != nil {
-		t.Errorf("recent run directory %s was removed: %v", recent, err)
 	}
 }
 

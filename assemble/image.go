@@ -10,19 +10,21 @@ import (
 
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/layers"
 )
 
-// groupHistory says what each layer group holds, for the image history.
-var groupHistory = map[string]string{
-	"rootfs":    "the file system a Go build needs: /tmp, GOPATH, GOCACHE and what the base lacks of CA roots, /etc/passwd, /etc/group",
-	"reset":     "hide the base image's files at the GOROOT path (opaque whiteout)",
-	"toolchain": "Go toolchain binaries (bin/, pkg/tool/)",
-	"std":       "standard library sources (src/ without src/cmd, tests, testdata)",
-	"cmd":       "toolchain sources (src/cmd)",
-	"tests":     "tests and testdata",
-	"docs":      "documentation (api/, doc/, *.md)",
-	"rest":      "the rest of the GOROOT (VERSION, go.env, pkg/include, lib, misc, ...)",
-	warmGroup:   "the build cache (GOCACHE) with the standard library built by the image's own go command",
+// groupHistory says what each layer group holds, for the image history:
+// a plan group's words are the layer plan's (layers.GroupHolds).
+func groupHistory(group string) string {
+	switch group {
+	case "rootfs":
+		return "the file system a Go build needs: /tmp, GOPATH, GOCACHE and what the base lacks of CA roots, /etc/passwd, /etc/group"
+	case "reset":
+		return "hide the base image's files at the GOROOT path (opaque whiteout)"
+	case warmGroup:
+		return "the build cache (GOCACHE) with the standard library built by the image's own go command"
+	}
+	return layers.GroupHolds(group)
 }
 
 // assemble stacks a platform's layers on its base image (nil for scratch)
@@ -88,7 +90,7 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, nl.Layer.DiffID)
 		cfg.History = append(cfg.History, v1.History{
 			Created:   v1.Time{Time: pl.mtime},
-			CreatedBy: fmt.Sprintf("gorootimg build: %s %s recipe %s: %s", pl.sdk.Version, o.GOROOT, recipeName(o.Recipe), groupHistory[nl.Group]),
+			CreatedBy: fmt.Sprintf("gorootimg build: %s %s recipe %s: %s", pl.sdk.Version, o.GOROOT, recipeName(o.Recipe), groupHistory(nl.Group)),
 			Comment:   nl.Group,
 		})
 	}

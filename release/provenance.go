@@ -81,7 +81,7 @@ func statement(pi *assemble.PlatformImage, o assemble.Options, p Provenance, i i
 		Platforms:        []v1.Platform{plat},
 		Compression:      string(o.Compression),
 		CompressionLevel: o.CompressionLevel,
-		Layers:           assemble.DefaultLayerPlan,
+		Layers:           layers.DefaultPlan,
 		WarmCache:        warmList(o.WarmCache),
 		GOROOTPath:       o.GOROOT,
 		Created:          cf.Created.Time,

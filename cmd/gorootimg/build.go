@@ -78,7 +78,7 @@ Examples:
 			fs.StringVar(&f.compression, "compression", string(layers.Gzip), "layer compression: gzip or zstd")
 			fs.StringVar(&f.compressionLevel, "compression-level", "", "compression level: gzip 1-9, zstd 1-22 as the zstd tool names them (default: the compression's pinned default)")
 			fs.StringVar(&f.warmCache, "warm-cache", "", "build these into the image's build cache as one more layer: a comma-separated list of std, race, tools (needs root; overrides the recipe's warm-cache)")
-			fs.StringVar(&f.layerPlan, "layers", assemble.DefaultLayerPlan, "how the GOROOT is split into layers: groups from toolchain,std,cmd,tests,docs,rest")
+			fs.StringVar(&f.layerPlan, "layers", layers.DefaultPlan, "how the GOROOT is split into layers: groups from toolchain,std,cmd,tests,docs,rest")
 			fs.StringVarP(&f.tag, "tag", "t", "", "image reference to push to (with --push) and to name the layout or tarball image")
 			fs.BoolVar(&f.push, "push", false, "push the index to the registry named by --tag")
 			fs.StringVar(&f.layout, "oci-layout", "", "write the index to this OCI image layout directory")
@@ -114,11 +114,11 @@ type buildFlags struct {
 
 // buildOutput is what --json prints.
 type buildOutput struct {
-	Digest    string        `json:"digest"`
-	Pushed    string        `json:"pushed,omitempty"`
-	OCILayout string        `json:"ociLayout,omitempty"`
-	Tarball   string        `json:"tarball,omitempty"`
-	Cached    bool          `json:"cached"`
+	Digest    string           `json:"digest"`
+	Pushed    string           `json:"pushed,omitempty"`
+	OCILayout string           `json:"ociLayout,omitempty"`
+	Tarball   string           `json:"tarball,omitempty"`
+	Cached    bool             `json:"cached"`
 	Report    *assemble.Report `json:"report"`
 }
 
@@ -140,7 +140,7 @@ func sourceDateEpoch(getenv func(string) string) (time.Time, error) {
 type buildInputs struct {
 	comp      layers.Compression
 	level     int
-	plan      assemble.LayerPlan
+	plan      layers.Plan
 	platforms []v1.Platform
 	tagName   string // the tag of --tag, naming the layout's index
 	mtime     time.Time
@@ -200,7 +200,7 @@ func (f *buildFlags) parse(e *env, sf *sdkFlags, rf *remoteFlags) (*buildInputs,
 	if in.level, err = in.comp.ParseLevel(f.compressionLevel); err != nil {
 		return nil, usagef("--compression-level: %v", err)
 	}
-	if in.plan, err = assemble.ParseLayerPlan(f.layerPlan); err != nil {
+	if in.plan, err = layers.ParsePlan(f.layerPlan); err != nil {
 		return nil, usagef("--layers: %v", err)
 	}
 	if f.push && f.tag == "" {
