@@ -78,7 +78,7 @@ func runPublish(ctx context.Context, e *env, rf *remoteFlags, file string, o rel
 	if o.SDK, _, err = sf.options(ctx, e, rf); err != nil {
 		return err
 	}
-	dir, err := cacheDir(e.getenv)
+	dir, err := sdk.DefaultCacheDir(e.getenv)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
 )
 
 // toolsDir returns hack/buildkit, found from this source file so that it
@@ -31,20 +33,6 @@ func toolsDir(t testing.TB) string {
 		t.Fatalf("buildkittest: tools module not found: %v", err)
 	}
 	return dir
-}
-
-// cacheRoot is the gorootimg cache dir, as cmd/gorootimg chooses it:
-// GOROOTIMG_CACHE, else os.UserCacheDir()/gorootimg.
-func cacheRoot(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("GOROOTIMG_CACHE"); d != "" {
-		return d
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		t.Fatalf("buildkittest: %v", err)
-	}
-	return filepath.Join(d, "gorootimg")
 }
 
 // Binaries returns buildkitd and buildctl built from hack/buildkit. They are
@@ -66,7 +54,7 @@ func Binaries(t testing.TB) (buildkitd, buildctl string) {
 	}
 	fmt.Fprintf(h, "%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	key := hex.EncodeToString(h.Sum(nil))[:16]
-	dir := filepath.Join(cacheRoot(t), "buildkit", key)
+	dir := filepath.Join(sdktest.CacheDir(t), "buildkit", key)
 	buildkitd, buildctl = filepath.Join(dir, "buildkitd"), filepath.Join(dir, "buildctl")
 	if exists(buildkitd) && exists(buildctl) {
 		return buildkitd, buildctl
