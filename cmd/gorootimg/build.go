@@ -114,11 +114,11 @@ type buildFlags struct {
 
 // buildOutput is what --json prints.
 type buildOutput struct {
-	Digest    string        `json:"digest"`
-	Pushed    string        `json:"pushed,omitempty"`
-	OCILayout string        `json:"ociLayout,omitempty"`
-	Tarball   string        `json:"tarball,omitempty"`
-	Cached    bool          `json:"cached"`
+	Digest    string           `json:"digest"`
+	Pushed    string           `json:"pushed,omitempty"`
+	OCILayout string           `json:"ociLayout,omitempty"`
+	Tarball   string           `json:"tarball,omitempty"`
+	Cached    bool             `json:"cached"`
 	Report    *assemble.Report `json:"report"`
 }
 
