@@ -18,9 +18,6 @@ import (
 	"github.com/gorootimg/gorootimg/imageref"
 )
 
-// DefaultImageGOROOT is where images keep the SDK unless told otherwise.
-const DefaultImageGOROOT = goroot.DefaultImagePath
-
 // Options configures Resolve. Callers (cmd/gorootimg) fill it from the
 // environment; this package never reads the environment itself.
 type Options struct {
@@ -235,7 +232,7 @@ func sha256File(file string) (string, error) {
 func resolveImage(ctx context.Context, spec string, platforms []v1.Platform, opts *Options) ([]*SDK, error) {
 	gorootPath := opts.ImageGOROOT
 	if gorootPath == "" {
-		gorootPath = DefaultImageGOROOT
+		gorootPath = goroot.DefaultImagePath
 	}
 	c, err := newCache(opts.CacheDir)
 	if err != nil {

@@ -145,7 +145,7 @@ func (o *options) inspect(img v1.Image) (*Report, map[string]string, error) {
 		rep.Mode, rep.Target, rep.Host = ModeEmulated, target, host
 	}
 	if o.goroot == "" {
-		o.goroot = imageconfig.DefaultGOROOT
+		o.goroot = gorootpkg.DefaultImagePath
 		if g := labels[imageconfig.LabelGOROOT]; strings.HasPrefix(g, "/") {
 			o.goroot = path.Clean(g)
 		}

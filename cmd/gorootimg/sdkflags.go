@@ -27,7 +27,7 @@ func (f *sdkFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.goSpec, "go", "local", "the Go SDK: a release (1.22.12, 1.22 = newest 1.22.x), local (the go on PATH), a GOROOT directory, a release .tar.gz, image:REF or oci:DIR[:TAG]")
 	fs.StringVar(&f.platforms, "platform", "", "comma-separated os/arch list, such as linux/amd64,linux/arm64 (default: this machine's)")
 	fs.StringVar(&f.sha256, "sha256", "", "expected SHA-256 of a release archive given to --go")
-	fs.StringVar(&f.gorootPath, "goroot-path", sdk.DefaultImageGOROOT, "where the SDK lives inside images")
+	fs.StringVar(&f.gorootPath, "goroot-path", goroot.DefaultImagePath, "where the SDK lives inside images")
 }
 
 // options builds sdk.Options from the environment (sdk.EnvOptions),

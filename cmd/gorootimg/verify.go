@@ -7,6 +7,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -136,7 +137,7 @@ func runVerify(ctx context.Context, e *env, rf *remoteFlags, f *verifyFlags, ima
 func verifyOptions(ctx context.Context, e *env, rf *remoteFlags, f *verifyFlags, p v1.Platform) ([]verify.Option, error) {
 	sf := &sdkFlags{gorootPath: f.goroot}
 	if sf.gorootPath == "" {
-		sf.gorootPath = sdk.DefaultImageGOROOT
+		sf.gorootPath = goroot.DefaultImagePath
 	}
 	so, _, err := sf.options(ctx, e, rf)
 	if err != nil {

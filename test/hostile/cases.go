@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gorootimg/gorootimg/goroot"
 )
 
 // Source is the kind of input a case is.
@@ -79,7 +81,7 @@ var TarballName = Release + "." + GOOS + "-" + GOARCH + ".tar.gz"
 const ZipPrefix = ModulePath + "@" + ModuleVersion + "/"
 
 // ImageGOROOT is where OCI cases put the SDK.
-const ImageGOROOT = "/usr/local/go"
+const ImageGOROOT = goroot.DefaultImagePath
 
 const imagePrefix = "usr/local/go/"
 
