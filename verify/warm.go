@@ -75,7 +75,7 @@ func TestCount(t *testing.T) {
 
 // warmChecks runs the warm-cache checks when the image's label lists
 // warm-cache variants, and adds their verdicts to rep.Probes.
-func (o *options) warmChecks(ctx context.Context, rep *Report, img v1.Image, label string, t *tree) error {
+func (v *verifier) warmChecks(ctx context.Context, rep *Report, img v1.Image, label string, t *tree) error {
 	variants := strings.Split(label, ",")
 	rep.WarmCache = label
 	if !rep.Sandboxed || rep.Mode != ModeNative {
@@ -128,7 +128,7 @@ func (o *options) warmChecks(ctx context.Context, rep *Report, img v1.Image, lab
 	}
 	env := func(cache string) []string {
 		e := slices.Clone(imgEnv)
-		for _, kv := range []string{"GOROOT=" + o.goroot, "GOCACHE=" + cache, "HOME=" + path.Join(warmIn, "home"),
+		for _, kv := range []string{"GOROOT=" + v.goroot, "GOCACHE=" + cache, "HOME=" + path.Join(warmIn, "home"),
 			"GOPATH=" + path.Join(warmIn, "gopath"), "GOTOOLCHAIN=local", "GOPROXY=off"} {
 			e = setEnv(e, kv)
 		}
@@ -143,7 +143,7 @@ func (o *options) warmChecks(ctx context.Context, rep *Report, img v1.Image, lab
 	}
 	goCmd := "go " + strings.Join([]string{"build", "-x", "-o", path.Join(warmIn, "image-out", "hello"), "."}, " ")
 
-	o.logf("verify: checking the warm cache (%s) with the image's toolchain", label)
+	v.logf("verify: checking the warm cache (%s) with the image's toolchain", label)
 	imgOut, imgErr := run(t.sb, t.goroot, env(cacheCopy), "build", "-x", "-o", host(path.Join(warmIn, "image-out", "hello")), ".")
 	p := Probe{Name: WarmNoStdCompile, Status: StatusPass}
 	std, sawMain := warmcache.CompiledStd(imgOut)
@@ -156,16 +156,16 @@ func (o *options) warmChecks(ctx context.Context, rep *Report, img v1.Image, lab
 		p.Status, p.Reason = StatusFail, fmt.Sprintf("%s with the image's GOCACHE %s compiled %d standard-library packages: %s", goCmd, gocache, len(std), strings.Join(std, " "))
 	}
 	rep.Probes = append(rep.Probes, p)
-	o.logf("image: %-4s %s", strings.ToUpper(p.Status), WarmNoStdCompile)
+	v.logf("image: %-4s %s", strings.ToUpper(p.Status), WarmNoStdCompile)
 
 	b := Probe{Name: WarmBuild, Status: StatusPass}
 	if imgErr != nil {
 		b.Status, b.Reason = StatusFail, "the image's build failed (see "+WarmNoStdCompile+")"
-	} else if err := o.warmReference(ctx, rep, &b, t, env(path.Join(warmIn, "ref-cache")), run, host, warmIn); err != nil {
+	} else if err := v.warmReference(ctx, rep, &b, t, env(path.Join(warmIn, "ref-cache")), run, host, warmIn); err != nil {
 		return err
 	}
 	rep.Probes = append(rep.Probes, b)
-	o.logf("reference: %-4s %s", strings.ToUpper(b.Status), WarmBuild)
+	v.logf("reference: %-4s %s", strings.ToUpper(b.Status), WarmBuild)
 
 	if slices.Contains(variants, "race") {
 		if rep.CCompiler == "" {
@@ -182,7 +182,7 @@ func (o *options) warmChecks(ctx context.Context, rep *Report, img v1.Image, lab
 			r.Status, r.Reason = StatusFail, fmt.Sprintf("go test -race -x ./racy with the image's GOCACHE %s compiled %d standard-library packages: %s", gocache, len(std), strings.Join(std, " "))
 		}
 		rep.Probes = append(rep.Probes, r)
-		o.logf("image: %-4s %s", strings.ToUpper(r.Status), WarmRace)
+		v.logf("image: %-4s %s", strings.ToUpper(r.Status), WarmRace)
 	}
 	return nil
 }
@@ -190,20 +190,20 @@ func (o *options) warmChecks(ctx context.Context, rep *Report, img v1.Image, lab
 // warmReference builds the same program with the full SDK, mounted at the
 // image's GOROOT path (binaries built without -trimpath record GOROOT),
 // with an empty cache, and compares it with the image's binary.
-func (o *options) warmReference(ctx context.Context, rep *Report, b *Probe, t *tree, env []string,
+func (v *verifier) warmReference(ctx context.Context, rep *Report, b *Probe, t *tree, env []string,
 	run func(*sandbox.Sandbox, string, []string, ...string) (string, error), host func(string) string, warmIn string) error {
-	full, err := o.fullSDK(ctx, rep)
+	full, err := v.fullSDK(ctx, rep)
 	if err != nil {
 		return err
 	}
 	if rep.Reference == "" {
 		rep.Reference = full.Source
 	}
-	sb := &sandbox.Sandbox{Root: t.sb.Root, Binds: map[string]string{o.goroot: full.Dir}}
+	sb := &sandbox.Sandbox{Root: t.sb.Root, Binds: map[string]string{v.goroot: full.Dir}}
 	refBin := host(path.Join(warmIn, "ref-out", "hello"))
 	out, err := run(sb, full.Dir, env, "build", "-o", refBin, ".")
 	if err != nil {
-		b.Status, b.Reason = StatusFail, fmt.Sprintf("the full SDK (at %s, empty GOCACHE) fails to build it: go build: %v\n%s", o.goroot, err, tail(out, 40))
+		b.Status, b.Reason = StatusFail, fmt.Sprintf("the full SDK (at %s, empty GOCACHE) fails to build it: go build: %v\n%s", v.goroot, err, tail(out, 40))
 		return nil
 	}
 	imgSum, err := fileSum(host(path.Join(warmIn, "image-out", "hello")))

@@ -99,7 +99,7 @@ func runVerify(ctx context.Context, e *env, rf *remoteFlags, f *verifyFlags, ima
 		return usagef("scratch has no GOROOT to verify")
 	}
 	img, err := ref.Image(p)
-	if err != nil && p.OS+"/"+p.Architecture != imageref.HostPlatform().OS+"/"+imageref.HostPlatform().Architecture {
+	if err != nil && !p.Equals(imageref.HostPlatform()) {
 		// No image for p: verify the host's image cross-compiling there.
 		img, _ = ref.Image(imageref.HostPlatform())
 	}
