@@ -127,7 +127,12 @@ func writeTarball(dir string, es []Entry) (string, error) {
 }
 
 func tarballCases() []Case {
-	tool := "go/pkg/tool/" + GOOS + "_" + GOARCH
+	return append(tarEscapeCases(), tarOddCases()...)
+}
+
+// tarEscapeCases are archives whose entries try to leave the tree: by
+// name, through a symlink or through a hard link.
+func tarEscapeCases() []Case {
 	return []Case{
 		tarCase("control", "an honest release archive", nil,
 			func(_ Targets, b []Entry) []Entry { return b }),
@@ -173,6 +178,14 @@ func tarballCases() []Case {
 					Entry{Name: "go/lib/b", Type: tar.TypeSymlink, Linkname: "a"},
 					Entry{Name: "go/lib/a/x", Mode: 0o644, Body: []byte("x\n")})
 			}),
+	}
+}
+
+// tarOddCases are archives with entries the tree must not keep (devices,
+// fifos, setuid bits, bombs) or that lie about what they are.
+func tarOddCases() []Case {
+	tool := "go/pkg/tool/" + GOOS + "_" + GOARCH
+	return []Case{
 		tarCase("duplicate", "the same file twice with different contents",
 			[]string{"go/src/fmt/print.go"},
 			func(t Targets, b []Entry) []Entry {
