@@ -19,10 +19,11 @@ import (
 )
 
 // Options configures Resolve. Callers (cmd/gorootimg) fill it from the
-// environment; this package never reads the environment itself.
+// environment, with EnvOptions; this package never reads the environment
+// itself.
 type Options struct {
-	// CacheDir is the download cache (os.UserCacheDir()/gorootimg by default,
-	// GOROOTIMG_CACHE overrides; cmd decides). Required for every source
+	// CacheDir is the download cache (DefaultCacheDir: GOROOTIMG_CACHE,
+	// else the user cache directory/gorootimg). Required for every source
 	// but a local directory.
 	CacheDir string
 	// GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GONOPROXY, GOINSECURE as the go
