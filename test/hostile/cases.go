@@ -83,7 +83,7 @@ const ZipPrefix = ModulePath + "@" + ModuleVersion + "/"
 // ImageGOROOT is where OCI cases put the SDK.
 const ImageGOROOT = goroot.DefaultImagePath
 
-const imagePrefix = "usr/local/go/"
+var imagePrefix = strings.TrimPrefix(ImageGOROOT, "/") + "/"
 
 // Cases returns every hostile input, and one control case per source
 // first (an honest SDK that must be accepted, showing that refusals are
