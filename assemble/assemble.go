@@ -33,7 +33,7 @@ type Options struct {
 	// Build does not look them up again. Optional: the image of an SDK's
 	// platform that is not here is looked up in Base.
 	BaseImages []BaseImage
-	// GOROOT is the SDK's path in the image (imageconfig.DefaultGOROOT when empty).
+	// GOROOT is the SDK's path in the image (goroot.DefaultImagePath when empty).
 	GOROOT string
 	// Compression is the layer compression (layers.Gzip when empty).
 	Compression layers.Compression
@@ -173,7 +173,7 @@ func (o *Options) normalise() error {
 		o.LayerPlan, _ = layers.ParsePlan(layers.DefaultPlan)
 	}
 	if o.GOROOT == "" {
-		o.GOROOT = imageconfig.DefaultGOROOT
+		o.GOROOT = goroot.DefaultImagePath
 	}
 	if err := checkGOROOT(o.GOROOT); err != nil {
 		return err

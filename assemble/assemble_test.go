@@ -17,6 +17,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/internal/testing/imagetest"
 	"github.com/gorootimg/gorootimg/layers"
@@ -265,7 +266,7 @@ func TestSBOM(t *testing.T) {
 	}
 	fsDigests := tarDigests(t, ls[0])
 	want, err := sbom.Generate(ctx, sbom.Input{SDK: s, Recipe: r.Name, RecipeDigest: r.Digest(), Files: kept, FileSystem: fsDigests,
-		GOROOTPath: imageconfig.DefaultGOROOT, Created: s.Time, Tool: "gorootimg test"})
+		GOROOTPath: goroot.DefaultImagePath, Created: s.Time, Tool: "gorootimg test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 )
 
@@ -127,7 +130,7 @@ func TestEndToEndRelease(t *testing.T) {
 			MediaType string
 			Manifests []struct {
 				Digest   string
-				Platform struct{ OS, Architecture string }
+				Platform v1.Platform
 			}
 		}
 		if err := json.Unmarshal(raw, &idx); err != nil {
@@ -135,7 +138,7 @@ func TestEndToEndRelease(t *testing.T) {
 		}
 		var got []string
 		for _, m := range idx.Manifests {
-			got = append(got, m.Platform.OS+"/"+m.Platform.Architecture)
+			got = append(got, imageref.FormatPlatform(m.Platform))
 		}
 		if idx.MediaType != "application/vnd.oci.image.index.v1+json" || strings.Join(got, ",") != "linux/amd64,linux/arm64" {
 			t.Errorf("registry has %s for %v, want an OCI index for linux/amd64,linux/arm64", idx.MediaType, got)

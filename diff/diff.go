@@ -14,9 +14,6 @@ import (
 	"github.com/gorootimg/gorootimg/goroot"
 )
 
-// DefaultGOROOT is where images keep the Go SDK unless told otherwise.
-const DefaultGOROOT = goroot.DefaultImagePath
-
 // DefaultFiles is how many files the report lists unless told otherwise.
 const DefaultFiles = 20
 
@@ -169,7 +166,7 @@ func (p *PlatformReport) Growth() (percent float64, basis string) {
 // as a stream; a layer present on both sides (or on several platforms) is
 // read once in all.
 func Compare(ctx context.Context, a, b *Side, opts ...Option) (*Report, error) {
-	o := &options{goroot: DefaultGOROOT, files: DefaultFiles}
+	o := &options{goroot: goroot.DefaultImagePath, files: DefaultFiles}
 	for _, opt := range opts {
 		if err := opt(o); err != nil {
 			return nil, err

@@ -44,9 +44,6 @@ const (
 	LabelOCISource     = "org.opencontainers.image.source"
 )
 
-// DefaultGOROOT is where the SDK goes in the image unless told otherwise.
-const DefaultGOROOT = goroot.DefaultImagePath
-
 // DefaultPATH is the PATH an image gets when its base sets none (the one
 // Docker and the official Debian images use).
 const DefaultPATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -60,7 +57,7 @@ const GOPATH = "/go"
 type Meta struct {
 	// GoVersion is the release, as the SDK's VERSION names it ("go1.22.12").
 	GoVersion string
-	// GOROOT is the SDK's path in the image (DefaultGOROOT when empty).
+	// GOROOT is the SDK's path in the image (goroot.DefaultImagePath when empty).
 	GOROOT string
 	// Created is the image's creation time: the layers' modification time.
 	Created time.Time
@@ -106,7 +103,7 @@ func Created(epoch time.Time, t goroot.Tree) (time.Time, error) {
 
 func (m Meta) goroot() string {
 	if m.GOROOT == "" {
-		return DefaultGOROOT
+		return goroot.DefaultImagePath
 	}
 	return path.Clean(m.GOROOT)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -127,7 +128,7 @@ func (f *File) withDefaults(v Variant) Variant {
 		v.Compression = string(layers.Gzip)
 	}
 	if v.GOROOTPath == "" {
-		v.GOROOTPath = sdk.DefaultImageGOROOT
+		v.GOROOTPath = goroot.DefaultImagePath
 	}
 	return v
 }

@@ -80,7 +80,7 @@ type Variant struct {
 	// std, race, and on Go 1.25 or later tools.
 	WarmCache []string `yaml:"warm-cache"`
 	// Optional: GOROOTPath is where the SDK lives inside the image; the
-	// default is sdk.DefaultImageGOROOT.
+	// default is goroot.DefaultImagePath.
 	GOROOTPath string `yaml:"goroot-path"`
 
 	// Line is where the variant was written, 0 when not from YAML.

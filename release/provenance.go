@@ -9,7 +9,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gorootimg/gorootimg/assemble"
-	"github.com/gorootimg/gorootimg/imageconfig"
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/provenance"
 	"github.com/gorootimg/gorootimg/warmcache"
@@ -96,7 +96,7 @@ func statement(pi *assemble.PlatformImage, o assemble.Options, p Provenance, i i
 		in.Layers = o.LayerPlan.String()
 	}
 	if in.GOROOTPath == "" {
-		in.GOROOTPath = imageconfig.DefaultGOROOT
+		in.GOROOTPath = goroot.DefaultImagePath
 	}
 	if o.Base != nil && !o.Base.IsScratch() {
 		in.Base = provenance.Base{Ref: strings.TrimPrefix(o.Base.Name, "image:"), Digest: o.Base.Digest}

@@ -16,12 +16,12 @@ import (
 	"github.com/gorootimg/gorootimg/imageref"
 )
 
-// realOptions configures Resolve the way cmd/gorootimg does, from 'go env'
-// and the shared download cache (GOROOTIMG_CACHE or the user cache dir),
-// so the releases downloaded here serve every other test.
+// realOptions configures Resolve the way cmd/gorootimg does
+// (EnvOptions of the environment and 'go env'), so the releases downloaded
+// here serve every other test.
 func realOptions(t *testing.T) Options {
 	t.Helper()
-	out, err := exec.Command("go", "env", "-json", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GONOPROXY", "GOROOT").Output()
+	out, err := exec.Command("go", GoEnvArgs()...).Output()
 	if err != nil {
 		t.Skipf("no go command to read GOPROXY and GOSUMDB from: %v", err)
 	}
@@ -29,20 +29,12 @@ func realOptions(t *testing.T) Options {
 	if err := json.Unmarshal(out, &ge); err != nil {
 		t.Fatal(err)
 	}
-	cache := os.Getenv("GOROOTIMG_CACHE")
-	if cache == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			t.Skipf("no user cache directory: %v", err)
-		}
-		cache = filepath.Join(d, "gorootimg")
+	o, err := EnvOptions(os.Getenv, ge)
+	if err != nil {
+		t.Skipf("no cache directory: %v", err)
 	}
-	keySrc, _ := os.ReadFile(filepath.Join(ge["GOROOT"], "src/cmd/go/internal/modfetch/key.go"))
-	return Options{
-		CacheDir: cache, GOPROXY: ge["GOPROXY"], GOSUMDB: ge["GOSUMDB"], GONOSUMDB: ge["GONOSUMDB"],
-		GOPRIVATE: ge["GOPRIVATE"], GONOPROXY: ge["GONOPROXY"], KnownSumDBKeys: ParseKnownSumDBKeys(keySrc),
-		Logf: t.Logf,
-	}
+	o.Logf = t.Logf
+	return o
 }
 
 // skipUnlessProxy skips when the first proxy in GOPROXY does not answer.

@@ -18,14 +18,12 @@ import (
 	"github.com/gorootimg/gorootimg/imageref"
 )
 
-// DefaultImageGOROOT is where images keep the SDK unless told otherwise.
-const DefaultImageGOROOT = goroot.DefaultImagePath
-
 // Options configures Resolve. Callers (cmd/gorootimg) fill it from the
-// environment; this package never reads the environment itself.
+// environment, with EnvOptions; this package never reads the environment
+// itself.
 type Options struct {
-	// CacheDir is the download cache (os.UserCacheDir()/gorootimg by default,
-	// GOROOTIMG_CACHE overrides; cmd decides). Required for every source
+	// CacheDir is the download cache (DefaultCacheDir: GOROOTIMG_CACHE,
+	// else the user cache directory/gorootimg). Required for every source
 	// but a local directory.
 	CacheDir string
 	// GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GONOPROXY, GOINSECURE as the go
@@ -235,7 +233,7 @@ func sha256File(file string) (string, error) {
 func resolveImage(ctx context.Context, spec string, platforms []v1.Platform, opts *Options) ([]*SDK, error) {
 	gorootPath := opts.ImageGOROOT
 	if gorootPath == "" {
-		gorootPath = DefaultImageGOROOT
+		gorootPath = goroot.DefaultImagePath
 	}
 	c, err := newCache(opts.CacheDir)
 	if err != nil {

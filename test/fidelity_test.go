@@ -4,19 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -71,45 +69,14 @@ func listEnv(name, def string) []string {
 	return out
 }
 
-// sdkOptions configures sdk.Resolve the way cmd/gorootimg does: from 'go
-// env' and the shared download cache.
+// sdkOptions configures sdk.Resolve the way cmd/gorootimg does
+// (sdktest.Options: 'go env' and the shared download cache), skipping when
+// the module proxy does not answer.
 func sdkOptions(t *testing.T) sdk.Options {
 	t.Helper()
-	out, err := exec.Command("go", "env", "-json", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GONOPROXY", "GOROOT").Output()
-	if err != nil {
-		t.Skipf("no go command to read GOPROXY and GOSUMDB from: %v", err)
-	}
-	var ge map[string]string
-	if err := json.Unmarshal(out, &ge); err != nil {
-		t.Fatal(err)
-	}
-	cache := os.Getenv("GOROOTIMG_CACHE")
-	if cache == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			t.Skipf("no user cache directory: %v", err)
-		}
-		cache = filepath.Join(d, "gorootimg")
-	}
-	keySrc, _ := os.ReadFile(filepath.Join(ge["GOROOT"], "src/cmd/go/internal/modfetch/key.go"))
-	proxy, _, _ := strings.Cut(ge["GOPROXY"], ",")
-	proxy, _, _ = strings.Cut(proxy, "|")
-	if proxy == "off" || proxy == "direct" || proxy == "" {
-		t.Skipf("GOPROXY %q names no module proxy", ge["GOPROXY"])
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(proxy, "/")+"/golang.org/toolchain/@v/list", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Skipf("module proxy unreachable, skipping the fidelity test: %v", err)
-	}
-	resp.Body.Close()
-	return sdk.Options{
-		CacheDir: cache, GOPROXY: ge["GOPROXY"], GOSUMDB: ge["GOSUMDB"], GONOSUMDB: ge["GONOSUMDB"],
-		GOPRIVATE: ge["GOPRIVATE"], GONOPROXY: ge["GONOPROXY"], LocalGOROOT: ge["GOROOT"],
-		KnownSumDBKeys: sdk.ParseKnownSumDBKeys(keySrc), Logf: t.Logf,
-	}
+	o := sdktest.Options(t)
+	o.Logf = t.Logf
+	return o
 }
 
 // capsOf returns what r promises for a release.

@@ -10,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	gorootpkg "github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -44,12 +45,12 @@ type options struct {
 	cache       *ReferenceCache
 	extraCaps   []probes.Capability
 	refSDK      *sdk.SDK
-	platform    string // "os/arch" to verify for; "" = the image's
+	platform    v1.Platform // to verify for; zero = the image's
 	warmOnly    bool
 }
 
 // WithGOROOT sets where GOROOT lives in the image; by default the image's
-// imageconfig.LabelGOROOT label, else /usr/local/go.
+// imageconfig.LabelGOROOT label, else goroot.DefaultImagePath.
 func WithGOROOT(p string) Option {
 	return func(o *options) error {
 		if err := gorootpkg.CheckImagePath(p); err != nil {
@@ -155,9 +156,10 @@ func WithReferenceSDK(s *sdk.SDK) Option {
 func WithPlatform(p v1.Platform) Option {
 	return func(o *options) error {
 		if p.OS == "" || p.Architecture == "" {
-			return fmt.Errorf("platform %q: want os/arch such as linux/arm64", p.OS+"/"+p.Architecture)
+			return fmt.Errorf("platform %q: want os/arch such as linux/arm64", imageref.FormatPlatform(p))
 		}
-		o.platform = p.OS + "/" + p.Architecture
+		// Go has one SDK for all variants of an architecture.
+		o.platform = v1.Platform{OS: p.OS, Architecture: p.Architecture}
 		return nil
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/sdk"
 )
@@ -35,14 +36,14 @@ func NewReferenceCache() *ReferenceCache { return &ReferenceCache{} }
 // reference runs the probes with the full SDK of the image's release,
 // for the host, building for the image's platform or target. Results of
 // the embedded probes come from (and go to) the reference cache.
-func (o *options) reference(ctx context.Context, rep *Report, caps []probes.Capability, mods []string, t *tree) ([]probes.Result, error) {
-	c := o.cache
+func (v *verifier) reference(ctx context.Context, rep *Report, caps []probes.Capability, mods []string, t *tree) ([]probes.Result, error) {
+	c := v.opts.cache
 	if c == nil {
 		c = NewReferenceCache()
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	key := fmt.Sprintf("%s %s target=%s sandboxed=%v cc=%s", rep.GoVersion, hostOf(rep), rep.Target, rep.Sandboxed, rep.CCompiler)
+	key := fmt.Sprintf("%s %s target=%s sandboxed=%v cc=%s", rep.GoVersion, imageref.FormatPlatform(v.host), rep.Target, rep.Sandboxed, rep.CCompiler)
 	if c.key != key {
 		c.key, c.results, c.source = key, map[string]probes.Result{}, ""
 	}
@@ -63,7 +64,7 @@ func (o *options) reference(ctx context.Context, rep *Report, caps []probes.Capa
 		}
 		return out, nil
 	}
-	full, err := o.fullSDK(ctx, rep)
+	full, err := v.fullSDK(ctx, rep)
 	if err != nil {
 		return nil, err
 	}
@@ -71,8 +72,8 @@ func (o *options) reference(ctx context.Context, rep *Report, caps []probes.Capa
 	if rep.Target != "" {
 		c.source += ", cross-compiling to " + rep.Target
 	}
-	o.logf("verify: running the probes with the full SDK (%s)", c.source)
-	res, err := o.runReference(ctx, rep, caps, mods, missing, full.Dir, t)
+	v.logf("verify: running the probes with the full SDK (%s)", c.source)
+	res, err := v.runReference(ctx, rep, caps, mods, missing, full.Dir, t)
 	if err != nil {
 		return nil, err
 	}
@@ -93,36 +94,28 @@ func (o *options) reference(ctx context.Context, rep *Report, caps []probes.Capa
 	return out, nil
 }
 
-// hostOf is the platform the reference SDK is for: the image's, or the
-// host's when the image's toolchain is emulated or cross-compiles.
-func hostOf(rep *Report) string {
-	if rep.Host != "" {
-		return rep.Host
-	}
-	return rep.Platform
-}
-
 // fullSDK returns the reference SDK: WithReferenceSDK's, or the image's
-// release fetched for the host.
-func (o *options) fullSDK(ctx context.Context, rep *Report) (*sdk.SDK, error) {
-	host := hostOf(rep)
-	full := o.refSDK
+// release fetched for the host. (The image's platform is the host's,
+// unless its toolchain is emulated or cross-compiles: the reference always
+// runs natively.)
+func (v *verifier) fullSDK(ctx context.Context, rep *Report) (*sdk.SDK, error) {
+	full := v.opts.refSDK
 	if full == nil {
-		sdks, err := sdk.Resolve(ctx, rep.GoVersion, []v1.Platform{{OS: runtimeOS(host), Architecture: runtimeArch(host)}}, o.sdk)
+		sdks, err := sdk.Resolve(ctx, rep.GoVersion, []v1.Platform{v.host}, v.opts.sdk)
 		if err != nil {
 			return nil, fmt.Errorf("fetching the full SDK of %s for reference: %w", rep.GoVersion, err)
 		}
 		full = sdks[0]
 	}
-	if full.Version != rep.GoVersion || full.Platform().String() != host {
-		return nil, fmt.Errorf("the reference SDK is %s %s; want %s %s", full.Version, full.Platform(), rep.GoVersion, host)
+	if full.Version != rep.GoVersion || !full.Platform().Equals(v.host) {
+		return nil, fmt.Errorf("the reference SDK is %s %s; want %s %s", full.Version, imageref.FormatPlatform(full.Platform()), rep.GoVersion, imageref.FormatPlatform(v.host))
 	}
 	return full, nil
 }
 
 // runReference runs the missing embedded probes and the user-module probes
 // with the full SDK at fullDir.
-func (o *options) runReference(ctx context.Context, rep *Report, caps []probes.Capability, mods, missing []string, fullDir string, t *tree) ([]probes.Result, error) {
+func (v *verifier) runReference(ctx context.Context, rep *Report, caps []probes.Capability, mods, missing []string, fullDir string, t *tree) ([]probes.Result, error) {
 	if t.sb != nil {
 		t.sb.Binds[refGOROOT] = fullDir
 		if err := t.sb.PrepareBinds(); err != nil {
@@ -147,26 +140,16 @@ func (o *options) runReference(ctx context.Context, rep *Report, caps []probes.C
 		WorkDir:      refDir,
 		Env:          env,
 		Wrap:         wrap,
-		Log:          prefixWriter(o.log, "reference: "),
+		Log:          prefixWriter(v.opts.log, "reference: "),
 	}
 	if rep.Target != "" {
-		po.GOOS, po.GOARCH, _ = strings.Cut(rep.Target, "/")
+		po.GOOS, po.GOARCH = v.target.OS, v.target.Architecture
 	}
 	res, err := probes.Run(ctx, fullDir, po)
 	if err != nil {
 		return nil, fmt.Errorf("running probes with the full SDK: %w", err)
 	}
 	return res, nil
-}
-
-func runtimeOS(platform string) string {
-	os, _, _ := strings.Cut(platform, "/")
-	return os
-}
-
-func runtimeArch(platform string) string {
-	_, arch, _ := strings.Cut(platform, "/")
-	return arch
 }
 
 // prefixWriter prefixes each line written to w; nil w gives nil.

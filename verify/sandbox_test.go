@@ -54,7 +54,7 @@ func TestRequiredCapabilities(t *testing.T) {
 			probes.CoverPkg, probes.JSON, probes.Fuzz, probes.Bench, probes.Vet, probes.Generate, probes.Fmt, probes.Mod, probes.Tools, probes.Profile}},
 	} {
 		rep := &Report{Recipe: tc.label, GoVersion: tc.version}
-		r, err := (&options{}).resolveRecipe(rep)
+		r, err := (&verifier{}).resolveRecipe(rep)
 		if err != nil {
 			t.Fatalf("resolveRecipe(%q): %v", tc.label, err)
 		}
@@ -75,7 +75,7 @@ func TestRequiredCapabilities(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := &Report{Recipe: "ci", GoVersion: "go1.26.11"}
-	got, err := (&options{recipe: r}).capabilities(rep, r)
+	got, err := (&verifier{opts: options{recipe: r}}).capabilities(rep, r)
 	if err != nil || slices.Contains(got, probes.Vet) || !slices.Contains(got, probes.Cross) || rep.CapabilitySource != "" {
 		t.Errorf("capabilities(build recipe, label ci) = %v, %v (source %q), want build's", got, err, rep.CapabilitySource)
 	}

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	gorootpkg "github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/hostrun"
 	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/probes"
@@ -37,17 +37,17 @@ import (
 // full SDK cross-compiling to that platform.
 func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) {
 	start := time.Now()
-	o := &options{sandbox: SandboxAuto}
+	v := &verifier{opts: options{sandbox: SandboxAuto}}
 	for _, opt := range opts {
-		if err := opt(o); err != nil {
+		if err := opt(&v.opts); err != nil {
 			return nil, err
 		}
 	}
-	rep, labels, err := o.inspect(img)
+	rep, labels, err := v.inspect(img)
 	if err != nil {
 		return nil, err
 	}
-	recipe, err := o.resolveRecipe(rep)
+	recipe, err := v.resolveRecipe(rep)
 	if err != nil {
 		return nil, err
 	}
@@ -55,10 +55,10 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 		rep.NotPromised = fmt.Sprintf("recipe %s prunes platforms (%s): its %s image does not promise to build for %s", recipe.Name, recipe.Scope(), rep.Platform, rep.Target)
 		return rep, nil
 	}
-	if err := o.chooseSandbox(rep); err != nil {
+	if err := v.chooseSandbox(rep); err != nil {
 		return nil, err
 	}
-	work := o.workDir
+	work := v.opts.workDir
 	if work == "" {
 		if work, err = os.MkdirTemp("", "gorootimg-verify-"); err != nil {
 			return nil, err
@@ -68,43 +68,43 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 	if work, err = filepath.Abs(work); err != nil {
 		return nil, err
 	}
-	t, err := o.extract(ctx, img, work, rep)
+	t, err := v.extract(ctx, img, work, rep)
 	if err != nil {
 		return nil, err
 	}
 	if err := rep.findRelease(labels, t.goroot); err != nil {
 		return nil, err
 	}
-	if err := t.findEmulator(rep); err != nil {
+	if err := v.findEmulator(rep, t); err != nil {
 		return nil, err
 	}
-	caps, err := o.capabilities(rep, recipe)
+	caps, err := v.capabilities(rep, recipe)
 	if err != nil {
 		return nil, err
 	}
-	mods, modNames, err := o.copyModules(t.runDir)
+	mods, modNames, err := v.copyModules(t.runDir)
 	if err != nil {
 		return nil, err
 	}
 	warm := labels[imageconfig.LabelWarmCache]
-	if o.warmOnly && warm == "" {
+	if v.opts.warmOnly && warm == "" {
 		return nil, fmt.Errorf("the image has no %s label, so it has no warm cache to check", imageconfig.LabelWarmCache)
 	}
-	if o.warmOnly {
+	if v.opts.warmOnly {
 		rep.Capabilities, rep.CapabilitySource = nil, "--warm-only: the warm-cache checks, not the probe suite"
 	} else {
-		ref, err := o.reference(ctx, rep, caps, mods, t)
+		ref, err := v.reference(ctx, rep, caps, mods, t)
 		if err != nil {
 			return nil, err
 		}
-		got, err := o.runImage(ctx, rep, caps, mods, t)
+		got, err := v.runImage(ctx, rep, caps, mods, t)
 		if err != nil {
 			return nil, err
 		}
 		rep.judge(ref, got, modNames)
 	}
 	if warm != "" {
-		if err := o.warmChecks(ctx, rep, img, warm, t); err != nil {
+		if err := v.warmChecks(ctx, rep, img, warm, t); err != nil {
 			return nil, fmt.Errorf("checking the warm cache: %w", err)
 		}
 	}
@@ -114,29 +114,42 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 	return rep, nil
 }
 
-func (o *options) logf(format string, args ...any) {
-	if o.log != nil {
-		fmt.Fprintf(o.log, format+"\n", args...)
+// verifier runs one verification: the options the caller gave, and what
+// it learns about the image on the way.
+type verifier struct {
+	opts options
+	// goroot is the image's GOROOT path: WithGOROOT's, else its
+	// imageconfig.LabelGOROOT label, else goroot.DefaultImagePath.
+	goroot string
+	// host is this machine's platform; target the one the probes build
+	// for (the image's, or WithPlatform's).
+	host, target v1.Platform
+}
+
+func (v *verifier) logf(format string, args ...any) {
+	if v.opts.log != nil {
+		fmt.Fprintf(v.opts.log, format+"\n", args...)
 	}
 }
 
 // inspect reads the image's configuration: its platform, the mode and
 // target the verification runs in, its recipe label and GOROOT.
-func (o *options) inspect(img v1.Image) (*Report, map[string]string, error) {
+func (v *verifier) inspect(img v1.Image) (*Report, map[string]string, error) {
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading image config: %w", err)
 	}
 	labels := cf.Config.Labels
+	imgPlatform := v1.Platform{OS: cf.OS, Architecture: cf.Architecture}
+	v.host, v.target = imageref.HostPlatform(), imgPlatform
+	if v.opts.platform.OS != "" {
+		v.target = v.opts.platform
+	}
 	rep := &Report{
-		Platform: cf.OS + "/" + cf.Architecture,
+		Platform: imageref.FormatPlatform(imgPlatform),
 		Recipe:   labels[imageconfig.LabelRecipe],
 	}
-	host := runtime.GOOS + "/" + runtime.GOARCH
-	target := rep.Platform
-	if o.platform != "" {
-		target = o.platform
-	}
+	host, target := imageref.FormatPlatform(v.host), imageref.FormatPlatform(v.target)
 	switch {
 	case target != rep.Platform && rep.Platform != host:
 		return nil, nil, fmt.Errorf("the image is for %s, not %s: verify cross-compiles to another platform only with an image for this host, %s", rep.Platform, target, host)
@@ -145,19 +158,20 @@ func (o *options) inspect(img v1.Image) (*Report, map[string]string, error) {
 	case target != host:
 		rep.Mode, rep.Target, rep.Host = ModeEmulated, target, host
 	}
-	if o.goroot == "" {
-		o.goroot = imageconfig.DefaultGOROOT
+	v.goroot = v.opts.goroot
+	if v.goroot == "" {
+		v.goroot = gorootpkg.DefaultImagePath
 		if g := labels[imageconfig.LabelGOROOT]; strings.HasPrefix(g, "/") {
-			o.goroot = path.Clean(g)
+			v.goroot = path.Clean(g)
 		}
 	}
-	rep.GOROOT = o.goroot
+	rep.GOROOT = v.goroot
 	return rep, labels, nil
 }
 
 // chooseSandbox decides whether the probes run chrooted into the image.
-func (o *options) chooseSandbox(rep *Report) error {
-	switch o.sandbox {
+func (v *verifier) chooseSandbox(rep *Report) error {
+	switch v.opts.sandbox {
 	case SandboxOn:
 		if os.Geteuid() != 0 {
 			return errors.New("the sandbox needs root (chroot and mount namespaces)")
@@ -170,7 +184,7 @@ func (o *options) chooseSandbox(rep *Report) error {
 		if os.Geteuid() == 0 && sandbox.CheckTools() == nil {
 			rep.Sandboxed = true
 		} else {
-			o.logf("verify: not running as root (or unshare/mount missing): running the image's Go toolchain directly on this host, without its base image; cgo probes are skipped")
+			v.logf("verify: not running as root (or unshare/mount missing): running the image's Go toolchain directly on this host, without its base image; cgo probes are skipped")
 		}
 	}
 	return nil
@@ -185,34 +199,34 @@ type tree struct {
 
 // extract unpacks the image's file system (sandboxed) or its GOROOT below
 // work.
-func (o *options) extract(ctx context.Context, img v1.Image, work string, rep *Report) (*tree, error) {
+func (v *verifier) extract(ctx context.Context, img v1.Image, work string, rep *Report) (*tree, error) {
 	t := &tree{}
 	if rep.Sandboxed {
 		rootfs := filepath.Join(work, "rootfs")
 		if err := os.MkdirAll(rootfs, 0o755); err != nil {
 			return nil, err
 		}
-		o.logf("verify: unpacking the image's file system")
+		v.logf("verify: unpacking the image's file system")
 		if err := sandbox.ExtractImage(ctx, img, rootfs); err != nil {
 			return nil, fmt.Errorf("unpacking the image: %w", err)
 		}
 		if err := sandbox.PrepareRoot(rootfs); err != nil {
 			return nil, err
 		}
-		t.goroot = filepath.Join(rootfs, filepath.FromSlash(o.goroot))
+		t.goroot = filepath.Join(rootfs, filepath.FromSlash(v.goroot))
 		t.runDir = filepath.Join(rootfs, "tmp", "gorootimg-verify")
 		t.sb = &sandbox.Sandbox{Root: rootfs, Binds: map[string]string{}}
 		rep.CCompiler = findCC(rootfs)
 	} else {
 		t.goroot = filepath.Join(work, "goroot")
-		o.logf("verify: extracting %s from the image", o.goroot)
-		if err := sdk.ExtractGOROOT(ctx, img, o.goroot, t.goroot); err != nil {
+		v.logf("verify: extracting %s from the image", v.goroot)
+		if err := sdk.ExtractGOROOT(ctx, img, v.goroot, t.goroot); err != nil {
 			return nil, fmt.Errorf("extracting GOROOT: %w", err)
 		}
 		t.runDir = filepath.Join(work, "run")
 	}
 	if _, err := os.Stat(filepath.Join(t.goroot, "bin", "go")); err != nil {
-		return nil, fmt.Errorf("the image has no %s/bin/go; is --goroot-path right?", o.goroot)
+		return nil, fmt.Errorf("the image has no %s/bin/go; is --goroot-path right?", v.goroot)
 	}
 	return t, nil
 }
@@ -234,7 +248,7 @@ func (rep *Report) findRelease(labels map[string]string, goroot string) error {
 // for the image's go command (ModeEmulated, which cannot run without one)
 // or for the target's binaries (ModeCross, where the probes that run what
 // they build are skipped without one).
-func (t *tree) findEmulator(rep *Report) error {
+func (v *verifier) findEmulator(rep *Report, t *tree) error {
 	switch rep.Mode {
 	case ModeEmulated:
 		head, err := hostrun.FileHead(filepath.Join(t.goroot, "bin", "go"))
@@ -250,8 +264,7 @@ func (t *tree) findEmulator(rep *Report) error {
 		}
 		rep.Emulator = h.String()
 	case ModeCross:
-		goos, goarch, _ := strings.Cut(rep.Target, "/")
-		if h, err := hostrun.Check(goos, goarch); err == nil && h != nil {
+		if h, err := hostrun.Check(v.target.OS, v.target.Architecture); err == nil && h != nil {
 			rep.Emulator = h.String()
 		}
 	}
@@ -261,11 +274,11 @@ func (t *tree) findEmulator(rep *Report) error {
 // resolveRecipe returns the recipe whose promises the image is held to:
 // WithRecipe's, else the built-in one the label names, else nil (then
 // everything is required).
-func (o *options) resolveRecipe(rep *Report) (*recipes.Recipe, error) {
+func (v *verifier) resolveRecipe(rep *Report) (*recipes.Recipe, error) {
 	switch {
-	case o.recipe != nil:
-		rep.CapabilitySource = "recipe " + o.recipe.Name
-		return o.recipe, nil
+	case v.opts.recipe != nil:
+		rep.CapabilitySource = "recipe " + v.opts.recipe.Name
+		return v.opts.recipe, nil
 	case rep.Recipe == "":
 		rep.CapabilitySource = "no recipe label: everything"
 	case slices.Contains(recipes.Names(), rep.Recipe):
@@ -282,7 +295,7 @@ func (o *options) resolveRecipe(rep *Report) (*recipes.Recipe, error) {
 // cannot check (cgo without a C compiler; on a foreign platform, cgo and
 // -race, which need the target's C toolchain). It sets rep.Capabilities,
 // rep.Skipped and, on a foreign platform, rep.Subset.
-func (o *options) capabilities(rep *Report, r *recipes.Recipe) ([]probes.Capability, error) {
+func (v *verifier) capabilities(rep *Report, r *recipes.Recipe) ([]probes.Capability, error) {
 	required, err := capabilitiesOf(r, rep.GoVersion)
 	if err != nil {
 		return nil, err
@@ -291,7 +304,7 @@ func (o *options) capabilities(rep *Report, r *recipes.Recipe) ([]probes.Capabil
 		rep.CapabilitySource += " promises nothing in particular: everything"
 	}
 	var caps []probes.Capability
-	for _, c := range append(required, o.extraCaps...) {
+	for _, c := range append(required, v.opts.extraCaps...) {
 		if slices.Contains(caps, c) {
 			continue
 		}
@@ -341,9 +354,9 @@ func capabilitiesOf(r *recipes.Recipe, version string) ([]probes.Capability, err
 
 // copyModules copies the user modules to one place both runs see at the
 // same path; modNames maps each copy back to what the user gave.
-func (o *options) copyModules(runDir string) (mods []string, modNames map[string]string, err error) {
+func (v *verifier) copyModules(runDir string) (mods []string, modNames map[string]string, err error) {
 	modNames = map[string]string{}
-	for i, m := range o.userModules {
+	for i, m := range v.opts.userModules {
 		dst := filepath.Join(runDir, "modules", fmt.Sprintf("%d-%s", i, filepath.Base(m)))
 		if err := copyTree(m, dst); err != nil {
 			return nil, nil, fmt.Errorf("copying probe module %q: %w", m, err)
@@ -386,8 +399,8 @@ func only(rep *Report, mods []string) []string {
 
 // runImage runs the probes with the image's toolchain: natively, under
 // the emulator, or cross-compiling to the target.
-func (o *options) runImage(ctx context.Context, rep *Report, caps []probes.Capability, mods []string, t *tree) ([]probes.Result, error) {
-	o.logf("verify: running %d capabilities with the image's toolchain", len(caps))
+func (v *verifier) runImage(ctx context.Context, rep *Report, caps []probes.Capability, mods []string, t *tree) ([]probes.Result, error) {
+	v.logf("verify: running %d capabilities with the image's toolchain", len(caps))
 	imgDir := filepath.Join(t.runDir, "image")
 	if err := os.MkdirAll(imgDir, 0o755); err != nil {
 		return nil, err
@@ -400,10 +413,10 @@ func (o *options) runImage(ctx context.Context, rep *Report, caps []probes.Capab
 		WorkDir:      imgDir,
 		Env:          env,
 		Wrap:         wrap,
-		Log:          prefixWriter(o.log, "image: "),
+		Log:          prefixWriter(v.opts.log, "image: "),
 	}
 	if rep.Mode == ModeCross {
-		po.GOOS, po.GOARCH, _ = strings.Cut(rep.Target, "/")
+		po.GOOS, po.GOARCH = v.target.OS, v.target.Architecture
 	}
 	got, err := probes.Run(ctx, t.goroot, po)
 	if err != nil {

@@ -75,8 +75,7 @@ func TestCount(t *testing.T) {
 
 // warmChecks runs the warm-cache checks when the image's label lists
 // warm-cache variants, and adds their verdicts to rep.Probes.
-func (o *options) warmChecks(ctx context.Context, rep *Report, img v1.Image, label string, t *tree) error {
-	variants := strings.Split(label, ",")
+func (v *verifier) warmChecks(ctx context.Context, rep *Report, img v1.Image, label string, t *tree) error {
 	rep.WarmCache = label
 	if !rep.Sandboxed || rep.Mode != ModeNative {
 		rep.Skipped = append(rep.Skipped, Skip{Capability: "warm-cache", Reason: "the warm cache is checked only sandboxed on the image's own platform, with its own Env"})
@@ -86,127 +85,166 @@ func (o *options) warmChecks(ctx context.Context, rep *Report, img v1.Image, lab
 	if err != nil {
 		return fmt.Errorf("reading image config: %w", err)
 	}
-	imgEnv := cf.Config.Env
-	gocache := getEnv(imgEnv, "GOCACHE")
+	w := &warmRun{v: v, t: t, imgEnv: cf.Config.Env, gocache: getEnv(cf.Config.Env, "GOCACHE"), in: "/tmp/gorootimg-verify/warm"}
 	fail := func(reason string) {
 		for _, n := range []string{WarmNoStdCompile, WarmBuild} {
 			rep.Probes = append(rep.Probes, Probe{Name: n, Status: StatusFail, Reason: reason})
 		}
 	}
-	if !strings.HasPrefix(gocache, "/") {
-		fail(fmt.Sprintf("the image has label %s=%s but its Env sets no absolute GOCACHE (%q)", imageconfig.LabelWarmCache, label, gocache))
+	if !strings.HasPrefix(w.gocache, "/") {
+		fail(fmt.Sprintf("the image has label %s=%s but its Env sets no absolute GOCACHE (%q)", imageconfig.LabelWarmCache, label, w.gocache))
 		return nil
 	}
+	if reason, err := w.prepare(ctx); err != nil || reason != "" {
+		if reason != "" {
+			fail(reason)
+		}
+		return err
+	}
 
-	// Everything at the same paths for both builds: without -trimpath the
-	// module's directory is in the binary.
-	root := t.sb.Root
-	warmIn := "/tmp/gorootimg-verify/warm"
-	host := func(p string) string { return filepath.Join(root, filepath.FromSlash(p)) }
-	src := path.Join(warmIn, "src")
-	for name, body := range warmFiles {
-		f := host(path.Join(src, name))
-		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(f, []byte(body), 0o644); err != nil {
-			return err
-		}
-	}
-	for _, d := range []string{"image-out", "ref-out", "ref-cache", "home", "gopath"} {
-		if err := os.MkdirAll(host(path.Join(warmIn, d)), 0o755); err != nil {
-			return err
-		}
-	}
-	// A copy of the image's cache (copy-on-write where the file system
-	// can), so the checks read the warm entries and change nothing of the
-	// image's.
-	cacheCopy := path.Join(warmIn, "image-cache")
-	if out, err := exec.CommandContext(ctx, "cp", "-a", "--reflink=auto", host(gocache), host(cacheCopy)).CombinedOutput(); err != nil {
-		fail(fmt.Sprintf("copying the image's GOCACHE %s: %v\n%s", gocache, err, out))
-		return nil
-	}
-	env := func(cache string) []string {
-		e := slices.Clone(imgEnv)
-		for _, kv := range []string{"GOROOT=" + o.goroot, "GOCACHE=" + cache, "HOME=" + path.Join(warmIn, "home"),
-			"GOPATH=" + path.Join(warmIn, "gopath"), "GOTOOLCHAIN=local", "GOPROXY=off"} {
-			e = setEnv(e, kv)
-		}
-		return e
-	}
-	run := func(sb *sandbox.Sandbox, goroot string, e []string, args ...string) (string, error) {
-		cmd := sb.Command(ctx, host(src), e, append([]string{filepath.Join(goroot, "bin", "go")}, args...))
-		var b bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &b, &b
-		err := cmd.Run()
-		return b.String(), err
-	}
-	goCmd := "go " + strings.Join([]string{"build", "-x", "-o", path.Join(warmIn, "image-out", "hello"), "."}, " ")
-
-	o.logf("verify: checking the warm cache (%s) with the image's toolchain", label)
-	imgOut, imgErr := run(t.sb, t.goroot, env(cacheCopy), "build", "-x", "-o", host(path.Join(warmIn, "image-out", "hello")), ".")
-	p := Probe{Name: WarmNoStdCompile, Status: StatusPass}
-	std, sawMain := warmcache.CompiledStd(imgOut)
-	switch {
-	case imgErr != nil:
-		p.Status, p.Reason = StatusFail, fmt.Sprintf("%s: %v\n%s", goCmd, imgErr, tail(imgOut, 40))
-	case !sawMain:
-		p.Status, p.Reason = StatusFail, fmt.Sprintf("%s: no compile of package main in the -x output, so the check proves nothing:\n%s", goCmd, tail(imgOut, 40))
-	case len(std) > 0:
-		p.Status, p.Reason = StatusFail, fmt.Sprintf("%s with the image's GOCACHE %s compiled %d standard-library packages: %s", goCmd, gocache, len(std), strings.Join(std, " "))
-	}
+	v.logf("verify: checking the warm cache (%s) with the image's toolchain", label)
+	imgOut, imgErr := w.run(ctx, t.sb, t.goroot, w.env(w.cacheCopy()), "build", "-x", "-o", w.host(w.imageBin()), ".")
+	p := w.noStdCompile(imgOut, imgErr)
 	rep.Probes = append(rep.Probes, p)
-	o.logf("image: %-4s %s", strings.ToUpper(p.Status), WarmNoStdCompile)
+	v.logf("image: %-4s %s", strings.ToUpper(p.Status), WarmNoStdCompile)
 
 	b := Probe{Name: WarmBuild, Status: StatusPass}
 	if imgErr != nil {
 		b.Status, b.Reason = StatusFail, "the image's build failed (see "+WarmNoStdCompile+")"
-	} else if err := o.warmReference(ctx, rep, &b, t, env(path.Join(warmIn, "ref-cache")), run, host, warmIn); err != nil {
+	} else if err := v.warmReference(ctx, rep, &b, w); err != nil {
 		return err
 	}
 	rep.Probes = append(rep.Probes, b)
-	o.logf("reference: %-4s %s", strings.ToUpper(b.Status), WarmBuild)
+	v.logf("reference: %-4s %s", strings.ToUpper(b.Status), WarmBuild)
 
-	if slices.Contains(variants, "race") {
-		if rep.CCompiler == "" {
-			rep.Skipped = append(rep.Skipped, Skip{Capability: WarmRace, Reason: "the image has no C compiler"})
-			return nil
-		}
-		r := Probe{Name: WarmRace, Status: StatusPass}
-		out, err := run(t.sb, t.goroot, env(cacheCopy), "test", "-race", "-x", "-count=1", "./racy")
-		std, _ := warmcache.CompiledStd(out)
-		switch {
-		case err != nil:
-			r.Status, r.Reason = StatusFail, fmt.Sprintf("go test -race -x ./racy: %v\n%s", err, tail(out, 40))
-		case len(std) > 0:
-			r.Status, r.Reason = StatusFail, fmt.Sprintf("go test -race -x ./racy with the image's GOCACHE %s compiled %d standard-library packages: %s", gocache, len(std), strings.Join(std, " "))
-		}
-		rep.Probes = append(rep.Probes, r)
-		o.logf("image: %-4s %s", strings.ToUpper(r.Status), WarmRace)
+	if slices.Contains(strings.Split(label, ","), "race") {
+		w.race(ctx, rep)
 	}
 	return nil
+}
+
+// warmRun is the workspace of the warm-cache checks inside the sandbox
+// root. Both builds use the same paths: without -trimpath the module's
+// directory is in the binary.
+type warmRun struct {
+	v       *verifier
+	t       *tree
+	imgEnv  []string // the image's Env
+	gocache string   // the image's GOCACHE
+	in      string   // the workspace, as a path inside the root
+}
+
+// host is where p (a path inside the root) is on the host.
+func (w *warmRun) host(p string) string {
+	return filepath.Join(w.t.sb.Root, filepath.FromSlash(p))
+}
+
+// src is the test module's directory, cacheCopy the copy of the image's
+// GOCACHE, imageBin the image's build of the program.
+func (w *warmRun) src() string       { return path.Join(w.in, "src") }
+func (w *warmRun) cacheCopy() string { return path.Join(w.in, "image-cache") }
+func (w *warmRun) imageBin() string  { return path.Join(w.in, "image-out", "hello") }
+
+// prepare writes the test module and copies the image's cache (copy on
+// write where the file system can), so the checks read the warm entries
+// and change nothing of the image's. A non-empty reason fails the checks.
+func (w *warmRun) prepare(ctx context.Context) (reason string, err error) {
+	for name, body := range warmFiles {
+		f := w.host(path.Join(w.src(), name))
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(f, []byte(body), 0o644); err != nil {
+			return "", err
+		}
+	}
+	for _, d := range []string{"image-out", "ref-out", "ref-cache", "home", "gopath"} {
+		if err := os.MkdirAll(w.host(path.Join(w.in, d)), 0o755); err != nil {
+			return "", err
+		}
+	}
+	if out, err := exec.CommandContext(ctx, "cp", "-a", "--reflink=auto", w.host(w.gocache), w.host(w.cacheCopy())).CombinedOutput(); err != nil {
+		return fmt.Sprintf("copying the image's GOCACHE %s: %v\n%s", w.gocache, err, out), nil
+	}
+	return "", nil
+}
+
+// env is the image's Env with GOCACHE=cache and the workspace's GOROOT,
+// HOME and GOPATH, offline.
+func (w *warmRun) env(cache string) []string {
+	e := slices.Clone(w.imgEnv)
+	for _, kv := range []string{"GOROOT=" + w.v.goroot, "GOCACHE=" + cache, "HOME=" + path.Join(w.in, "home"),
+		"GOPATH=" + path.Join(w.in, "gopath"), "GOTOOLCHAIN=local", "GOPROXY=off"} {
+		e = setEnv(e, kv)
+	}
+	return e
+}
+
+// run runs goroot's go command with args in the test module, in sb, and
+// returns its combined output.
+func (w *warmRun) run(ctx context.Context, sb *sandbox.Sandbox, goroot string, env []string, args ...string) (string, error) {
+	cmd := sb.Command(ctx, w.host(w.src()), env, append([]string{filepath.Join(goroot, "bin", "go")}, args...))
+	var b bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &b, &b
+	err := cmd.Run()
+	return b.String(), err
+}
+
+// noStdCompile judges the image's go build -x output (WarmNoStdCompile).
+func (w *warmRun) noStdCompile(out string, buildErr error) Probe {
+	goCmd := "go build -x -o " + w.imageBin() + " ."
+	p := Probe{Name: WarmNoStdCompile, Status: StatusPass}
+	std, sawMain := warmcache.CompiledStd(out)
+	switch {
+	case buildErr != nil:
+		p.Status, p.Reason = StatusFail, fmt.Sprintf("%s: %v\n%s", goCmd, buildErr, tail(out, 40))
+	case !sawMain:
+		p.Status, p.Reason = StatusFail, fmt.Sprintf("%s: no compile of package main in the -x output, so the check proves nothing:\n%s", goCmd, tail(out, 40))
+	case len(std) > 0:
+		p.Status, p.Reason = StatusFail, fmt.Sprintf("%s with the image's GOCACHE %s compiled %d standard-library packages: %s", goCmd, w.gocache, len(std), strings.Join(std, " "))
+	}
+	return p
+}
+
+// race runs go test -race with the image's cache (WarmRace), or skips it
+// when the image has no C compiler.
+func (w *warmRun) race(ctx context.Context, rep *Report) {
+	if rep.CCompiler == "" {
+		rep.Skipped = append(rep.Skipped, Skip{Capability: WarmRace, Reason: "the image has no C compiler"})
+		return
+	}
+	r := Probe{Name: WarmRace, Status: StatusPass}
+	out, err := w.run(ctx, w.t.sb, w.t.goroot, w.env(w.cacheCopy()), "test", "-race", "-x", "-count=1", "./racy")
+	std, _ := warmcache.CompiledStd(out)
+	switch {
+	case err != nil:
+		r.Status, r.Reason = StatusFail, fmt.Sprintf("go test -race -x ./racy: %v\n%s", err, tail(out, 40))
+	case len(std) > 0:
+		r.Status, r.Reason = StatusFail, fmt.Sprintf("go test -race -x ./racy with the image's GOCACHE %s compiled %d standard-library packages: %s", w.gocache, len(std), strings.Join(std, " "))
+	}
+	rep.Probes = append(rep.Probes, r)
+	w.v.logf("image: %-4s %s", strings.ToUpper(r.Status), WarmRace)
 }
 
 // warmReference builds the same program with the full SDK, mounted at the
 // image's GOROOT path (binaries built without -trimpath record GOROOT),
 // with an empty cache, and compares it with the image's binary.
-func (o *options) warmReference(ctx context.Context, rep *Report, b *Probe, t *tree, env []string,
-	run func(*sandbox.Sandbox, string, []string, ...string) (string, error), host func(string) string, warmIn string) error {
-	full, err := o.fullSDK(ctx, rep)
+func (v *verifier) warmReference(ctx context.Context, rep *Report, b *Probe, w *warmRun) error {
+	full, err := v.fullSDK(ctx, rep)
 	if err != nil {
 		return err
 	}
 	if rep.Reference == "" {
 		rep.Reference = full.Source
 	}
-	sb := &sandbox.Sandbox{Root: t.sb.Root, Binds: map[string]string{o.goroot: full.Dir}}
-	refBin := host(path.Join(warmIn, "ref-out", "hello"))
-	out, err := run(sb, full.Dir, env, "build", "-o", refBin, ".")
+	sb := &sandbox.Sandbox{Root: w.t.sb.Root, Binds: map[string]string{v.goroot: full.Dir}}
+	refBin := w.host(path.Join(w.in, "ref-out", "hello"))
+	out, err := w.run(ctx, sb, full.Dir, w.env(path.Join(w.in, "ref-cache")), "build", "-o", refBin, ".")
 	if err != nil {
-		b.Status, b.Reason = StatusFail, fmt.Sprintf("the full SDK (at %s, empty GOCACHE) fails to build it: go build: %v\n%s", o.goroot, err, tail(out, 40))
+		b.Status, b.Reason = StatusFail, fmt.Sprintf("the full SDK (at %s, empty GOCACHE) fails to build it: go build: %v\n%s", v.goroot, err, tail(out, 40))
 		return nil
 	}
-	imgSum, err := fileSum(host(path.Join(warmIn, "image-out", "hello")))
+	imgSum, err := fileSum(w.host(w.imageBin()))
 	if err != nil {
 		return err
 	}

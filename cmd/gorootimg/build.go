@@ -328,7 +328,7 @@ func (f *buildFlags) publishers(in *buildInputs, rf *remoteFlags, pr *progress) 
 func assembleImages(ctx context.Context, e *env, sf *sdkFlags, f *buildFlags, in *buildInputs, sdks []*sdk.SDK, base *imageref.Ref, bases []assemble.BaseImage, pr *progress) (*assemble.Result, error) {
 	cache := ""
 	if !f.noCache {
-		dir, err := cacheDir(e.getenv)
+		dir, err := sdk.DefaultCacheDir(e.getenv)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gorootimg/gorootimg/diff"
+	"github.com/gorootimg/gorootimg/goroot"
 )
 
 func init() {
@@ -38,7 +39,7 @@ compressed size).`,
 		flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 			var f diffFlags
 			fs.StringVar(&f.platform, "platform", "", "compare only these platforms (os/arch,...); default all platforms present on both sides")
-			fs.StringVar(&f.goroot, "goroot-path", diff.DefaultGOROOT, "where GOROOT lives inside the images")
+			fs.StringVar(&f.goroot, "goroot-path", goroot.DefaultImagePath, "where GOROOT lives inside the images")
 			fs.IntVar(&f.files, "files", diff.DefaultFiles, "how many added, removed or changed files to list")
 			fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
 			fs.BoolVar(&f.asMarkdown, "markdown", false, "print the report as Markdown (for a pull-request comment)")

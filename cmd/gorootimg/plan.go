@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/internal/humanize"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
 )
@@ -180,8 +181,6 @@ func newPlanReport(p *prune.Plan) planReport {
 	return rep
 }
 
-func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
-
 func pct(a, b int64) string {
 	if b == 0 {
 		return "-"
@@ -194,7 +193,7 @@ func (rep planReport) print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "category\tfull files\tfull size\tkept files\tkept size\tkept\t\n")
 	for _, l := range append(rep.Categories, rep.Total) {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t\n", l.Category, l.FullFiles, mb(l.FullBytes), l.KeptFiles, mb(l.KeptBytes), pct(l.KeptBytes, l.FullBytes))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t\n", l.Category, l.FullFiles, humanize.Bytes(l.FullBytes), l.KeptFiles, humanize.Bytes(l.KeptBytes), pct(l.KeptBytes, l.FullBytes))
 	}
 	tw.Flush()
 	if rep.Stripped > 0 {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/matrix"
 	"github.com/gorootimg/gorootimg/provenance"
 	"github.com/gorootimg/gorootimg/release"
@@ -74,11 +75,11 @@ func runPublish(ctx context.Context, e *env, rf *remoteFlags, file string, o rel
 	if err != nil {
 		return err
 	}
-	sf := sdkFlags{gorootPath: sdk.DefaultImageGOROOT}
+	sf := sdkFlags{gorootPath: goroot.DefaultImagePath}
 	if o.SDK, _, err = sf.options(ctx, e, rf); err != nil {
 		return err
 	}
-	dir, err := cacheDir(e.getenv)
+	dir, err := sdk.DefaultCacheDir(e.getenv)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -37,7 +38,7 @@ Examples:
 				if len(args) > 0 {
 					return usagef("releases takes no arguments")
 				}
-				sf := sdkFlags{gorootPath: sdk.DefaultImageGOROOT}
+				sf := sdkFlags{gorootPath: goroot.DefaultImagePath}
 				o, _, err := sf.options(ctx, e, nil)
 				if err != nil {
 					return err

@@ -5,12 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strconv"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
@@ -32,15 +27,12 @@ func (f *sdkFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.goSpec, "go", "local", "the Go SDK: a release (1.22.12, 1.22 = newest 1.22.x), local (the go on PATH), a GOROOT directory, a release .tar.gz, image:REF or oci:DIR[:TAG]")
 	fs.StringVar(&f.platforms, "platform", "", "comma-separated os/arch list, such as linux/amd64,linux/arm64 (default: this machine's)")
 	fs.StringVar(&f.sha256, "sha256", "", "expected SHA-256 of a release archive given to --go")
-	fs.StringVar(&f.gorootPath, "goroot-path", sdk.DefaultImageGOROOT, "where the SDK lives inside images")
+	fs.StringVar(&f.gorootPath, "goroot-path", goroot.DefaultImagePath, "where the SDK lives inside images")
 }
 
-// goEnvVars are what the go command's configuration supplies when the
-// environment does not.
-var goEnvVars = []string{"GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GONOPROXY", "GOINSECURE"}
-
-// options builds sdk.Options from the environment, asking 'go env' for
-// what the environment leaves unset when a go command is on PATH.
+// options builds sdk.Options from the environment (sdk.EnvOptions),
+// asking 'go env' for what the environment leaves unset when a go command
+// is on PATH.
 func (f *sdkFlags) options(ctx context.Context, e *env, rf *remoteFlags) (sdk.Options, []v1.Platform, error) {
 	ps, err := parsePlatforms(f.platforms)
 	if err != nil {
@@ -49,48 +41,16 @@ func (f *sdkFlags) options(ctx context.Context, e *env, rf *remoteFlags) (sdk.Op
 	if err := checkGOROOTPath(f.gorootPath); err != nil {
 		return sdk.Options{}, nil, err
 	}
-	cacheDir, err := cacheDir(e.getenv)
+	o, err := sdk.EnvOptions(e.getenv, goEnv(ctx, e))
 	if err != nil {
 		return sdk.Options{}, nil, err
 	}
-	o := sdk.Options{
-		CacheDir:    cacheDir,
-		SHA256:      f.sha256,
-		ImageGOROOT: f.gorootPath,
-		Logf: func(format string, args ...any) {
-			fmt.Fprintf(e.stderr, "gorootimg: "+format+"\n", args...)
-		},
+	o.SHA256, o.ImageGOROOT = f.sha256, f.gorootPath
+	o.Logf = func(format string, args ...any) {
+		fmt.Fprintf(e.stderr, "gorootimg: "+format+"\n", args...)
 	}
 	if rf != nil {
 		o.ImageOptions = rf.options()
-	}
-	if s := e.getenv("GOROOTIMG_MAX_SDK_SIZE"); s != "" {
-		n, err := parseSize(s)
-		if err != nil {
-			return sdk.Options{}, nil, fmt.Errorf("GOROOTIMG_MAX_SDK_SIZE=%q: want the most bytes an SDK may unpack to, such as 2147483648 or 2GiB", s)
-		}
-		o.MaxSize = n
-	}
-	vals := map[string]string{}
-	for _, k := range goEnvVars {
-		vals[k] = e.getenv(k)
-	}
-	ge := goEnv(ctx, e)
-	for _, k := range goEnvVars {
-		if vals[k] == "" {
-			vals[k] = ge[k]
-		}
-	}
-	o.GOPROXY, o.GOSUMDB, o.GONOSUMDB = vals["GOPROXY"], vals["GOSUMDB"], vals["GONOSUMDB"]
-	o.GOPRIVATE, o.GONOPROXY, o.GOINSECURE = vals["GOPRIVATE"], vals["GONOPROXY"], vals["GOINSECURE"]
-	o.LocalGOROOT = ge["GOROOT"]
-	if ge["GOROOT"] != "" {
-		// The go command knows its default checksum database's key; read
-		// it from its source instead of carrying a copy here.
-		src, err := os.ReadFile(filepath.Join(ge["GOROOT"], "src", "cmd", "go", "internal", "modfetch", "key.go"))
-		if err == nil {
-			o.KnownSumDBKeys = sdk.ParseKnownSumDBKeys(src)
-		}
 	}
 	return o, ps, nil
 }
@@ -122,14 +82,14 @@ func checkGOROOTPath(p string) error {
 	return nil
 }
 
-// goEnv runs 'go env -json' for the go command settings and GOROOT; an
-// empty map when there is no go command.
+// goEnv runs 'go env' with sdk.GoEnvArgs; an empty map when there is no
+// go command.
 func goEnv(ctx context.Context, e *env) map[string]string {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		return map[string]string{}
 	}
-	cmd := exec.CommandContext(ctx, gobin, append([]string{"env", "-json", "GOROOT"}, goEnvVars...)...)
+	cmd := exec.CommandContext(ctx, gobin, sdk.GoEnvArgs()...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	if err := cmd.Run(); err != nil {
@@ -141,53 +101,4 @@ func goEnv(ctx context.Context, e *env) map[string]string {
 		return map[string]string{}
 	}
 	return m
-}
-
-// cacheDir is GOROOTIMG_CACHE, else os.UserCacheDir()/gorootimg computed
-// from the environment e gives (so tests can point it elsewhere).
-func cacheDir(getenv func(string) string) (string, error) {
-	if d := getenv("GOROOTIMG_CACHE"); d != "" {
-		return d, nil
-	}
-	var base string
-	switch runtime.GOOS {
-	case "darwin", "ios":
-		if h := getenv("HOME"); h != "" {
-			base = filepath.Join(h, "Library", "Caches")
-		}
-	case "windows":
-		base = getenv("LocalAppData")
-	default:
-		base = getenv("XDG_CACHE_HOME")
-		if base == "" || !filepath.IsAbs(base) {
-			base = ""
-			if h := getenv("HOME"); h != "" {
-				base = filepath.Join(h, ".cache")
-			}
-		}
-	}
-	if base == "" {
-		return "", fmt.Errorf("no cache directory: set GOROOTIMG_CACHE (neither XDG_CACHE_HOME nor HOME is set)")
-	}
-	return filepath.Join(base, "gorootimg"), nil
-}
-
-// parseSize parses a positive byte count with an optional KiB, MiB or GiB
-// suffix.
-func parseSize(s string) (int64, error) {
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
-		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
-			s, mult = rest, u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || n <= 0 || n > (1<<62)/mult {
-		return 0, fmt.Errorf("bad size %q", s)
-	}
-	return n * mult, nil
 }

@@ -7,6 +7,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
+	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -98,7 +99,7 @@ func runVerify(ctx context.Context, e *env, rf *remoteFlags, f *verifyFlags, ima
 		return usagef("scratch has no GOROOT to verify")
 	}
 	img, err := ref.Image(p)
-	if err != nil && p.OS+"/"+p.Architecture != imageref.HostPlatform().OS+"/"+imageref.HostPlatform().Architecture {
+	if err != nil && !p.Equals(imageref.HostPlatform()) {
 		// No image for p: verify the host's image cross-compiling there.
 		img, _ = ref.Image(imageref.HostPlatform())
 	}
@@ -136,7 +137,7 @@ func runVerify(ctx context.Context, e *env, rf *remoteFlags, f *verifyFlags, ima
 func verifyOptions(ctx context.Context, e *env, rf *remoteFlags, f *verifyFlags, p v1.Platform) ([]verify.Option, error) {
 	sf := &sdkFlags{gorootPath: f.goroot}
 	if sf.gorootPath == "" {
-		sf.gorootPath = sdk.DefaultImageGOROOT
+		sf.gorootPath = goroot.DefaultImagePath
 	}
 	so, _, err := sf.options(ctx, e, rf)
 	if err != nil {

@@ -157,12 +157,8 @@ func (c *config) env() ([]string, error) {
 	if sumdb := c.gosumdb; sumdb != "" {
 		// The image has no go command to read the key from: bake it in.
 		if !strings.Contains(sumdb, "+") && c.goroot != "" {
-			src, err := os.ReadFile(filepath.Join(c.goroot, "src", "cmd", "go", "internal", "modfetch", "key.go"))
-			if err != nil {
-				return nil, fmt.Errorf("reading the checksum database keys: %w", err)
-			}
 			name, _, _ := strings.Cut(sumdb, " ")
-			key, ok := sdk.ParseKnownSumDBKeys(src)[name]
+			key, ok := sdk.KnownSumDBKeysIn(c.goroot)[name]
 			if !ok {
 				return nil, fmt.Errorf("GOSUMDB %q: the go command in %s has no key for it", sumdb, c.goroot)
 			}

@@ -27,6 +27,13 @@ func ExtractImage(ctx context.Context, img v1.Image, dst string) error {
 	return Untar(ctx, rc, dst)
 }
 
+// dirMode is a directory's mode and time, set after its contents.
+type dirMode struct {
+	name  string
+	mode  fs.FileMode
+	mtime time.Time
+}
+
 // Untar writes a flattened tar stream (whiteouts already applied) below
 // dst through an os.Root, as ExtractImage does.
 func Untar(ctx context.Context, r io.Reader, dst string) error {
@@ -36,11 +43,6 @@ func Untar(ctx context.Context, r io.Reader, dst string) error {
 	}
 	defer root.Close()
 	tr := tar.NewReader(r)
-	type dirMode struct {
-		name  string
-		mode  fs.FileMode
-		mtime time.Time
-	}
 	var dirs []dirMode
 	buf := make([]byte, 128<<10)
 	for {
@@ -63,45 +65,11 @@ func Untar(ctx context.Context, r io.Reader, dst string) error {
 				return fmt.Errorf("extracting %q: %w", h.Name, err)
 			}
 		}
-		mode := h.FileInfo().Mode()
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := root.MkdirAll(name, 0o755); err != nil {
-				return fmt.Errorf("extracting %q: %w", h.Name, err)
-			}
-			dirs = append(dirs, dirMode{name, mode.Perm(), h.ModTime})
-		case tar.TypeReg, tar.TypeRegA:
-			root.Remove(name)
-			f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-			if err != nil {
-				return fmt.Errorf("extracting %q: %w", h.Name, err)
-			}
-			_, err = io.CopyBuffer(f, tr, buf)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("extracting %q: %w", h.Name, err)
-			}
-			if err := root.Chmod(name, mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
-				return fmt.Errorf("extracting %q: %w", h.Name, err)
-			}
-			if err := root.Chtimes(name, h.ModTime, h.ModTime); err != nil {
-				return fmt.Errorf("extracting %q: %w", h.Name, err)
-			}
-		case tar.TypeSymlink:
-			root.Remove(name)
-			if err := root.Symlink(h.Linkname, name); err != nil {
-				return fmt.Errorf("extracting %q: %w", h.Name, err)
-			}
-		case tar.TypeLink:
-			target := strings.TrimPrefix(path.Clean("/"+h.Linkname), "/")
-			root.Remove(name)
-			if err := root.Link(target, name); err != nil {
-				return fmt.Errorf("extracting %q (hard link to %q): %w", h.Name, h.Linkname, err)
-			}
-		default:
-			// Devices, fifos: the sandbox provides its own /dev.
+		if h.Typeflag == tar.TypeDir {
+			dirs = append(dirs, dirMode{name, h.FileInfo().Mode().Perm(), h.ModTime})
+		}
+		if err := untarEntry(root, tr, h, name, buf); err != nil {
+			return err
 		}
 	}
 	// Directory modes and times last, so a read-only directory does not
@@ -115,6 +83,57 @@ func Untar(ctx context.Context, r io.Reader, dst string) error {
 		}
 	}
 	return nil
+}
+
+// untarEntry writes the entry h (name cleaned, its parent made) below root;
+// a directory gets mode 0755 until Untar sets its own.
+func untarEntry(root *os.Root, tr *tar.Reader, h *tar.Header, name string, buf []byte) error {
+	switch h.Typeflag {
+	case tar.TypeDir:
+		if err := root.MkdirAll(name, 0o755); err != nil {
+			return fmt.Errorf("extracting %q: %w", h.Name, err)
+		}
+	case tar.TypeReg, tar.TypeRegA:
+		if err := untarFile(root, tr, h, name, buf); err != nil {
+			return fmt.Errorf("extracting %q: %w", h.Name, err)
+		}
+	case tar.TypeSymlink:
+		root.Remove(name)
+		if err := root.Symlink(h.Linkname, name); err != nil {
+			return fmt.Errorf("extracting %q: %w", h.Name, err)
+		}
+	case tar.TypeLink:
+		target := strings.TrimPrefix(path.Clean("/"+h.Linkname), "/")
+		root.Remove(name)
+		if err := root.Link(target, name); err != nil {
+			return fmt.Errorf("extracting %q (hard link to %q): %w", h.Name, h.Linkname, err)
+		}
+	default:
+		// Devices, fifos: the sandbox provides its own /dev.
+	}
+	return nil
+}
+
+// untarFile writes the regular file h from tr to name below root, with its
+// permission bits and time.
+func untarFile(root *os.Root, tr *tar.Reader, h *tar.Header, name string, buf []byte) error {
+	root.Remove(name)
+	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.CopyBuffer(f, tr, buf)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	mode := h.FileInfo().Mode()
+	if err := root.Chmod(name, mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+		return err
+	}
+	return root.Chtimes(name, h.ModTime, h.ModTime)
 }
 
 // PrepareRoot adds what the sandbox mounts over and what a go command

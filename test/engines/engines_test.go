@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
 	"github.com/gorootimg/gorootimg/internal/testing/testenv"
+	"github.com/gorootimg/gorootimg/sdk"
 )
 
 // fixture is what the subtests share: one store, one registry, the images
@@ -71,14 +72,14 @@ func TestEngines(t *testing.T) {
 // from enginetest.HostCAMount.)
 func moduleEnv(t *testing.T) []string {
 	t.Helper()
-	out, err := exec.Command("go", "env", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE").Output()
+	out, err := exec.Command("go", append([]string{"env"}, sdk.GoEnvVars...)...).Output()
 	if err != nil {
 		t.Fatalf("go env: %v", err)
 	}
 	var env []string
 	for i, v := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
-		if v != "" {
-			env = append(env, "-e", []string{"GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE"}[i]+"="+v)
+		if v != "" && i < len(sdk.GoEnvVars) {
+			env = append(env, "-e", sdk.GoEnvVars[i]+"="+v)
 		}
 	}
 	return env

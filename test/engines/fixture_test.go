@@ -21,6 +21,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/internal/testing/buildkittest"
 	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
+	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
 )
 
 // defaultRelease is the release built unless GOROOTIMG_ENGINES_GO names
@@ -147,19 +148,6 @@ func buildImage(t *testing.T, bin string, args ...string) string {
 	return strings.TrimSpace(r.Stdout)
 }
 
-// cacheDir is the gorootimg cache dir, as cmd/gorootimg chooses it.
-func cacheDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("GOROOTIMG_CACHE"); d != "" {
-		return d
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(d, "gorootimg")
-}
-
 // debianBase returns an OCI layout of Dockerfile.base built by buildah FROM
 // a debootstrap minbase of the host's Debian release (pushed to reg for
 // buildah to pull). It is kept in the gorootimg cache dir under a key of
@@ -172,7 +160,7 @@ func debianBase(t *testing.T, st *enginetest.Store, reg string) string {
 		t.Fatal(err)
 	}
 	h := sha256.Sum256(append(df, "\n"+filepath.Base(tarFile)+"\nenginetest 1"...))
-	dir := filepath.Join(cacheDir(t), "enginetest", "debian-base-"+hex.EncodeToString(h[:8]))
+	dir := filepath.Join(sdktest.CacheDir(t), "enginetest", "debian-base-"+hex.EncodeToString(h[:8]))
 	if _, err := os.Stat(filepath.Join(dir, "index.json")); err == nil {
 		return dir
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gorootimg/gorootimg/goroot"
 )
 
 // Source is the kind of input a case is.
@@ -79,9 +81,9 @@ var TarballName = Release + "." + GOOS + "-" + GOARCH + ".tar.gz"
 const ZipPrefix = ModulePath + "@" + ModuleVersion + "/"
 
 // ImageGOROOT is where OCI cases put the SDK.
-const ImageGOROOT = "/usr/local/go"
+const ImageGOROOT = goroot.DefaultImagePath
 
-const imagePrefix = "usr/local/go/"
+var imagePrefix = strings.TrimPrefix(ImageGOROOT, "/") + "/"
 
 // Cases returns every hostile input, and one control case per source
 // first (an honest SDK that must be accepted, showing that refusals are
@@ -125,7 +127,12 @@ func writeTarball(dir string, es []Entry) (string, error) {
 }
 
 func tarballCases() []Case {
-	tool := "go/pkg/tool/" + GOOS + "_" + GOARCH
+	return append(tarEscapeCases(), tarOddCases()...)
+}
+
+// tarEscapeCases are archives whose entries try to leave the tree: by
+// name, through a symlink or through a hard link.
+func tarEscapeCases() []Case {
 	return []Case{
 		tarCase("control", "an honest release archive", nil,
 			func(_ Targets, b []Entry) []Entry { return b }),
@@ -171,6 +178,14 @@ func tarballCases() []Case {
 					Entry{Name: "go/lib/b", Type: tar.TypeSymlink, Linkname: "a"},
 					Entry{Name: "go/lib/a/x", Mode: 0o644, Body: []byte("x\n")})
 			}),
+	}
+}
+
+// tarOddCases are archives with entries the tree must not keep (devices,
+// fifos, setuid bits, bombs) or that lie about what they are.
+func tarOddCases() []Case {
+	tool := "go/pkg/tool/" + GOOS + "_" + GOARCH
+	return []Case{
 		tarCase("duplicate", "the same file twice with different contents",
 			[]string{"go/src/fmt/print.go"},
 			func(t Targets, b []Entry) []Entry {

@@ -73,54 +73,9 @@ func ociCases() []Case {
 			func(_ Targets, b []Entry) []Entry { return b }),
 		{
 			Name: "oci/layer-digest-mismatch", Source: OCI,
-			What: "a layer blob whose content no longer matches the digest in the manifest",
-			Want: []string{"sha256:", "digest", "checksum"},
-			Write: func(dir string, t Targets) (string, error) {
-				img, err := Image(withDirs(sdkEntries(imagePrefix, Release)))
-				if err != nil {
-					return "", err
-				}
-				ld := filepath.Join(dir, "layout")
-				if err := WriteLayout(ld, img); err != nil {
-					return "", err
-				}
-				ls, err := img.Layers()
-				if err != nil {
-					return "", err
-				}
-				d, err := ls[0].Digest()
-				if err != nil {
-					return "", err
-				}
-				// Swap the layer for another of the same size: a tampered mirror.
-				blob := filepath.Join(ld, "blobs", d.Algorithm, d.Hex)
-				b, err := os.ReadFile(blob)
-				if err != nil {
-					return "", err
-				}
-				other, err := Image(withDirs(sdkEntries(imagePrefix, "go1.23.0")))
-				if err != nil {
-					return "", err
-				}
-				ols, _ := other.Layers()
-				rc, err := ols[0].Compressed()
-				if err != nil {
-					return "", err
-				}
-				ob, err := io.ReadAll(rc)
-				rc.Close()
-				if err != nil {
-					return "", err
-				}
-				if len(ob) != len(b) {
-					// Same length matters only to get past size checks; pad or cut.
-					ob = append(ob, make([]byte, max(0, len(b)-len(ob)))...)[:len(b)]
-				}
-				if err := os.WriteFile(blob, ob, 0o644); err != nil {
-					return "", err
-				}
-				return "oci:" + ld, nil
-			},
+			What:  "a layer blob whose content no longer matches the digest in the manifest",
+			Want:  []string{"sha256:", "digest", "checksum"},
+			Write: writeDigestMismatch,
 		},
 		ociCase("dotdot", "a layer entry that climbs out of GOROOT with ../", []string{"../"},
 			func(t Targets, b []Entry) []Entry {
@@ -154,4 +109,53 @@ func ociCases() []Case {
 				return append(b, Entry{Name: imagePrefix + up + filepath.Dir(t.Victim)[1:] + "/.wh." + filepath.Base(t.Victim), Mode: 0o644})
 			}),
 	}
+}
+
+// writeDigestMismatch writes an image layout whose layer blob was swapped
+// for another of the same size: a tampered mirror.
+func writeDigestMismatch(dir string, _ Targets) (string, error) {
+	img, err := Image(withDirs(sdkEntries(imagePrefix, Release)))
+	if err != nil {
+		return "", err
+	}
+	ld := filepath.Join(dir, "layout")
+	if err := WriteLayout(ld, img); err != nil {
+		return "", err
+	}
+	ls, err := img.Layers()
+	if err != nil {
+		return "", err
+	}
+	d, err := ls[0].Digest()
+	if err != nil {
+		return "", err
+	}
+	// Swap the layer for another of the same size: a tampered mirror.
+	blob := filepath.Join(ld, "blobs", d.Algorithm, d.Hex)
+	b, err := os.ReadFile(blob)
+	if err != nil {
+		return "", err
+	}
+	other, err := Image(withDirs(sdkEntries(imagePrefix, "go1.23.0")))
+	if err != nil {
+		return "", err
+	}
+	ols, _ := other.Layers()
+	rc, err := ols[0].Compressed()
+	if err != nil {
+		return "", err
+	}
+	ob, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return "", err
+	}
+	if len(ob) != len(b) {
+		// Same length matters only to get past size checks; pad or cut.
+		ob = append(ob, make([]byte, max(0, len(b)-len(ob)))...)[:len(b)]
+	}
+	if err := os.WriteFile(blob, ob, 0o644); err != nil {
+		return "", err
+	}
+	return "oci:" + ld, nil
 }

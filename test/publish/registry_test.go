@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/internal/testing/faultproxy"
 	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 )
@@ -171,7 +172,7 @@ func (r *registry) inspectIndex(t *testing.T, ref string) v1.Hash {
 	var ps []string
 	for _, m := range im.Manifests {
 		if m.Platform != nil {
-			ps = append(ps, m.Platform.OS+"/"+m.Platform.Architecture)
+			ps = append(ps, imageref.FormatPlatform(*m.Platform))
 		}
 	}
 	if im.MediaType != types.OCIImageIndex || strings.Join(ps, ",") != "linux/amd64,linux/arm64" {

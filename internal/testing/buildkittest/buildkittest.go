@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
 )
 
 // toolsDir returns hack/buildkit, found from this source file so that it
@@ -31,20 +33,6 @@ func toolsDir(t testing.TB) string {
 		t.Fatalf("buildkittest: tools module not found: %v", err)
 	}
 	return dir
-}
-
-// cacheRoot is the gorootimg cache dir, as cmd/gorootimg chooses it:
-// GOROOTIMG_CACHE, else os.UserCacheDir()/gorootimg.
-func cacheRoot(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("GOROOTIMG_CACHE"); d != "" {
-		return d
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		t.Fatalf("buildkittest: %v", err)
-	}
-	return filepath.Join(d, "gorootimg")
 }
 
 // Binaries returns buildkitd and buildctl built from hack/buildkit. They are
@@ -66,7 +54,7 @@ func Binaries(t testing.TB) (buildkitd, buildctl string) {
 	}
 	fmt.Fprintf(h, "%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	key := hex.EncodeToString(h.Sum(nil))[:16]
-	dir := filepath.Join(cacheRoot(t), "buildkit", key)
+	dir := filepath.Join(sdktest.CacheDir(t), "buildkit", key)
 	buildkitd, buildctl = filepath.Join(dir, "buildkitd"), filepath.Join(dir, "buildctl")
 	if exists(buildkitd) && exists(buildctl) {
 		return buildkitd, buildctl
@@ -128,25 +116,6 @@ func snapshotter() string {
 	return "auto"
 }
 
-// unmountBelow lazily unmounts whatever is still mounted below dir (an
-// overlay of a killed daemon), deepest first, so dir can be removed.
-func unmountBelow(dir string) {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return
-	}
-	var mounts []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 4 && (f[4] == dir || strings.HasPrefix(f[4], dir+"/")) {
-			mounts = append(mounts, f[4])
-		}
-	}
-	for i := len(mounts) - 1; i >= 0; i-- {
-		_ = syscall.Unmount(mounts[i], syscall.MNT_DETACH)
-	}
-}
-
 // Daemon is a running buildkitd.
 type Daemon struct {
 	// Addr is the daemon's address, "unix:///tmp/.../bk.sock".
@@ -201,58 +170,68 @@ func Start(t testing.TB, o Options) *Daemon {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		start := time.Now()
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			t.Logf("buildkitd did not stop within 30 s of SIGTERM: killed")
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		stopped := time.Now()
-		logf.Close()
-		used := snapshotter()
-		b, err := os.ReadFile(logf.Name())
-		if err == nil {
-			// "auto snapshotter: using overlayfs"
-			if _, after, ok := strings.Cut(string(b), "auto snapshotter: using "); ok {
-				if f := strings.Fields(after); len(f) > 0 {
-					used = "auto: " + strings.TrimRight(f[0], `"`)
-				}
+	t.Cleanup(func() { d.stop(t, cmd, exited, logf) })
+	d.waitReady(t, exited, logf.Name())
+	return d
+}
+
+// stop ends buildkitd (SIGTERM, then SIGKILL after 30 s), shows its log
+// when the test failed, and removes its state.
+func (d *Daemon) stop(t testing.TB, cmd *exec.Cmd, exited <-chan error, logf *os.File) {
+	start := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Logf("buildkitd did not stop within 30 s of SIGTERM: killed")
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+	stopped := time.Now()
+	logf.Close()
+	used := snapshotter()
+	b, err := os.ReadFile(logf.Name())
+	if err == nil {
+		// "auto snapshotter: using overlayfs"
+		if _, after, ok := strings.Cut(string(b), "auto snapshotter: using "); ok {
+			if f := strings.Fields(after); len(f) > 0 {
+				used = "auto: " + strings.TrimRight(f[0], `"`)
 			}
-			if t.Failed() {
-				t.Logf("buildkitd log:\n%s", tail(b, 4000))
-			}
 		}
-		unmountBelow(dir)
-		if err := os.RemoveAll(dir); err != nil {
-			t.Logf("removing buildkitd's state: %v", err)
+		if t.Failed() {
+			t.Logf("buildkitd log:\n%s", tail(b, 4000))
 		}
-		t.Logf("buildkitd (%s snapshotter) stopped in %v, its state removed in %v",
-			used, stopped.Sub(start).Round(100*time.Millisecond), time.Since(stopped).Round(100*time.Millisecond))
-	})
-	// Wait until the daemon answers (it creates its state first).
+	}
+	unmountBelow(d.Dir)
+	if err := os.RemoveAll(d.Dir); err != nil {
+		t.Logf("removing buildkitd's state: %v", err)
+	}
+	t.Logf("buildkitd (%s snapshotter) stopped in %v, its state removed in %v",
+		used, stopped.Sub(start).Round(100*time.Millisecond), time.Since(stopped).Round(100*time.Millisecond))
+}
+
+// waitReady waits until the daemon answers (it creates its state first),
+// failing t when it exits or does not answer within a minute.
+func (d *Daemon) waitReady(t testing.TB, exited <-chan error, logFile string) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
 		case err := <-exited:
-			b, _ := os.ReadFile(logf.Name())
+			b, _ := os.ReadFile(logFile)
 			t.Fatalf("buildkitd exited at start: %v\n%s", err, tail(b, 4000))
 		default:
 		}
-		c := exec.Command(bctl, "--addr", d.Addr, "debug", "workers")
+		c := exec.Command(d.buildctl, "--addr", d.Addr, "debug", "workers")
 		if out, err := c.CombinedOutput(); err == nil && bytes.Contains(out, []byte("ID")) {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(logf.Name())
+			b, _ := os.ReadFile(logFile)
 			t.Fatalf("buildkitd did not answer on %s within a minute:\n%s", d.Addr, tail(b, 4000))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	return d
 }
 
 // Buildctl runs buildctl --addr ADDR args... with stdin, and returns its

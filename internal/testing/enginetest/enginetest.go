@@ -1,5 +1,3 @@
-//go:build linux
-
 package enginetest
 
 import (
@@ -9,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -31,10 +30,13 @@ type Store struct {
 }
 
 // NewStore makes a private store in a new temporary directory, removed
-// when the test ends. It skips the test unless it runs as root with
-// podman, buildah and runc installed.
+// when the test ends. It skips the test unless it runs on Linux as root
+// with podman, buildah and runc installed.
 func NewStore(t testing.TB) *Store {
 	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("skipping: podman and buildah run here on Linux only")
+	}
 	if os.Geteuid() != 0 {
 		t.Skip("skipping: podman and buildah need root here (rootless needs subuids and fuse-overlayfs); CI runs as root")
 	}

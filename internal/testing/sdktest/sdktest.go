@@ -6,11 +6,7 @@ package sdktest
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,23 +17,16 @@ import (
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
-// Options returns sdk.Options for the go command's module proxy and
-// checksum database (with the database's key from that Go installation),
-// caching under GOROOTIMG_CACHE or the user cache dir. It skips t when
-// there is no go command or its module proxy does not answer.
+// Options returns EnvOptions: the go command's module proxy and checksum
+// database (with the database's key from that Go installation), caching
+// under CacheDir. It skips t when there is no go command or its module
+// proxy does not answer.
 func Options(t testing.TB) sdk.Options {
 	t.Helper()
-	out, err := exec.Command("go", "env", "-json", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GOROOT").Output()
-	if err != nil {
-		t.Skipf("skipping: go env: %v", err)
-	}
-	var ge map[string]string
-	if err := json.Unmarshal(out, &ge); err != nil {
-		t.Fatal(err)
-	}
-	proxy, _, _ := strings.Cut(strings.Split(ge["GOPROXY"], ",")[0], "|")
+	o := EnvOptions(t)
+	proxy, _, _ := strings.Cut(strings.Split(o.GOPROXY, ",")[0], "|")
 	if !strings.HasPrefix(proxy, "http") {
-		t.Skipf("skipping: GOPROXY %q has no module proxy", ge["GOPROXY"])
+		t.Skipf("skipping: GOPROXY %q has no module proxy", o.GOPROXY)
 	}
 	c := &http.Client{Timeout: 15 * time.Second}
 	resp, err := c.Get(strings.TrimSuffix(proxy, "/") + "/golang.org/toolchain/@v/list")
@@ -45,18 +34,6 @@ func Options(t testing.TB) sdk.Options {
 		t.Skipf("skipping: the module proxy is unreachable: %v", err)
 	}
 	resp.Body.Close()
-	cache := os.Getenv("GOROOTIMG_CACHE")
-	if cache == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cache = filepath.Join(d, "gorootimg")
-	}
-	o := sdk.Options{CacheDir: cache, GOPROXY: ge["GOPROXY"], GOSUMDB: ge["GOSUMDB"], GONOSUMDB: ge["GONOSUMDB"], GOPRIVATE: ge["GOPRIVATE"]}
-	if src, err := os.ReadFile(filepath.Join(ge["GOROOT"], "src", "cmd", "go", "internal", "modfetch", "key.go")); err == nil {
-		o.KnownSumDBKeys = sdk.ParseKnownSumDBKeys(src)
-	}
 	return o
 }
 

@@ -1,0 +1,42 @@
+package sdktest
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/gorootimg/gorootimg/sdk"
+)
+
+// CacheDir is the gorootimg cache directory, chosen as cmd/gorootimg
+// chooses it (sdk.DefaultCacheDir of the environment). It fails t when
+// there is none.
+func CacheDir(t testing.TB) string {
+	t.Helper()
+	d, err := sdk.DefaultCacheDir(os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// EnvOptions returns sdk.Options configured as cmd/gorootimg configures
+// them (sdk.EnvOptions of the environment and 'go env'). It skips t when
+// there is no go command.
+func EnvOptions(t testing.TB) sdk.Options {
+	t.Helper()
+	out, err := exec.Command("go", sdk.GoEnvArgs()...).Output()
+	if err != nil {
+		t.Skipf("skipping: no go command to read the module settings from: go env: %v", err)
+	}
+	var ge map[string]string
+	if err := json.Unmarshal(out, &ge); err != nil {
+		t.Fatalf("decoding go env -json: %v", err)
+	}
+	o, err := sdk.EnvOptions(os.Getenv, ge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
