@@ -4,68 +4,32 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gorootimg/gorootimg/assemble"
-	"github.com/gorootimg/gorootimg/imageref"
-	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/matrix"
-	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
-	"github.com/gorootimg/gorootimg/warmcache"
 )
 
-// variant is a matrix variant with its recipe and base opened, shared by
-// the images of every release.
-type variant struct {
-	recipe *recipes.Recipe
-	base   *imageref.Ref
-	bases  []assemble.BaseImage
-	comp   layers.Compression
-	level  int
-	warm   []warmcache.Variant
-}
-
-// prepare opens every variant's recipe and base and checks its options
-// before any work, keyed by variant name.
-func prepare(ctx context.Context, f *matrix.File, images []matrix.Image, o *Options) (map[string]*variant, error) {
-	out := map[string]*variant{}
+// prepare resolves every variant's spec (its recipe, with the recipe's
+// warm-cache when the variant has none, and its base for the matrix's
+// platforms) before any work, keyed by variant name.
+func prepare(ctx context.Context, f *matrix.File, images []matrix.Image, o *Options) (map[string]*imagespec.Resolved, error) {
+	out := map[string]*imagespec.Resolved{}
 	for i := range images {
 		im := &images[i]
 		v := &im.Variant
 		if out[v.Name] != nil {
 			continue
 		}
-		where := fmt.Sprintf("images file %s: %s", f.Name, v)
-		comp, err := layers.ParseCompression(v.Compression)
+		r, err := v.Resolve(ctx, im.Platforms, imagespec.WithRemote(o.Remote...))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
+			return nil, fmt.Errorf("images file %s: %s: %w", f.Name, v, err)
 		}
-		if err := comp.CheckLevel(v.CompressionLevel); err != nil {
-			return nil, fmt.Errorf("%s: compression-level: %w", where, err)
-		}
-		var warm []warmcache.Variant
-		if len(v.WarmCache) > 0 {
-			if warm, err = warmcache.ParseList(strings.Join(v.WarmCache, ",")); err != nil {
-				return nil, fmt.Errorf("%s: warm-cache: %w", where, err)
-			}
-		}
-		r, err := recipes.Lookup(v.Recipe)
-		if err != nil {
-			return nil, fmt.Errorf("%s: recipe: %w", where, err)
-		}
-		base, err := imageref.Load(ctx, v.Base, o.Remote...)
-		if err != nil {
-			return nil, fmt.Errorf("%s: base: %w", where, err)
-		}
-		bases, err := assemble.LookupBase(base, im.Platforms)
-		if err != nil {
-			return nil, fmt.Errorf("%s: base: %w", where, err)
-		}
-		out[v.Name] = &variant{recipe: r, base: base, bases: bases, comp: comp, level: v.CompressionLevel, warm: warm}
+		out[v.Name] = r
 	}
 	return out, nil
 }
@@ -80,7 +44,7 @@ type assembled struct {
 // at a time (downloads wait on the network, not the CPU), then builds
 // every image, Jobs at a time, in matrix order. The results are returned
 // even on error, for the caller to close (a nil Result closes as nothing).
-func assembleAll(ctx context.Context, images []matrix.Image, variants map[string]*variant, o *Options) ([]assembled, error) {
+func assembleAll(ctx context.Context, images []matrix.Image, variants map[string]*imagespec.Resolved, o *Options) ([]assembled, error) {
 	sdks, err := resolveAll(ctx, images, o)
 	if err != nil {
 		return nil, err
@@ -142,12 +106,13 @@ func resolveAll(ctx context.Context, images []matrix.Image, o *Options) (map[str
 }
 
 // assembleOne builds the image from its SDKs with its SBOMs and provenance.
-func assembleOne(ctx context.Context, im *matrix.Image, sdks []*sdk.SDK, v *variant, o *Options) (*assemble.Result, error) {
+func assembleOne(ctx context.Context, im *matrix.Image, sdks []*sdk.SDK, v *imagespec.Resolved, o *Options) (*assemble.Result, error) {
 	name := im.String()
 	bo := assemble.Options{
-		SDKs: sdks, Recipe: v.recipe, Base: v.base, BaseImages: v.bases,
-		GOROOT: im.Variant.GOROOTPath, Compression: v.comp, CompressionLevel: v.level, WarmCache: v.warm, MTime: o.MTime,
-		SBOM: true, Tool: "gorootimg " + o.Builder.Version,
+		SDKs: sdks, Recipe: v.Recipe, Base: v.Base, BaseImages: v.BaseImages,
+		GOROOT: v.GOROOT, Compression: v.Compression, CompressionLevel: v.CompressionLevel, LayerPlan: v.LayerPlan,
+		WarmCache: v.WarmCache, Source: v.Source, MTime: o.MTime,
+		SBOM: v.SBOM, Tool: "gorootimg " + o.Builder.Version,
 		CacheDir: o.CacheDir, Jobs: o.LayerJobs,
 	}
 	if o.Progress != nil {
@@ -160,9 +125,11 @@ func assembleOne(ctx context.Context, im *matrix.Image, sdks []*sdk.SDK, v *vari
 	if err != nil {
 		return nil, err
 	}
-	if err := AddProvenance(res, bo, Provenance{Subject: im.Repository.String(), Builder: o.Builder}); err != nil {
-		res.Close()
-		return nil, err
+	if v.Provenance {
+		if err := AddProvenance(res, bo, Provenance{Subject: im.Repository.String(), Builder: o.Builder}); err != nil {
+			res.Close()
+			return nil, err
+		}
 	}
 	return res, nil
 }
