@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/layers"
@@ -24,6 +25,8 @@ const (
 	DefaultGOROOTPath = goroot.DefaultImagePath
 	// DefaultCompression is the layer compression.
 	DefaultCompression = layers.Gzip
+	// DefaultLayers is the layer plan.
+	DefaultLayers = assemble.DefaultLayerPlan
 	// SBOMSPDX is the one SBOM format: SPDX 2.3 JSON.
 	SBOMSPDX = "spdx"
 )
