@@ -167,9 +167,6 @@ func (o *Options) normalise() error {
 	if _, err := layers.ParseCompression(string(o.Compression)); err != nil {
 		return err
 	}
-	if err := o.Compression.CheckLevel(o.CompressionLevel); err != nil {
-		return fmt.Errorf("building image: %w", err)
-	}
 	if o.LayerPlan == nil {
 		o.LayerPlan, _ = ParseLayerPlan(DefaultLayerPlan)
 	}
