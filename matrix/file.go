@@ -83,6 +83,9 @@ var fileKeys = []string{"repository", "go", "platforms", "variants", "tags"}
 // variantKeys are name and the spec's keys, read from its struct tags.
 var variantKeys = append([]string{"name"}, imagespec.Keys()...)
 
+// VariantKeys are the keys a variant takes: name and imagespec.Keys.
+func VariantKeys() []string { return slices.Clone(variantKeys) }
+
 // UnmarshalYAML decodes a variant strictly: unknown keys are errors with
 // their line, and the variant remembers its own line.
 func (v *Variant) UnmarshalYAML(n *yaml.Node) error {

@@ -66,29 +66,33 @@ Examples:
 	gorootimg build --go local --recipe ci --oci-layout out --compression zstd
 	gorootimg build --go 1.23.4 --tarball go.tar -t go:1.23`,
 		flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
-			var sf sdkFlags
-			var rf remoteFlags
-			sf.register(fs)
-			rf.register(fs)
-			var f buildFlags
-			bindSpec(fs, &f.spec, nil, specKeysBut("goroot-path")...)
-			fs.StringVarP(&f.tag, "tag", "t", "", "image reference to push to (with --push) and to name the layout or tarball image")
-			fs.BoolVar(&f.push, "push", false, "push the index to the registry named by --tag")
-			fs.StringVar(&f.layout, "oci-layout", "", "write the index to this OCI image layout directory")
-			fs.StringVar(&f.tarball, "tarball", "", "write the image (one platform) to this docker-load tarball")
-			fs.BoolVar(&f.platformTags, "platform-tags", false, "in the OCI layout, also tag each platform's image TAG-OS-ARCH (for umoci and oci-image-tool, which do not read nested indexes)")
-			fs.BoolVar(&f.json, "json", false, "print the result (digest, outputs, report) as JSON on stdout")
-			fs.StringVar(&f.reportJSON, "report-json", "", "also write the size report as JSON to this file")
-			fs.BoolVar(&f.noCache, "no-cache", false, "write every layer afresh and keep nothing in the cache")
-			fs.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no report on stderr")
+			sf, rf, f := registerBuildFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("build takes no arguments; give the SDK with --go")
 				}
-				return runBuild(ctx, e, &sf, &rf, &f)
+				return runBuild(ctx, e, sf, rf, f)
 			}
 		},
 	})
+}
+
+// registerBuildFlags declares build's flags on fs.
+func registerBuildFlags(fs *pflag.FlagSet) (*sdkFlags, *remoteFlags, *buildFlags) {
+	sf, rf, f := &sdkFlags{}, &remoteFlags{}, &buildFlags{}
+	sf.register(fs)
+	rf.register(fs)
+	bindSpec(fs, &f.spec, nil, specKeysBut("goroot-path")...)
+	fs.StringVarP(&f.tag, "tag", "t", "", "image reference to push to (with --push) and to name the layout or tarball image")
+	fs.BoolVar(&f.push, "push", false, "push the index to the registry named by --tag")
+	fs.StringVar(&f.layout, "oci-layout", "", "write the index to this OCI image layout directory")
+	fs.StringVar(&f.tarball, "tarball", "", "write the image (one platform) to this docker-load tarball")
+	fs.BoolVar(&f.platformTags, "platform-tags", false, "in the OCI layout, also tag each platform's image TAG-OS-ARCH (for umoci and oci-image-tool, which do not read nested indexes)")
+	fs.BoolVar(&f.json, "json", false, "print the result (digest, outputs, report) as JSON on stdout")
+	fs.StringVar(&f.reportJSON, "report-json", "", "also write the size report as JSON to this file")
+	fs.BoolVar(&f.noCache, "no-cache", false, "write every layer afresh and keep nothing in the cache")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no report on stderr")
+	return sf, rf, f
 }
 
 // buildFlags are build's own flags: the image spec (all but --goroot-path,

@@ -73,22 +73,26 @@ foreign platform needs emulation in buildkitd.
 --print config or --print output-attr print the config instead of the
 definition (one platform).`,
 		flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
-			var sf sdkFlags
-			var rf remoteFlags
-			sf.register(fs)
-			rf.register(fs)
-			var f llbFlags
-			bindSpec(fs, &f.spec, llbSpecUsage, specKeysBut(llbSpecOmitted...)...)
-			fs.StringVar(&f.prepare, "prepare", "", "write each platform's local context, definition and config below this new directory")
-			fs.StringVar(&f.print, "print", "llb", "what stdout gets for one platform: llb, config or output-attr")
+			sf, rf, f := registerLLBFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("llb takes no arguments; give the SDK with --go")
 				}
-				return runLLB(ctx, e, &sf, &rf, &f)
+				return runLLB(ctx, e, sf, rf, f)
 			}
 		},
 	})
+}
+
+// registerLLBFlags declares llb's flags on fs.
+func registerLLBFlags(fs *pflag.FlagSet) (*sdkFlags, *remoteFlags, *llbFlags) {
+	sf, rf, f := &sdkFlags{}, &remoteFlags{}, &llbFlags{}
+	sf.register(fs)
+	rf.register(fs)
+	bindSpec(fs, &f.spec, llbSpecUsage, specKeysBut(llbSpecOmitted...)...)
+	fs.StringVar(&f.prepare, "prepare", "", "write each platform's local context, definition and config below this new directory")
+	fs.StringVar(&f.print, "print", "llb", "what stdout gets for one platform: llb, config or output-attr")
+	return sf, rf, f
 }
 
 // llbFlags are llb's flags: the image spec (but the keys of
