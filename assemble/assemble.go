@@ -14,6 +14,7 @@ import (
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/provenance"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
 	"github.com/gorootimg/gorootimg/warmcache"
@@ -52,9 +53,18 @@ type Options struct {
 	// its GOROOT files as a Referrer (see SBOMReferrer). The files' digests
 	// come from the layer writer; nothing is read back.
 	SBOM bool
+	// Provenance, when true, gives each platform image its SLSA v1
+	// provenance statement as a Referrer (Kind ProvenanceKind), made with
+	// the options as Assemble filled them in.
+	Provenance bool
 	// Tool names the creator in SBOMs ("gorootimg v1.2.3"); "gorootimg"
 	// when empty.
 	Tool string
+	// Builder is the gorootimg that runs, as provenance records it.
+	Builder provenance.Builder
+	// Subject names the repository the images go to, as provenance
+	// records it ("ghcr.io/org/go"); it may be empty.
+	Subject string
 	// CacheDir holds finished layers between runs (a directory of its own,
 	// such as $GOROOTIMG_CACHE/build). Empty means no cache: layers live
 	// in a temporary directory until Result.Close.
@@ -226,6 +236,13 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 		pi := PlatformImage{Platform: pl.platform, Image: img}
 		if o.SBOM {
 			ref, err := sbomReferrer(ctx, o, pl, fsl)
+			if err != nil {
+				return err
+			}
+			pi.Referrers = append(pi.Referrers, ref)
+		}
+		if o.Provenance {
+			ref, err := provenanceReferrer(&pi, o, i)
 			if err != nil {
 				return err
 			}

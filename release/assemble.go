@@ -112,7 +112,8 @@ func assembleOne(ctx context.Context, im *matrix.Image, sdks []*sdk.SDK, v *imag
 		SDKs: sdks, Recipe: v.Recipe, Base: v.Base, BaseImages: v.BaseImages,
 		GOROOT: v.GOROOT, Compression: v.Compression, CompressionLevel: v.CompressionLevel, LayerPlan: v.LayerPlan,
 		WarmCache: v.WarmCache, Source: v.Source, MTime: o.MTime,
-		SBOM: v.SBOM, Tool: "gorootimg " + o.Builder.Version,
+		SBOM: v.SBOM, Provenance: v.Provenance, Tool: "gorootimg " + o.Builder.Version,
+		Builder: o.Builder, Subject: im.Repository.String(),
 		CacheDir: o.CacheDir, Jobs: o.LayerJobs,
 	}
 	if o.Progress != nil {
@@ -121,15 +122,5 @@ func assembleOne(ctx context.Context, im *matrix.Image, sdks []*sdk.SDK, v *imag
 			o.Progress(ev)
 		}
 	}
-	res, err := assemble.Assemble(ctx, bo)
-	if err != nil {
-		return nil, err
-	}
-	if v.Provenance {
-		if err := AddProvenance(res, bo, Provenance{Subject: im.Repository.String(), Builder: o.Builder}); err != nil {
-			res.Close()
-			return nil, err
-		}
-	}
-	return res, nil
+	return assemble.Assemble(ctx, bo)
 }

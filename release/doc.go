@@ -4,7 +4,6 @@
 // it can), compares each index digest with what its tags point at now,
 // and publishes only what changed (package publish): each image is staged
 // whole (blobs, manifests, index and referrers, by digest) before any of
-// its tags moves. AddProvenance gives each platform image its SLSA v1
-// provenance statement as a referrer, for Run and for "gorootimg build
-// --provenance" alike.
+// its tags moves. Each variant is an imagespec.Spec, resolved once;
+// assemble makes each platform image's SBOM and provenance referrers.
 package release

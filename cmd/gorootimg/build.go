@@ -287,15 +287,10 @@ func assembleImages(ctx context.Context, e *env, f *buildFlags, in *buildInputs,
 	bo := assembleOptions(img)
 	bo.SDKs, bo.MTime, bo.Tool = sdks, in.mtime, "gorootimg "+mod
 	bo.CacheDir, bo.Progress, bo.Logf = cache, pr.layer, pr.logf
+	bo.Builder, bo.Subject = builder(), provenanceSubject(f.tag)
 	res, err := assemble.Assemble(ctx, bo)
 	if err != nil {
 		return nil, err
-	}
-	if img.Provenance {
-		if err := addProvenance(res, bo, f.tag); err != nil {
-			res.Close()
-			return nil, err
-		}
 	}
 	pr.logf("built %d image(s) in %.2fs", len(res.Images), time.Since(start).Seconds())
 	return res, nil

@@ -90,6 +90,6 @@ func assembleOptions(img *imagespec.Resolved) assemble.Options {
 	return assemble.Options{
 		Recipe: img.Recipe, Base: img.Base, BaseImages: img.BaseImages, GOROOT: img.GOROOT,
 		Compression: img.Compression, CompressionLevel: img.CompressionLevel, LayerPlan: img.LayerPlan,
-		Source: img.Source, SBOM: img.SBOM, WarmCache: img.WarmCache,
+		Source: img.Source, SBOM: img.SBOM, Provenance: img.Provenance, WarmCache: img.WarmCache,
 	}
 }
