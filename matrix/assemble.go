@@ -1,4 +1,4 @@
-package release
+package matrix
 
 import (
 	"context"
@@ -10,14 +10,13 @@ import (
 
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imagespec"
-	"github.com/gorootimg/gorootimg/matrix"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
 // prepare resolves every variant's spec (its recipe, with the recipe's
 // warm-cache when the variant has none, and its base for the matrix's
 // platforms) before any work, keyed by variant name.
-func prepare(ctx context.Context, f *matrix.File, images []matrix.Image, o *Options) (map[string]*imagespec.Resolved, error) {
+func prepare(ctx context.Context, f *File, images []Image, o *PublishOptions) (map[string]*imagespec.Resolved, error) {
 	out := map[string]*imagespec.Resolved{}
 	for i := range images {
 		im := &images[i]
@@ -44,7 +43,7 @@ type assembled struct {
 // at a time (downloads wait on the network, not the CPU), then builds
 // every image, Jobs at a time, in matrix order. The results are returned
 // even on error, for the caller to close (a nil Result closes as nothing).
-func assembleAll(ctx context.Context, images []matrix.Image, variants map[string]*imagespec.Resolved, o *Options) ([]assembled, error) {
+func assembleAll(ctx context.Context, images []Image, variants map[string]*imagespec.Resolved, o *PublishOptions) ([]assembled, error) {
 	sdks, err := resolveAll(ctx, images, o)
 	if err != nil {
 		return nil, err
@@ -73,7 +72,7 @@ func assembleAll(ctx context.Context, images []matrix.Image, variants map[string
 
 // resolveAll resolves each release's SDKs for the matrix's platforms once
 // (from the download cache when it has them), keyed by Go version.
-func resolveAll(ctx context.Context, images []matrix.Image, o *Options) (map[string][]*sdk.SDK, error) {
+func resolveAll(ctx context.Context, images []Image, o *PublishOptions) (map[string][]*sdk.SDK, error) {
 	var versions []string
 	var platforms [][]v1.Platform
 	for i := range images {
@@ -106,7 +105,7 @@ func resolveAll(ctx context.Context, images []matrix.Image, o *Options) (map[str
 }
 
 // assembleOne builds the image from its SDKs with its SBOMs and provenance.
-func assembleOne(ctx context.Context, im *matrix.Image, sdks []*sdk.SDK, v *imagespec.Resolved, o *Options) (*assemble.Result, error) {
+func assembleOne(ctx context.Context, im *Image, sdks []*sdk.SDK, v *imagespec.Resolved, o *PublishOptions) (*assemble.Result, error) {
 	name := im.String()
 	bo := assemble.Options{
 		SDKs: sdks, Recipe: v.Recipe, Base: v.Base, BaseImages: v.BaseImages,
