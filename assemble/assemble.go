@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"time"
 
@@ -13,11 +12,11 @@ import (
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/provenance"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
-	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // FullRecipe is the recipe name of an unpruned SDK (Options.Recipe nil).
@@ -27,40 +26,20 @@ const FullRecipe = "full"
 type Options struct {
 	// SDKs holds one SDK per platform to build, in index order.
 	SDKs []*sdk.SDK
-	// Recipe prunes each SDK; nil lays the whole SDK unchanged ("full").
-	Recipe *recipes.Recipe
-	// Base is the base image; nil or imageref.Scratch for none.
-	Base *imageref.Ref
-	// BaseImages are Base's images as LookupBase returned them, so that
-	// Build does not look them up again. Optional: the image of an SDK's
-	// platform that is not here is looked up in Base.
-	BaseImages []BaseImage
-	// GOROOT is the SDK's path in the image (imageconfig.DefaultGOROOT when empty).
-	GOROOT string
-	// Compression is the layer compression (layers.Gzip when empty).
-	Compression layers.Compression
-	// CompressionLevel is the compression's level (see
-	// layers.WithCompressionLevel); 0 is the default of today's digests.
-	CompressionLevel int
-	// LayerPlan splits the GOROOT into layers (DefaultLayerPlan when nil).
-	LayerPlan LayerPlan
+	// Resolved is the image: what imagespec.Spec.Resolve returns. Its
+	// zero value is an empty spec's defaults but the recipe (nil lays the
+	// whole SDK unchanged, "full") and asks for no SBOM or provenance.
+	imagespec.Resolved
 	// MTime is every entry's modification time and the image's created
 	// time. Zero means each SDK's release time from VERSION.
 	MTime time.Time
-	// Source is the optional org.opencontainers.image.source label.
-	Source string
-	// SBOM, when true, gives each platform image an SPDX 2.3 document of
-	// its GOROOT files as a Referrer (see SBOMReferrer). The files' digests
-	// come from the layer writer; nothing is read back.
-	SBOM bool
-	// Provenance, when true, gives each platform image its SLSA v1
-	// provenance statement as a Referrer (Kind ProvenanceKind), made with
-	// the options as Assemble filled them in.
-	Provenance bool
 	// Tool names the creator in SBOMs ("gorootimg v1.2.3"); "gorootimg"
 	// when empty.
 	Tool string
-	// Builder is the gorootimg that runs, as provenance records it.
+	// Builder is the gorootimg that runs, as the provenance statements
+	// (Resolved.Provenance: each platform image's SLSA v1 statement as a
+	// Referrer of Kind ProvenanceKind, made from the options as Assemble
+	// filled them in) record it.
 	Builder provenance.Builder
 	// Subject names the repository the images go to, as provenance
 	// records it ("ghcr.io/org/go"); it may be empty.
@@ -74,10 +53,6 @@ type Options struct {
 	Jobs int
 	// Progress, when set, is told about each layer as it is written.
 	Progress func(Event)
-	// WarmCache, when not empty, adds the image's build cache with these
-	// variants built by the image's own go command as one more layer
-	// (group "warm-cache"; see package warmcache). It needs root.
-	WarmCache []warmcache.Variant
 	// Logf, when set, gets progress lines of the warm-cache step (its
 	// commands and notes).
 	Logf func(format string, args ...any)
@@ -146,11 +121,11 @@ func Assemble(ctx context.Context, o Options) (_ *Result, err error) {
 		return nil, err
 	}
 	res := &Result{}
-	st, cleanup, err := newStore(o.CacheDir)
+	st, err := newStore(o.CacheDir)
 	if err != nil {
 		return nil, err
 	}
-	res.cleanup = cleanup
+	res.cleanup = st.Close
 	defer func() {
 		if err != nil {
 			res.Close()
@@ -178,7 +153,7 @@ func (o *Options) normalise() error {
 		return err
 	}
 	if o.LayerPlan == nil {
-		o.LayerPlan, _ = ParseLayerPlan(DefaultLayerPlan)
+		o.LayerPlan, _ = layers.ParsePlan(layers.DefaultPlan)
 	}
 	if o.GOROOT == "" {
 		o.GOROOT = imageconfig.DefaultGOROOT
@@ -291,13 +266,4 @@ func (o Options) compression() []layers.Option {
 // compressionSettings names the compression in cache keys.
 func (o Options) compressionSettings() string {
 	return o.Compression.SettingsLevel(o.CompressionLevel)
-}
-
-// tempDir makes a directory for layers written without a cache.
-func tempDir() (string, error) {
-	d, err := os.MkdirTemp("", "gorootimg-build-")
-	if err != nil {
-		return "", fmt.Errorf("creating work directory: %w", err)
-	}
-	return d, nil
 }

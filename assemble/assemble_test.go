@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/gorootimg/gorootimg/imageconfig"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/internal/testing/imagetest"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/prune"
@@ -39,7 +40,7 @@ func digestsOf(t *testing.T, idx v1.ImageIndex) imagetest.Digests {
 
 func TestConfigAndReport(t *testing.T) {
 	mtime := time.Date(2024, 2, 3, 4, 5, 6, 0, time.UTC)
-	res, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), MTime: mtime, Source: "https://example.com/repo", GOROOT: "/opt/go"})
+	res, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), MTime: mtime, Resolved: imagespec.Resolved{Source: "https://example.com/repo", GOROOT: "/opt/go"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,31 +163,6 @@ func TestCache(t *testing.T) {
 	}
 }
 
-func TestLayerPlan(t *testing.T) {
-	for _, tc := range []struct {
-		in, want, err string
-	}{
-		{"", DefaultLayerPlan, ""},
-		{"toolchain", "toolchain,rest", ""},
-		{"rest", "rest", ""},
-		{"std,toolchain", "std,toolchain,rest", ""},
-		{"toolchain,bogus", "", "unknown group"},
-		{"std,std", "", "twice"},
-		{"rest,std", "", "last"},
-	} {
-		p, err := ParseLayerPlan(tc.in)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("ParseLayerPlan(%q) = %v, want error containing %q", tc.in, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || p.String() != tc.want {
-			t.Errorf("ParseLayerPlan(%q) = %v, %v, want %s", tc.in, p, err, tc.want)
-		}
-	}
-}
-
 // TestRecipeSharesLayers builds the fake SDK with the full SDK and with a
 // recipe that drops tests and docs: the layers the recipe leaves alone are
 // the same blobs, and the report counts what it saved.
@@ -200,7 +176,7 @@ func TestRecipeSharesLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer full.Close()
-	slim, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), Recipe: r})
+	slim, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), Resolved: imagespec.Resolved{Recipe: r}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,34 +210,6 @@ func TestRecipeSharesLayers(t *testing.T) {
 	}
 }
 
-// TestStaleRunsRemoved checks that a run killed long ago (its temporary
-// directory left in the cache) is cleaned up by the next build, while a
-// recent one (maybe still running) is left alone.
-func TestStaleRunsRemoved(t *testing.T) {
-	cache := t.TempDir()
-	old, recent := filepath.Join(cache, "tmp", "run-killed"), filepath.Join(cache, "tmp", "run-busy")
-	for _, d := range []string{old, recent} {
-		if err := os.MkdirAll(filepath.Join(d, "layer-partial"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	long := time.Now().Add(-2 * staleAfter)
-	if err := os.Chtimes(old, long, long); err != nil {
-		t.Fatal(err)
-	}
-	res, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), CacheDir: cache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Close()
-	if _, err := os.Stat(old); err == nil {
-		t.Errorf("stale run directory %s was not removed", old)
-	}
-	if _, err := os.Stat(recent); err != nil {
-		t.Errorf("recent run directory %s was removed: %v", recent, err)
-	}
-}
-
 // TestSBOM builds with SBOMs: each image's document, made from the layer
 // writer's digests, is the one sbom.Generate makes from the recipe's files
 // on disk, and a cache filled without digests is not trusted for it.
@@ -272,7 +220,7 @@ func TestSBOM(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := t.TempDir()
-	o := Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Recipe: r, CacheDir: cache, Tool: "gorootimg test"}
+	o := Options{SDKs: fakeSDKs(t, "amd64", "arm64"), CacheDir: cache, Tool: "gorootimg test", Resolved: imagespec.Resolved{Recipe: r}}
 	plain, err := Assemble(ctx, o)
 	if err != nil {
 		t.Fatal(err)

@@ -11,20 +11,23 @@ import (
 
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/imagespec"
+	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
-// groupHistory says what each layer group holds, for the image history.
-var groupHistory = map[string]string{
-	"rootfs":    "the file system a Go build needs: /tmp, GOPATH, GOCACHE and what the base lacks of CA roots, /etc/passwd, /etc/group",
-	"reset":     "hide the base image's files at the GOROOT path (opaque whiteout)",
-	"toolchain": "Go toolchain binaries (bin/, pkg/tool/)",
-	"std":       "standard library sources (src/ without src/cmd, tests, testdata)",
-	"cmd":       "toolchain sources (src/cmd)",
-	"tests":     "tests and testdata",
-	"docs":      "documentation (api/, doc/, *.md)",
-	"rest":      "the rest of the GOROOT (VERSION, go.env, pkg/include, lib, misc, ...)",
-	warmGroup:   "the build cache (GOCACHE) with the standard library built by the image's own go command",
+// groupHistory says what each layer group holds, for the image history:
+// a plan group's words are the layer plan's (layers.GroupHolds).
+func groupHistory(group string) string {
+	switch group {
+	case "rootfs":
+		return "the file system a Go build needs: /tmp, GOPATH, GOCACHE and what the base lacks of CA roots, /etc/passwd, /etc/group"
+	case "reset":
+		return "hide the base image's files at the GOROOT path (opaque whiteout)"
+	case warmGroup:
+		return "the build cache (GOCACHE) with the standard library built by the image's own go command"
+	}
+	return layers.GroupHolds(group)
 }
 
 // assemble stacks a platform's layers on its base image (nil for scratch)
@@ -53,8 +56,9 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 			adds = append(adds, mutate.Addendum{Layer: l, MediaType: mt, Annotations: d.Annotations, URLs: d.URLs})
 		}
 	}
-	o.Base = baseRef
-	cfg, _, err := ImageConfig(o, pl.sdk, pl.mtime, base, warm != nil)
+	res := o.Resolved
+	res.Base = baseRef
+	cfg, _, err := ImageConfig(&res, pl.sdk, pl.mtime, base, warm != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +81,7 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, nl.Layer.DiffID)
 		cfg.History = append(cfg.History, v1.History{
 			Created:   v1.Time{Time: pl.mtime},
-			CreatedBy: fmt.Sprintf("gorootimg build: %s %s recipe %s: %s", pl.sdk.Version, o.GOROOT, recipeName(o.Recipe), groupHistory[nl.Group]),
+			CreatedBy: fmt.Sprintf("gorootimg build: %s %s recipe %s: %s", pl.sdk.Version, o.GOROOT, recipeName(o.Recipe), groupHistory(nl.Group)),
 			Comment:   nl.Group,
 		})
 	}
@@ -92,13 +96,13 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 	return img, nil
 }
 
-// ImageConfig returns the config of the image Assemble makes of s with o
-// on base (nil for scratch; o.Base names it) before its layers are added,
-// and the Meta it is made from: config and labels, Source included.
-// created is the image's time (imageconfig.Created); warm says whether the
-// image carries o.WarmCache. gorootimg llb gives BuildKit's exporter the
-// same config, so the two front ends cannot drift.
-func ImageConfig(o Options, s *sdk.SDK, created time.Time, base v1.Image, warm bool) (*v1.ConfigFile, imageconfig.Meta, error) {
+// ImageConfig returns the config of the image Assemble makes of s as o
+// resolves it, on base (nil for scratch; o.Base names it), before its
+// layers are added, and the Meta it is made from: config and labels,
+// Source included. created is the image's time (imageconfig.Created);
+// warm says whether the image carries o.WarmCache. gorootimg llb gives
+// BuildKit's exporter the same config, so the two cannot drift.
+func ImageConfig(o *imagespec.Resolved, s *sdk.SDK, created time.Time, base v1.Image, warm bool) (*v1.ConfigFile, imageconfig.Meta, error) {
 	meta := imageconfig.Meta{
 		GoVersion: s.Version, GOROOT: o.GOROOT, Created: created,
 		Recipe: recipeName(o.Recipe), RecipeDigest: recipeDigest(o.Recipe),

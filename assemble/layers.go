@@ -3,7 +3,10 @@ package assemble
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"path"
 	"sort"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -105,14 +108,14 @@ func planPlatform(ctx context.Context, o Options, st *store, pl *platformLayers)
 			return nil, err
 		}
 	}
-	groups := o.LayerPlan.split(kept, o.GOROOT)
+	groups := o.LayerPlan.Split(kept, o.GOROOT)
 	pl.layers = make([]*namedLayer, len(groups))
 	for i, g := range groups {
 		if err := jp.add(g, &pl.layers[i], false); err != nil {
 			return nil, err
 		}
 	}
-	fullGroups := o.LayerPlan.split(all, o.GOROOT)
+	fullGroups := o.LayerPlan.Split(all, o.GOROOT)
 	pl.full = make([]*namedLayer, len(fullGroups))
 	for i, g := range fullGroups {
 		if err := jp.add(g, &pl.full[i], true); err != nil {
@@ -126,7 +129,7 @@ func planPlatform(ctx context.Context, o Options, st *store, pl *platformLayers)
 // report) and the files the recipe keeps, with stripped binaries written
 // to a work directory.
 func resolveFiles(ctx context.Context, o Options, st *store, s *sdk.SDK) (all, kept goroot.FileSet, err error) {
-	work, err := st.workDir("apply-")
+	work, err := st.WorkDir("apply-")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -147,7 +150,7 @@ type jobPlanner struct {
 	byKey map[string]*layerJob
 }
 
-func (jp *jobPlanner) add(g groupEntries, dst **namedLayer, full bool) error {
+func (jp *jobPlanner) add(g layers.Group, dst **namedLayer, full bool) error {
 	key, err := jp.st.layerKey(jp.pl, jp.o, g)
 	if err != nil {
 		return err
@@ -156,11 +159,11 @@ func (jp *jobPlanner) add(g groupEntries, dst **namedLayer, full bool) error {
 	if j == nil {
 		j = &layerJob{key: key, group: g, platform: imageref.FormatPlatform(jp.pl.platform), mtime: jp.pl.mtime}
 		if full {
-			j.label = "full:" + g.name
+			j.label = "full:" + g.Name
 		} else {
-			j.label = g.name
+			j.label = g.Name
 		}
-		for _, e := range g.entries {
+		for _, e := range g.Entries {
 			j.total += e.Size
 		}
 		jp.byKey[key] = j
@@ -168,7 +171,7 @@ func (jp *jobPlanner) add(g groupEntries, dst **namedLayer, full bool) error {
 	}
 	// The SBOM lists the image's GOROOT files with their digests: the
 	// writer hashes the files of the image's own layers as it tars them.
-	if !full && g.name != "reset" && jp.o.SBOM {
+	if !full && g.Name != "reset" && jp.o.SBOM {
 		j.digests = true
 	}
 	j.dsts = append(j.dsts, dst)
@@ -190,7 +193,7 @@ func report(o Options, pl *platformLayers) {
 // hands it to every platform slot that wants it.
 type layerJob struct {
 	key      string
-	group    groupEntries
+	group    layers.Group
 	label    string
 	platform string
 	mtime    time.Time
@@ -208,19 +211,19 @@ func (j *layerJob) run(ctx context.Context, o Options, st *store) error {
 	cached := l != nil
 	if l == nil {
 		opts := append(o.compression(), layers.WithMTime(j.mtime),
-			layers.WithSync(st.persistent), layers.WithFileDigests(j.digests))
+			layers.WithSync(st.Persistent()), layers.WithFileDigests(j.digests))
 		if o.Progress != nil {
 			opts = append(opts, layers.WithProgress(func(n int64) {
 				o.Progress(Event{Platform: j.platform, Layer: j.label, Done: n, Total: j.total})
 			}))
 		}
-		tmp, err := st.layerPath(j.key)
+		tmp, err := st.TempPath(j.key)
 		if err != nil {
 			return err
 		}
-		l, err = layers.Write(ctx, tmp, j.group.entries, opts...)
+		l, err = layers.Write(ctx, tmp, j.group.Entries, opts...)
 		if err != nil {
-			return fmt.Errorf("writing %s layer for %s: %w", j.group.name, j.platform, err)
+			return fmt.Errorf("writing %s layer for %s: %w", j.group.Name, j.platform, err)
 		}
 		if err := st.putLayer(j.key, l); err != nil {
 			return err
@@ -229,6 +232,17 @@ func (j *layerJob) run(ctx context.Context, o Options, st *store) error {
 	if o.Progress != nil {
 		o.Progress(Event{Platform: j.platform, Layer: j.label, Done: j.total, Total: j.total, Finished: true, Cached: cached})
 	}
-	j.done = &namedLayer{Group: j.group.name, Layer: l, Cached: cached}
+	j.done = &namedLayer{Group: j.group.Name, Layer: l, Cached: cached}
 	return nil
+}
+
+// resetGroup is the layer that hides whatever the base image has at the
+// GOROOT path: an opaque whiteout, so the image's GOROOT is exactly the
+// SDK's. It is added for every base but scratch.
+func resetGroup(goroot string) layers.Group {
+	dir := strings.TrimPrefix(path.Clean(goroot), "/")
+	return layers.Group{Name: "reset", Entries: []layers.Entry{
+		{Name: dir, Mode: fs.ModeDir | 0o755},
+		{Name: path.Join(dir, ".wh..wh..opq"), Mode: 0o644},
+	}}
 }

@@ -9,7 +9,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gorootimg/gorootimg/provenance"
-	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // ProvenanceKind is the Kind of a provenance referrer: in an OCI layout the
@@ -61,7 +60,7 @@ func statement(pi *PlatformImage, o Options, i int) ([]byte, error) {
 		Compression:      string(o.Compression),
 		CompressionLevel: o.CompressionLevel,
 		Layers:           o.LayerPlan.String(),
-		WarmCache:        warmList(o.WarmCache),
+		WarmCache:        warmList(o),
 		GOROOTPath:       o.GOROOT,
 		Created:          cf.Created.Time,
 	}
@@ -80,12 +79,3 @@ var fullRecipeDigest = func() string {
 	sum := sha256.Sum256([]byte(FullRecipe))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }()
-
-// warmList is the warm-cache list as the provenance records it.
-func warmList(vs []warmcache.Variant) []string {
-	var out []string
-	for _, v := range vs {
-		out = append(out, string(v))
-	}
-	return out
-}

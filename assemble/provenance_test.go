@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/provenance"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -29,8 +30,14 @@ func buildWithProvenance(t *testing.T) (*Result, Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := Options{SDKs: provenanceSDKs(t), Recipe: r, MTime: time.Unix(1700000000, 0).UTC(), CacheDir: t.TempDir(),
-		Provenance: true, Subject: "registry.example/go", Builder: provenance.Builder{Version: "v0.1.0", GoVersion: "go1.26.8"}}
+	o := Options{
+		SDKs:     provenanceSDKs(t),
+		MTime:    time.Unix(1700000000, 0).UTC(),
+		CacheDir: t.TempDir(),
+		Subject:  "registry.example/go",
+		Builder:  provenance.Builder{Version: "v0.1.0", GoVersion: "go1.26.8"},
+		Resolved: imagespec.Resolved{Recipe: r, Provenance: true},
+	}
 	res, err := Assemble(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

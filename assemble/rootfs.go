@@ -8,6 +8,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/gorootimg/gorootimg/internal/layerstore"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/rootfs"
 )
@@ -35,7 +36,7 @@ func fsLayer(ctx context.Context, base v1.Image, st *store, o Options, pl *platf
 	}
 	// The layer is a function of the base's files, rootfs's rules and the
 	// CA bundle: the base's digest names the first.
-	key := hashLines(cacheVersion, "layer "+rootfsGroup, "rootfs "+rootfs.Version, "base "+baseID,
+	key := layerstore.HashLines(cacheVersion, "layer "+rootfsGroup, "rootfs "+rootfs.Version, "base "+baseID,
 		"ca "+hex.EncodeToString(sum[:]), "compression "+o.compressionSettings(), fmt.Sprintf("mtime %d", pl.mtime.Unix()))
 	// Its files' digests are always taken (a few files): the SBOM lists them.
 	l, err := st.getLayer(key, true)
@@ -45,11 +46,11 @@ func fsLayer(ctx context.Context, base v1.Image, st *store, o Options, pl *platf
 	if l != nil {
 		return &namedLayer{Group: rootfsGroup, Layer: l, Cached: true}, nil
 	}
-	dir, err := st.workDir("rootfs-")
+	dir, err := st.WorkDir("rootfs-")
 	if err != nil {
 		return nil, err
 	}
-	l, err = rootfs.Write(ctx, base, dir, append(o.compression(), layers.WithMTime(pl.mtime), layers.WithSync(st.persistent), layers.WithFileDigests(true))...)
+	l, err = rootfs.Write(ctx, base, dir, append(o.compression(), layers.WithMTime(pl.mtime), layers.WithSync(st.Persistent()), layers.WithFileDigests(true))...)
 	if err != nil || l == nil {
 		return nil, err
 	}

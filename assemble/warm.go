@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/gorootimg/gorootimg/internal/sandbox"
+	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/internal/layerstore"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/warmcache"
 )
@@ -41,18 +40,71 @@ type warmRecord struct {
 }
 
 // warmLayer writes (or finds in the cache) the warm build cache of img,
-// the platform's image without it: img is unpacked into a work directory
-// and its own go command builds o.WarmCache there (warmcache.Warm). The
-// key is the diffIDs of img's layers, its Env, the list and the layer
+// the platform's image without it: warmcache.WarmImage unpacks img into a
+// work directory and runs its own go command there to build o.WarmCache.
+// The key is the diffIDs of img's layers, its Env, the list and the layer
 // settings, so an unchanged rebuild reuses the layer. A failing step
 // stores nothing.
 func warmLayer(ctx context.Context, img v1.Image, st *store, o Options, pl *platformLayers) (*namedLayer, *WarmReport, error) {
-	plat := pl.platform.OS + "/" + pl.platform.Architecture
+	plat := imageref.FormatPlatform(pl.platform)
+	key, err := warmKey(img, o, pl)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep := &WarmReport{List: warmList(o)}
+	if nl, err := cachedWarm(st, key, rep); err != nil || nl != nil {
+		if nl != nil {
+			l := nl.Layer
+			o.progress(Event{Platform: plat, Layer: warmGroup, Done: l.UncompressedSize, Total: l.UncompressedSize, Finished: true, Cached: true})
+		}
+		return nl, rep, err
+	}
+	dir, err := st.WorkDir("warm-")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(dir)
+	o.logf("%s: warming the build cache (%s) in the image's file system", plat, strings.Join(rep.List, ","))
+	res, err := warmcache.WarmImage(ctx, img, pl.platform, pl.mtime, dir, o.WarmCache, warmcache.WithLog(logWriter{o, plat}))
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, n := range res.Notes {
+		o.logf("%s: warm cache: %s", plat, n)
+	}
+	rec := warmRecord{CGOEnabled: res.CGOEnabled == "1", CC: res.CC, Notes: res.Notes}
+	// The record goes first: a layer found in the cache has its record.
+	if err := st.PutRecord(layerstore.Layers, key+".warm", rec); err != nil {
+		return nil, nil, err
+	}
+	j := &layerJob{key: key, group: layers.Group{Name: warmGroup, Entries: res.Entries}, label: warmGroup, platform: plat, mtime: pl.mtime}
+	for _, e := range res.Entries {
+		j.total += e.Size
+	}
+	if err := j.run(ctx, o, st); err != nil {
+		return nil, nil, err
+	}
+	rep.CGOEnabled, rep.CC, rep.Notes = rec.CGOEnabled, rec.CC, rec.Notes
+	rep.Layer = layerReport(j.done)
+	return j.done, rep, nil
+}
+
+// warmList is o.WarmCache as strings.
+func warmList(o Options) []string {
+	list := make([]string, len(o.WarmCache))
+	for i, v := range o.WarmCache {
+		list[i] = string(v)
+	}
+	return list
+}
+
+// warmKey is the content key of img's warm layer.
+func warmKey(img v1.Image, o Options, pl *platformLayers) (string, error) {
 	cf, err := img.ConfigFile()
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading image config: %w", err)
+		return "", fmt.Errorf("reading image config: %w", err)
 	}
-	lines := []string{cacheVersion, "layer " + warmGroup, "platform " + plat,
+	lines := []string{cacheVersion, "layer " + warmGroup, "platform " + imageref.FormatPlatform(pl.platform),
 		"compression " + o.compressionSettings(), fmt.Sprintf("mtime %d", pl.mtime.Unix())}
 	for _, d := range cf.RootFS.DiffIDs {
 		lines = append(lines, "diffid "+d.String())
@@ -60,120 +112,25 @@ func warmLayer(ctx context.Context, img v1.Image, st *store, o Options, pl *plat
 	for _, e := range cf.Config.Env {
 		lines = append(lines, "env "+e)
 	}
-	list := make([]string, len(o.WarmCache))
-	for i, v := range o.WarmCache {
-		list[i] = string(v)
-	}
-	lines = append(lines, "list "+strings.Join(list, ","))
-	key := hashLines(lines...)
-	rep := &WarmReport{List: list}
-	metaPath := filepath.Join(st.dir, "layers", key+".warm.json")
+	lines = append(lines, "list "+strings.Join(warmList(o), ","))
+	return layerstore.HashLines(lines...), nil
+}
 
+// cachedWarm returns the warm layer recorded under key with its record
+// filled into rep, or nil when either is missing.
+func cachedWarm(st *store, key string, rep *WarmReport) (*namedLayer, error) {
 	l, err := st.getLayer(key, false)
-	if err != nil {
-		return nil, nil, err
+	if err != nil || l == nil {
+		return nil, err
 	}
 	var rec warmRecord
-	if l != nil {
-		if ok, err := st.getJSON(metaPath, &rec); err != nil {
-			return nil, nil, err
-		} else if ok {
-			rep.CGOEnabled, rep.CC, rep.Notes = rec.CGOEnabled, rec.CC, rec.Notes
-			nl := &namedLayer{Group: warmGroup, Layer: l, Cached: true}
-			rep.Layer = layerReport(nl)
-			o.progress(Event{Platform: plat, Layer: warmGroup, Done: l.UncompressedSize, Total: l.UncompressedSize, Finished: true, Cached: true})
-			return nl, rep, nil
-		}
+	if ok, err := st.GetRecord(layerstore.Layers, key+".warm", &rec); !ok || err != nil {
+		return nil, err
 	}
-	if err := checkWarmHost(pl.platform); err != nil {
-		return nil, nil, err
-	}
-	dir, err := st.workDir("warm-")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer os.RemoveAll(dir)
-	root := filepath.Join(dir, "root")
-	if err := os.Mkdir(root, 0o755); err != nil {
-		return nil, nil, err
-	}
-	if err := sandbox.ExtractImage(ctx, img, root); err != nil {
-		return nil, nil, fmt.Errorf("warming the build cache for %s: unpacking the image: %w", plat, err)
-	}
-	o.logf("%s: warming the build cache (%s) in the image's file system", plat, strings.Join(list, ","))
-	res, err := warmcache.Warm(ctx, warmcache.Image{Root: root, Env: cf.Config.Env, Time: pl.mtime}, o.WarmCache, warmcache.WithLog(logWriter{o, plat}))
-	if err != nil {
-		return nil, nil, fmt.Errorf("warming the build cache for %s: %w", plat, err)
-	}
-	for _, n := range res.Notes {
-		o.logf("%s: warm cache: %s", plat, n)
-	}
-	rec = warmRecord{CGOEnabled: res.CGOEnabled == "1", CC: res.CC, Notes: res.Notes}
-	opts := append(o.compression(), layers.WithMTime(pl.mtime), layers.WithSync(st.persistent))
-	if o.Progress != nil {
-		var total int64
-		for _, e := range res.Entries {
-			total += e.Size
-		}
-		opts = append(opts, layers.WithProgress(func(n int64) {
-			o.Progress(Event{Platform: plat, Layer: warmGroup, Done: n, Total: total})
-		}))
-	}
-	tmp, err := st.layerPath(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	l, err = layers.Write(ctx, tmp, res.Entries, opts...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("writing %s layer for %s: %w", warmGroup, plat, err)
-	}
-	if st.persistent {
-		// The record goes first: a layer found in the cache has its record.
-		if err := st.putJSON(metaPath, rec); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := st.putLayer(key, l); err != nil {
-		return nil, nil, err
-	}
-	o.progress(Event{Platform: plat, Layer: warmGroup, Done: l.UncompressedSize, Total: l.UncompressedSize, Finished: true})
 	rep.CGOEnabled, rep.CC, rep.Notes = rec.CGOEnabled, rec.CC, rec.Notes
-	nl := &namedLayer{Group: warmGroup, Layer: l}
+	nl := &namedLayer{Group: warmGroup, Layer: l, Cached: true}
 	rep.Layer = layerReport(nl)
-	return nl, rep, nil
-}
-
-// checkWarmHost says why this host cannot run the image's go command for
-// platform, or nil: the sandbox needs root, and a foreign architecture a
-// qemu binfmt_misc handler.
-func checkWarmHost(p v1.Platform) error {
-	plat := p.OS + "/" + p.Architecture
-	if os.Geteuid() != 0 {
-		return fmt.Errorf("--warm-cache for %s: building the cache runs the image's go command in a chroot sandbox, which needs root; run as root or build without --warm-cache", plat)
-	}
-	if p.OS != "linux" {
-		return fmt.Errorf("--warm-cache for %s: only linux images can be warmed", plat)
-	}
-	if p.Architecture == runtime.GOARCH {
-		return nil
-	}
-	q, ok := qemuArch[p.Architecture]
-	if !ok {
-		return fmt.Errorf("--warm-cache for %s: no qemu handler is known for %s", plat, p.Architecture)
-	}
-	entry := filepath.Join("/proc/sys/fs/binfmt_misc", "qemu-"+q)
-	b, err := os.ReadFile(entry)
-	if err != nil || !strings.Contains(string(b), "enabled") {
-		return fmt.Errorf("--warm-cache for %s: %s binaries cannot run on this %s host: no qemu binfmt_misc handler at %s (install qemu-user-static, or build the cache on a %s machine)",
-			plat, p.Architecture, runtime.GOARCH, entry, p.Architecture)
-	}
-	return nil
-}
-
-// qemuArch names the qemu-user binary of each GOARCH.
-var qemuArch = map[string]string{
-	"amd64": "x86_64", "arm64": "aarch64", "arm": "arm", "386": "i386",
-	"ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64", "loong64": "loongarch64",
+	return nl, nil
 }
 
 func layerReport(nl *namedLayer) LayerReport {

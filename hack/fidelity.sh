@@ -32,7 +32,7 @@ for r in $releases; do
 done
 table=$(go run ./hack/fidelity <"$out")
 echo "$table"
-for doc in docs/recipes.md README.md; do
+for doc in docs/recipes.md; do
 	awk -v table="$table" '
 		/<!-- fidelity-table:start -->/ { print; print table; skip = 1; next }
 		/<!-- fidelity-table:end -->/ { skip = 0 }

@@ -1,9 +1,9 @@
 #!/bin/sh
-# Regenerates build/testdata/golden-*.json, the digests of the fake-SDK
+# Regenerates assemble/testdata/golden-*.json, the digests of the fake-SDK
 # build that TestGolden compares with. Run it only when a change to the
 # layer writer, layer plan or image config is meant to change every digest
-# (and bump cacheVersion in build/cache.go with it).
+# (and bump cacheVersion in assemble/cache.go with it).
 set -eu
 cd "$(dirname "$0")/.."
-go test ./build -run '^TestGolden$' -count=1 -update
-git diff --stat -- build/testdata/
+go test ./assemble -run '^TestGolden$' -count=1 -update
+git diff --stat -- assemble/testdata/

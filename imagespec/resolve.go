@@ -6,7 +6,6 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -23,7 +22,7 @@ type Resolved struct {
 	// BaseImages are Base's images for the platforms Resolve was given, so
 	// that they are not looked up again. Optional: a platform that is not
 	// here is looked up in Base.
-	BaseImages []assemble.BaseImage
+	BaseImages []BaseImage
 	// GOROOT is the SDK's path in the image (DefaultGOROOTPath when empty).
 	GOROOT string
 	// Compression is the layer compression (DefaultCompression when empty).
@@ -31,7 +30,7 @@ type Resolved struct {
 	// CompressionLevel is the compression's level; 0 is the pinned default.
 	CompressionLevel int
 	// LayerPlan splits the GOROOT into layers (the default plan when nil).
-	LayerPlan assemble.LayerPlan
+	LayerPlan layers.Plan
 	// WarmCache, when not empty, adds the image's build cache with these
 	// variants as one more layer: the spec's, else the recipe's.
 	WarmCache []warmcache.Variant
@@ -101,13 +100,37 @@ func (s *Spec) Resolve(ctx context.Context, platforms []v1.Platform, opts ...Opt
 	if r.Base, err = imageref.Load(ctx, base, o.remote...); err != nil {
 		return nil, keyErr("base", err)
 	}
-	if r.BaseImages, err = assemble.LookupBase(r.Base, platforms); err != nil {
+	if r.BaseImages, err = lookupBase(r.Base, platforms); err != nil {
 		return nil, keyErr("base", err)
 	}
 	return r, nil
 }
 
 // parseLayerPlan parses a layer plan; "" is the default plan.
-func parseLayerPlan(s string) (assemble.LayerPlan, error) {
-	return assemble.ParseLayerPlan(s)
+func parseLayerPlan(s string) (layers.Plan, error) {
+	return layers.ParsePlan(s)
+}
+
+// BaseImage is a base image's image for one platform.
+type BaseImage struct {
+	Platform v1.Platform
+	Image    v1.Image
+}
+
+// lookupBase looks up base's image for each platform, once, so that a
+// base without a platform is refused before any SDK is fetched and the
+// images are not looked up again. A scratch base has none.
+func lookupBase(base *imageref.Ref, platforms []v1.Platform) ([]BaseImage, error) {
+	if base.IsScratch() {
+		return nil, nil
+	}
+	var out []BaseImage
+	for _, p := range platforms {
+		img, err := base.Image(v1.Platform{OS: p.OS, Architecture: p.Architecture})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, BaseImage{Platform: p, Image: img})
+	}
+	return out, nil
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/layers"
@@ -26,7 +25,7 @@ const (
 	// DefaultCompression is the layer compression.
 	DefaultCompression = layers.Gzip
 	// DefaultLayers is the layer plan.
-	DefaultLayers = assemble.DefaultLayerPlan
+	DefaultLayers = layers.DefaultPlan
 	// SBOMSPDX is the one SBOM format: SPDX 2.3 JSON.
 	SBOMSPDX = "spdx"
 )

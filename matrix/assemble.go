@@ -108,10 +108,7 @@ func resolveAll(ctx context.Context, images []Image, o *PublishOptions) (map[str
 func assembleOne(ctx context.Context, im *Image, sdks []*sdk.SDK, v *imagespec.Resolved, o *PublishOptions) (*assemble.Result, error) {
 	name := im.String()
 	bo := assemble.Options{
-		SDKs: sdks, Recipe: v.Recipe, Base: v.Base, BaseImages: v.BaseImages,
-		GOROOT: v.GOROOT, Compression: v.Compression, CompressionLevel: v.CompressionLevel, LayerPlan: v.LayerPlan,
-		WarmCache: v.WarmCache, Source: v.Source, MTime: o.MTime,
-		SBOM: v.SBOM, Provenance: v.Provenance, Tool: "gorootimg " + o.Builder.Version,
+		SDKs: sdks, Resolved: *v, MTime: o.MTime, Tool: "gorootimg " + o.Builder.Version,
 		Builder: o.Builder, Subject: im.Repository.String(),
 		CacheDir: o.CacheDir, Jobs: o.LayerJobs,
 	}

@@ -2,8 +2,6 @@ package verify
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -15,74 +13,6 @@ import (
 
 	"github.com/gorootimg/gorootimg/probes"
 )
-
-// qemuAarch64 is what Linux shows for qemu-user-static's aarch64 handler.
-const qemuAarch64 = `enabled
-interpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P
-flags: POF
-offset 0
-magic 7f454c460201010000000000000000000200b700
-mask ffffffffffffff00fffffffffffffffffeffffff
-`
-
-func TestBinfmt(t *testing.T) {
-	dir := t.TempDir()
-	old := binfmtDir
-	binfmtDir = dir
-	t.Cleanup(func() { binfmtDir = old })
-	if _, err := findBinfmt(elfHeader("linux", "arm64"), "linux/arm64"); err == nil || !strings.Contains(err.Error(), "F flag") {
-		t.Errorf("findBinfmt without binfmt_misc = %v, want the hint to register a handler", err)
-	}
-	os.WriteFile(filepath.Join(dir, "status"), []byte("enabled\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "register"), nil, 0o200)
-	os.WriteFile(filepath.Join(dir, "qemu-aarch64"), []byte(qemuAarch64), 0o644)
-	os.WriteFile(filepath.Join(dir, "qemu-riscv64"), []byte(strings.Replace(strings.Replace(qemuAarch64, "b700", "f300", 1), "enabled", "disabled", 1)), 0o644)
-	for _, tc := range []struct {
-		goos, goarch string
-		want         string // handler name, "" = none
-	}{
-		{"linux", "arm64", "qemu-aarch64"},
-		{"linux", "amd64", ""},
-		{"linux", "riscv64", ""}, // disabled
-		{"linux", "s390x", ""},
-	} {
-		h, err := findBinfmt(elfHeader(tc.goos, tc.goarch), tc.goos+"/"+tc.goarch)
-		switch {
-		case runtime.GOOS != "linux":
-			if err == nil {
-				t.Errorf("findBinfmt on %s = %v, want an error", runtime.GOOS, h)
-			}
-		case tc.want == "" && err == nil:
-			t.Errorf("findBinfmt(%s/%s) = %v, want none", tc.goos, tc.goarch, h)
-		case tc.want != "" && (err != nil || h.Name != tc.want || h.Flags != "POF"):
-			t.Errorf("findBinfmt(%s/%s) = %v, %v; want %s with flags POF", tc.goos, tc.goarch, h, err, tc.want)
-		}
-	}
-	if elfHeader("windows", "amd64") != nil || elfHeader("linux", "wasm") != nil {
-		t.Errorf("elfHeader of a non-ELF or unknown target is not nil")
-	}
-}
-
-// TestBinfmtMatchesGo: the header elfHeader makes is that of a real Go
-// binary for the host.
-func TestBinfmtMatchesGo(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("ELF binaries are Linux's")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, err := fileHead(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := elfHeader(runtime.GOOS, runtime.GOARCH)
-	h := &binfmtHandler{magic: want, mask: []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff}}
-	if !h.matches(head) {
-		t.Errorf("the test binary starts % x; elfHeader gives % x", head[:20], want)
-	}
-}
 
 func TestForeignSubset(t *testing.T) {
 	all := probes.AllCapabilities

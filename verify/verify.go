@@ -17,6 +17,7 @@ import (
 
 	gorootpkg "github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
+	"github.com/gorootimg/gorootimg/internal/hostrun"
 	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -236,24 +237,22 @@ func (rep *Report) findRelease(labels map[string]string, goroot string) error {
 func (t *tree) findEmulator(rep *Report) error {
 	switch rep.Mode {
 	case ModeEmulated:
-		head, err := fileHead(filepath.Join(t.goroot, "bin", "go"))
+		head, err := hostrun.FileHead(filepath.Join(t.goroot, "bin", "go"))
 		if err != nil {
 			return err
 		}
-		h, err := findBinfmt(head, rep.Target)
+		h, err := hostrun.Find(head, rep.Target)
 		if err != nil {
 			return fmt.Errorf("the image is for %s; running its toolchain on %s needs an emulator: %w", rep.Target, rep.Host, err)
 		}
-		if rep.Sandboxed && !strings.Contains(h.Flags, "F") {
+		if rep.Sandboxed && !h.Fixed() {
 			return fmt.Errorf("%s lacks the F flag, so its interpreter cannot run inside the image's chroot: register it with F (docs/diff-verify.md) or use --sandbox off", h)
 		}
 		rep.Emulator = h.String()
 	case ModeCross:
 		goos, goarch, _ := strings.Cut(rep.Target, "/")
-		if head := elfHeader(goos, goarch); head != nil {
-			if h, err := findBinfmt(head, rep.Target); err == nil {
-				rep.Emulator = h.String()
-			}
+		if h, err := hostrun.Check(goos, goarch); err == nil && h != nil {
+			rep.Emulator = h.String()
 		}
 	}
 	return nil

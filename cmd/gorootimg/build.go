@@ -284,7 +284,7 @@ func assembleImages(ctx context.Context, e *env, f *buildFlags, in *buildInputs,
 	}
 	mod, _ := buildVersion()
 	start := time.Now()
-	bo := assembleOptions(img)
+	bo := assemble.Options{Resolved: *img}
 	bo.SDKs, bo.MTime, bo.Tool = sdks, in.mtime, "gorootimg "+mod
 	bo.CacheDir, bo.Progress, bo.Logf = cache, pr.layer, pr.logf
 	bo.Builder, bo.Subject = builder(), provenanceSubject(f.tag)

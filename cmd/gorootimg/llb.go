@@ -268,7 +268,7 @@ func llbFor(ctx context.Context, s *sdk.SDK, img *imagespec.Resolved, epoch time
 		}
 		spec.Base = img.Base.Reference.Context().Digest(d.String()).String()
 	}
-	cfg, meta, err := assemble.ImageConfig(assembleOptions(img), s, mtime, baseImg, len(warm) > 0)
+	cfg, meta, err := assemble.ImageConfig(img, s, mtime, baseImg, len(warm) > 0)
 	if err != nil {
 		return nil, fmt.Errorf("--base: %w", err)
 	}

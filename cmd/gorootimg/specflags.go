@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imagespec"
 )
 
@@ -83,13 +82,4 @@ func specKeysBut(but ...string) []string {
 		}
 	}
 	return out
-}
-
-// assembleOptions are the assemble options of a resolved spec.
-func assembleOptions(img *imagespec.Resolved) assemble.Options {
-	return assemble.Options{
-		Recipe: img.Recipe, Base: img.Base, BaseImages: img.BaseImages, GOROOT: img.GOROOT,
-		Compression: img.Compression, CompressionLevel: img.CompressionLevel, LayerPlan: img.LayerPlan,
-		Source: img.Source, SBOM: img.SBOM, Provenance: img.Provenance, WarmCache: img.WarmCache,
-	}
 }

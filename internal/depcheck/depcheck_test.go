@@ -77,6 +77,11 @@ func TestImportGraph(t *testing.T) {
 			if short == "goroot" && !isStd(d) {
 				t.Errorf("%s imports %s: goroot may use only the standard library", p, d)
 			}
+			// Whether this host runs a platform's binaries is one question,
+			// asked by warmcache and verify alike: the standard library only.
+			if short == "internal/hostrun" && !isStd(d) {
+				t.Errorf("%s imports %s: internal/hostrun may use only the standard library", p, d)
+			}
 			// sdk fetches SDKs; recipes are none of its business.
 			if short == "sdk" && d == mod+"/prune" {
 				t.Errorf("%s imports prune: the mode rule sdk needs is in goroot", p)

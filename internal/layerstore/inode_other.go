@@ -1,6 +1,6 @@
 //go:build !unix
 
-package assemble
+package layerstore
 
 import "io/fs"
 
