@@ -209,7 +209,7 @@ func (f *File) validate() error {
 			return fmt.Errorf("%s: the name is given twice; each variant needs its own tag suffix", v)
 		}
 		seen[v.Name] = true
-		if err := v.validate(); err != nil {
+		if err := v.Validate(); err != nil {
 			return fmt.Errorf("%s: %w", v, err)
 		}
 	}
@@ -262,7 +262,9 @@ func (f *File) platforms() ([]v1.Platform, error) {
 	return out, nil
 }
 
-func (v *Variant) validate() error {
+// Validate reports the first problem with the variant: its name, then its
+// spec (imagespec.Spec.Validate). It changes nothing and needs no network.
+func (v *Variant) Validate() error {
 	if v.Name != "" {
 		if strings.HasPrefix(v.Name, "-") || strings.HasPrefix(v.Name, ".") {
 			return fmt.Errorf("name %q: want a tag suffix such as bookworm, without a leading - or .", v.Name)
