@@ -134,3 +134,17 @@ func TestResolveErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestJSONKeys checks every field has the same key in JSON as in YAML, so
+// a spec reads the same in an images file and in --json output.
+func TestJSONKeys(t *testing.T) {
+	typ := reflect.TypeFor[Spec]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		y, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		j, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if y == "" || y != j {
+			t.Errorf("field %s: yaml key %q, json key %q; want one kebab-case key", f.Name, y, j)
+		}
+	}
+}
