@@ -140,7 +140,14 @@ func (s *Spec) warmCache() ([]warmcache.Variant, error) {
 	if len(s.WarmCache) == 0 {
 		return nil, nil
 	}
+	names := make([]string, len(warmcache.Variants))
+	for i, v := range warmcache.Variants {
+		names[i] = string(v)
+	}
 	for i, w := range s.WarmCache {
+		if !slices.Contains(names, w) {
+			return nil, fmt.Errorf("warm cache item %q: want one of %s", w, strings.Join(names, ", "))
+		}
 		if slices.Contains(s.WarmCache[:i], w) {
 			return nil, fmt.Errorf("%q is given twice", w)
 		}
