@@ -3,6 +3,7 @@ package matrix
 import (
 	"context"
 	"fmt"
+	"go/version"
 	"slices"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -11,6 +12,7 @@ import (
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // prepare resolves every variant's spec (its recipe, with the recipe's
@@ -21,14 +23,18 @@ func prepare(ctx context.Context, f *File, images []Image, o *PublishOptions) (m
 	for i := range images {
 		im := &images[i]
 		v := &im.Variant
-		if out[v.Name] != nil {
-			continue
+		r := out[v.Name]
+		if r == nil {
+			var err error
+			if r, err = v.Resolve(ctx, im.Platforms, imagespec.WithRemote(o.Remote...)); err != nil {
+				return nil, fmt.Errorf("images file %s: %s: %w", f.Name, v, err)
+			}
+			out[v.Name] = r
 		}
-		r, err := v.Resolve(ctx, im.Platforms, imagespec.WithRemote(o.Remote...))
-		if err != nil {
-			return nil, fmt.Errorf("images file %s: %s: %w", f.Name, v, err)
+		// Expand checked the variant's own list; this is the recipe's too.
+		if slices.Contains(r.WarmCache, warmcache.Tools) && version.Compare(im.Release.Version, "go1.25") < 0 {
+			return nil, fmt.Errorf("images file %s: %s: warm-cache tools (recipe %s) needs Go 1.25 or later, and go selects %s", f.Name, v, r.Recipe.Name, im.Release.Version)
 		}
-		out[v.Name] = r
 	}
 	return out, nil
 }
