@@ -12,10 +12,11 @@ import (
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/provenance"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
-	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // FullRecipe is the recipe name of an unpruned SDK (Options.Recipe nil).
@@ -25,35 +26,24 @@ const FullRecipe = "full"
 type Options struct {
 	// SDKs holds one SDK per platform to build, in index order.
 	SDKs []*sdk.SDK
-	// Recipe prunes each SDK; nil lays the whole SDK unchanged ("full").
-	Recipe *recipes.Recipe
-	// Base is the base image; nil or imageref.Scratch for none.
-	Base *imageref.Ref
-	// BaseImages are Base's images as LookupBase returned them, so that
-	// Build does not look them up again. Optional: the image of an SDK's
-	// platform that is not here is looked up in Base.
-	BaseImages []BaseImage
-	// GOROOT is the SDK's path in the image (goroot.DefaultImagePath when empty).
-	GOROOT string
-	// Compression is the layer compression (layers.Gzip when empty).
-	Compression layers.Compression
-	// CompressionLevel is the compression's level (see
-	// layers.WithCompressionLevel); 0 is the default of today's digests.
-	CompressionLevel int
-	// LayerPlan splits the GOROOT into layers (layers.DefaultPlan when nil).
-	LayerPlan layers.Plan
+	// Resolved is the image: what imagespec.Spec.Resolve returns. Its
+	// zero value is an empty spec's defaults but the recipe (nil lays the
+	// whole SDK unchanged, "full") and asks for no SBOM or provenance.
+	imagespec.Resolved
 	// MTime is every entry's modification time and the image's created
 	// time. Zero means each SDK's release time from VERSION.
 	MTime time.Time
-	// Source is the optional org.opencontainers.image.source label.
-	Source string
-	// SBOM, when true, gives each platform image an SPDX 2.3 document of
-	// its GOROOT files as a Referrer (see SBOMReferrer). The files' digests
-	// come from the layer writer; nothing is read back.
-	SBOM bool
 	// Tool names the creator in SBOMs ("gorootimg v1.2.3"); "gorootimg"
 	// when empty.
 	Tool string
+	// Builder is the gorootimg that runs, as the provenance statements
+	// (Resolved.Provenance: each platform image's SLSA v1 statement as a
+	// Referrer of Kind ProvenanceKind, made from the options as Assemble
+	// filled them in) record it.
+	Builder provenance.Builder
+	// Subject names the repository the images go to, as provenance
+	// records it ("ghcr.io/org/go"); it may be empty.
+	Subject string
 	// CacheDir holds finished layers between runs (a directory of its own,
 	// such as $GOROOTIMG_CACHE/build). Empty means no cache: layers live
 	// in a temporary directory until Result.Close.
@@ -63,10 +53,6 @@ type Options struct {
 	Jobs int
 	// Progress, when set, is told about each layer as it is written.
 	Progress func(Event)
-	// WarmCache, when not empty, adds the image's build cache with these
-	// variants built by the image's own go command as one more layer
-	// (group "warm-cache"; see package warmcache). It needs root.
-	WarmCache []warmcache.Variant
 	// Logf, when set, gets progress lines of the warm-cache step (its
 	// commands and notes).
 	Logf func(format string, args ...any)
@@ -166,9 +152,6 @@ func (o *Options) normalise() error {
 	if _, err := layers.ParseCompression(string(o.Compression)); err != nil {
 		return err
 	}
-	if err := o.Compression.CheckLevel(o.CompressionLevel); err != nil {
-		return fmt.Errorf("building image: %w", err)
-	}
 	if o.LayerPlan == nil {
 		o.LayerPlan, _ = layers.ParsePlan(layers.DefaultPlan)
 	}
@@ -228,6 +211,13 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 		pi := PlatformImage{Platform: pl.platform, Image: img}
 		if o.SBOM {
 			ref, err := sbomReferrer(ctx, o, pl, fsl)
+			if err != nil {
+				return err
+			}
+			pi.Referrers = append(pi.Referrers, ref)
+		}
+		if o.Provenance {
+			ref, err := provenanceReferrer(&pi, o, i)
 			if err != nil {
 				return err
 			}

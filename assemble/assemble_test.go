@@ -19,6 +19,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/internal/testing/imagetest"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/prune"
@@ -40,7 +41,7 @@ func digestsOf(t *testing.T, idx v1.ImageIndex) imagetest.Digests {
 
 func TestConfigAndReport(t *testing.T) {
 	mtime := time.Date(2024, 2, 3, 4, 5, 6, 0, time.UTC)
-	res, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), MTime: mtime, Source: "https://example.com/repo", GOROOT: "/opt/go"})
+	res, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), MTime: mtime, Resolved: imagespec.Resolved{Source: "https://example.com/repo", GOROOT: "/opt/go"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestRecipeSharesLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer full.Close()
-	slim, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), Recipe: r})
+	slim, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), Resolved: imagespec.Resolved{Recipe: r}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestSBOM(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := t.TempDir()
-	o := Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Recipe: r, CacheDir: cache, Tool: "gorootimg test"}
+	o := Options{SDKs: fakeSDKs(t, "amd64", "arm64"), CacheDir: cache, Tool: "gorootimg test", Resolved: imagespec.Resolved{Recipe: r}}
 	plain, err := Assemble(ctx, o)
 	if err != nil {
 		t.Fatal(err)

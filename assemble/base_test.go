@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/imagespec"
 )
 
 func buildFake(t *testing.T, o Options) *Result {
@@ -61,7 +62,7 @@ func TestBuildOnBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := buildFake(t, Options{Base: base})
+	res := buildFake(t, Options{Resolved: imagespec.Resolved{Base: base}})
 	if err := validate.Index(res.Index); err != nil {
 		t.Errorf("validate.Index: %v", err)
 	}
@@ -103,7 +104,7 @@ func TestBuildOnBase(t *testing.T) {
 		}
 	}
 	// A base without the platform is refused before any work.
-	_, err = Assemble(ctx, Options{SDKs: fakeSDKs(t, "amd64"), Base: mustLoad(t, "oci:"+writeSinglePlatform(t, adds[1]))})
+	_, err = Assemble(ctx, Options{SDKs: fakeSDKs(t, "amd64"), Resolved: imagespec.Resolved{Base: mustLoad(t, "oci:"+writeSinglePlatform(t, adds[1]))}})
 	if err == nil || !strings.Contains(err.Error(), "not linux/amd64") {
 		t.Errorf("Build on an arm64-only base = %v, want a platform error", err)
 	}

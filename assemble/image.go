@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"fmt"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/sdk"
 )
 
 // groupHistory says what each layer group holds, for the image history:
@@ -35,24 +38,8 @@ func groupHistory(group string) string {
 func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Options, fsl, warm *namedLayer) (v1.Image, error) {
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	var baseCfg *v1.ConfigFile
 	var adds []mutate.Addendum
-	meta := imageconfig.Meta{
-		GoVersion: pl.sdk.Version, GOROOT: o.GOROOT, Created: pl.mtime,
-		Recipe: recipeName(o.Recipe), RecipeDigest: recipeDigest(o.Recipe),
-		SDKSource: pl.sdk.Source, SDKHash: pl.sdk.Hash, Source: o.Source,
-		Platform: pl.platform,
-	}
-	if warm != nil {
-		for _, v := range o.WarmCache {
-			meta.WarmCache = append(meta.WarmCache, string(v))
-		}
-	}
 	if base != nil {
-		var err error
-		if baseCfg, err = base.ConfigFile(); err != nil {
-			return nil, fmt.Errorf("reading base image config: %w", err)
-		}
 		m, err := base.Manifest()
 		if err != nil {
 			return nil, fmt.Errorf("reading base image manifest: %w", err)
@@ -68,9 +55,13 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 			}
 			adds = append(adds, mutate.Addendum{Layer: l, MediaType: mt, Annotations: d.Annotations, URLs: d.URLs})
 		}
-		meta = meta.WithBase(baseRef, baseCfg)
 	}
-	cfg := imageconfig.Config(baseCfg, meta)
+	res := o.Resolved
+	res.Base = baseRef
+	cfg, _, err := ImageConfig(&res, pl.sdk, pl.mtime, base, warm != nil)
+	if err != nil {
+		return nil, err
+	}
 	ours := pl.layers
 	if pl.reset != nil {
 		ours = append([]*namedLayer{pl.reset}, ours...)
@@ -94,7 +85,7 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 			Comment:   nl.Group,
 		})
 	}
-	img, err := mutate.Append(img, adds...)
+	img, err = mutate.Append(img, adds...)
 	if err != nil {
 		return nil, fmt.Errorf("assembling image: %w", err)
 	}
@@ -103,6 +94,35 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 		return nil, fmt.Errorf("assembling image: %w", err)
 	}
 	return img, nil
+}
+
+// ImageConfig returns the config of the image Assemble makes of s as o
+// resolves it, on base (nil for scratch; o.Base names it), before its
+// layers are added, and the Meta it is made from: config and labels,
+// Source included. created is the image's time (imageconfig.Created);
+// warm says whether the image carries o.WarmCache. gorootimg llb gives
+// BuildKit's exporter the same config, so the two cannot drift.
+func ImageConfig(o *imagespec.Resolved, s *sdk.SDK, created time.Time, base v1.Image, warm bool) (*v1.ConfigFile, imageconfig.Meta, error) {
+	meta := imageconfig.Meta{
+		GoVersion: s.Version, GOROOT: o.GOROOT, Created: created,
+		Recipe: recipeName(o.Recipe), RecipeDigest: recipeDigest(o.Recipe),
+		SDKSource: s.Source, SDKHash: s.Hash, Source: o.Source,
+		Platform: s.Platform(),
+	}
+	if warm {
+		for _, v := range o.WarmCache {
+			meta.WarmCache = append(meta.WarmCache, string(v))
+		}
+	}
+	var baseCfg *v1.ConfigFile
+	if base != nil {
+		var err error
+		if baseCfg, err = base.ConfigFile(); err != nil {
+			return nil, meta, fmt.Errorf("reading base image config: %w", err)
+		}
+		meta = meta.WithBase(o.Base, baseCfg)
+	}
+	return imageconfig.Config(baseCfg, meta), meta, nil
 }
 
 // ociLayerType translates a Docker layer media type to its OCI twin.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/internal/testing/imagetest"
 	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 	"github.com/gorootimg/gorootimg/layers"
@@ -63,7 +64,7 @@ func writeLayout(t *testing.T, dir, tag string, res *assemble.Result) {
 func TestGolden(t *testing.T) {
 	for _, c := range []layers.Compression{layers.Gzip, layers.Zstd} {
 		t.Run(string(c), func(t *testing.T) {
-			res, err := assemble.Assemble(context.Background(), assemble.Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Compression: c})
+			res, err := assemble.Assemble(context.Background(), assemble.Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Resolved: imagespec.Resolved{Compression: c}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +143,7 @@ func TestBaseGOROOTHidden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := buildFake(t, assemble.Options{SDKs: fakeSDKs(t, "amd64"), Recipe: r, Base: base})
+	res := buildFake(t, assemble.Options{SDKs: fakeSDKs(t, "amd64"), Resolved: imagespec.Resolved{Recipe: r, Base: base}})
 	writeLayout(t, filepath.Join(dir, "out"), "slim", res)
 	bundle := filepath.Join(dir, "bundle")
 	if o, err := exec.Command("umoci", "unpack", "--image", filepath.Join(dir, "out")+":slim", bundle).CombinedOutput(); err != nil {

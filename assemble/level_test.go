@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/layers"
 )
 
@@ -16,7 +17,7 @@ func TestCompressionLevel(t *testing.T) {
 	for _, level := range []int{3, layers.ZstdMaxLevel} {
 		var got []string
 		for range 2 {
-			res := buildFake(t, Options{SDKs: fakeSDKs(t, "amd64"), Compression: layers.Zstd, CompressionLevel: level})
+			res := buildFake(t, Options{SDKs: fakeSDKs(t, "amd64"), Resolved: imagespec.Resolved{Compression: layers.Zstd, CompressionLevel: level}})
 			got = append(got, digestsOf(t, res.Index).Index)
 		}
 		if got[0] != got[1] {
@@ -29,14 +30,14 @@ func TestCompressionLevel(t *testing.T) {
 	}
 
 	cache := t.TempDir()
-	o := Options{SDKs: fakeSDKs(t, "amd64"), Compression: layers.Zstd, CompressionLevel: 3, CacheDir: cache}
+	o := Options{SDKs: fakeSDKs(t, "amd64"), CacheDir: cache, Resolved: imagespec.Resolved{Compression: layers.Zstd, CompressionLevel: 3}}
 	buildFake(t, o)
 	o.CompressionLevel = 19
 	if res := buildFake(t, o); res.Reused {
 		t.Error("zstd level 19 build reused the level 3 build's layers")
 	}
 
-	_, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), CompressionLevel: 22})
+	_, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), Resolved: imagespec.Resolved{CompressionLevel: 22}})
 	if err == nil || !strings.Contains(err.Error(), "level") {
 		t.Errorf("Assemble(gzip level 22) = %v, want a level error", err)
 	}

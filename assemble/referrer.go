@@ -12,7 +12,7 @@ import (
 	"github.com/gorootimg/gorootimg/sbom"
 )
 
-// Referrer is an artifact about one platform image (its SBOM; later its
+// Referrer is an artifact about one platform image (its SBOM, its
 // provenance): bytes of one media type that publishers attach as an OCI 1.1
 // artifact manifest whose subject is the image. Assembly makes referrers;
 // it never writes them anywhere.

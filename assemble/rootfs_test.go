@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/rootfs"
 )
 
@@ -104,7 +105,7 @@ func flatten(t *testing.T, img v1.Image) (map[string]*tar.Header, map[string]str
 }
 
 func TestRootFSKeepsBase(t *testing.T) {
-	res, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), Base: baseLayout(t, true)})
+	res, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), Resolved: imagespec.Resolved{Base: baseLayout(t, true)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestBaseLacksPlatform(t *testing.T) {
 		{true, "has no image for linux/arm64; it has linux/amd64"},
 		{false, "is a linux/amd64 image, not linux/arm64"},
 	} {
-		_, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Base: baseLayout(t, tc.platform)})
+		_, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64", "arm64"), Resolved: imagespec.Resolved{Base: baseLayout(t, tc.platform)}})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Build(arm64 on an amd64-only base) = %v, want an error with %q", err, tc.want)
 		}

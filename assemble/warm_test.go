@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/warmcache"
 )
@@ -19,7 +20,7 @@ func TestWarmFails(t *testing.T) {
 		t.Skip("skipping: the warm-cache sandbox needs root, unshare and mount; CI runs as root")
 	}
 	cache := t.TempDir()
-	_, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), CacheDir: cache, WarmCache: []warmcache.Variant{warmcache.Std}})
+	_, err := Assemble(context.Background(), Options{SDKs: fakeSDKs(t, "amd64"), CacheDir: cache, Resolved: imagespec.Resolved{WarmCache: []warmcache.Variant{warmcache.Std}}})
 	if err == nil || !strings.Contains(err.Error(), "warming the build cache for linux/amd64") {
 		t.Fatalf("Build(--warm-cache std, fake go) = %v, want a warm-cache error", err)
 	}

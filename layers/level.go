@@ -3,7 +3,6 @@ package layers
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -61,7 +60,9 @@ func zstdLevel(level int, size int64) zstdParams {
 	return zstdParams{level: zstd.EncoderLevelFromZstd(level)}
 }
 
-// CheckLevel reports whether level is a level of c. DefaultLevel always is.
+// CheckLevel reports whether level is a level of c: gzip 1-9, zstd 1-22.
+// DefaultLevel always is. It is the one rule for levels: imagespec.Spec's
+// Validate applies it to every front end's spec, and Write to its options.
 func (c Compression) CheckLevel(level int) error {
 	if level == DefaultLevel {
 		return nil
@@ -84,22 +85,6 @@ func (c Compression) levels() (lo, hi int) {
 		return ZstdMinLevel, ZstdMaxLevel
 	}
 	return 0, 0
-}
-
-// ParseLevel parses a --compression-level value for c; "" is DefaultLevel.
-func (c Compression) ParseLevel(s string) (int, error) {
-	if s == "" {
-		return DefaultLevel, nil
-	}
-	lo, hi := c.levels()
-	if lo == 0 {
-		return 0, fmt.Errorf("compression %q: want gzip or zstd", c)
-	}
-	// 0 is DefaultLevel inside, but to gzip it would mean "store": refused.
-	if n, err := strconv.Atoi(s); err == nil && n != DefaultLevel {
-		return n, c.CheckLevel(n)
-	}
-	return 0, fmt.Errorf("%s compression level %q: want a number from %d to %d", c, s, lo, hi)
 }
 
 // SettingsLevel describes the pinned compressor settings of c at level,

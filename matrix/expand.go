@@ -10,9 +10,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/gorootimg/gorootimg/goroot"
-	"github.com/gorootimg/gorootimg/layers"
-	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -117,18 +115,18 @@ func (f *File) releases(rels []sdk.Release, ps []v1.Platform) ([]sdk.Release, er
 func (f *File) withDefaults(v Variant) Variant {
 	v.WarmCache = slices.Clone(v.WarmCache)
 	if v.Recipe == "" {
-		v.Recipe = recipes.Default
-	} else if isRecipePath(v.Recipe) && !filepath.IsAbs(v.Recipe) && f.Dir != "" {
+		v.Recipe = imagespec.DefaultRecipe
+	} else if imagespec.IsRecipePath(v.Recipe) && !filepath.IsAbs(v.Recipe) && f.Dir != "" {
 		v.Recipe = filepath.Join(f.Dir, v.Recipe)
 	}
 	if v.Base == "" {
-		v.Base = "scratch"
+		v.Base = imagespec.DefaultBase
 	}
 	if v.Compression == "" {
-		v.Compression = string(layers.Gzip)
+		v.Compression = string(imagespec.DefaultCompression)
 	}
 	if v.GOROOTPath == "" {
-		v.GOROOTPath = goroot.DefaultImagePath
+		v.GOROOTPath = imagespec.DefaultGOROOTPath
 	}
 	return v
 }

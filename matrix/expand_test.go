@@ -8,6 +8,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -115,7 +116,7 @@ func TestExpandImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Dir = "conf"
-	f.Variants = append(f.Variants, Variant{Name: "warm", Recipe: "recipes/warm.yaml", Compression: "zstd", CompressionLevel: 19, WarmCache: []string{"std"}, GOROOTPath: "/opt/go"})
+	f.Variants = append(f.Variants, Variant{Name: "warm", Spec: imagespec.Spec{Recipe: "recipes/warm.yaml", Compression: "zstd", CompressionLevel: 19, WarmCache: []string{"std"}, GOROOTPath: "/opt/go"}})
 	images, err := f.Expand(testReleases())
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +128,7 @@ func TestExpandImage(t *testing.T) {
 	if first.Release.Version != "go1.26.11" || !reflect.DeepEqual(first.Platforms, []v1.Platform{amd64, arm64}) {
 		t.Errorf("first image = %s for %v, want go1.26.11 for linux/amd64, linux/arm64", &first, first.Platforms)
 	}
-	wantDefaults := Variant{Name: "", Recipe: "ci", Base: "scratch", Compression: "gzip", GOROOTPath: "/usr/local/go", Line: 5, WarmCache: nil}
+	wantDefaults := Variant{Name: "", Spec: imagespec.Spec{Recipe: "ci", Base: "scratch", Compression: "gzip", GOROOTPath: "/usr/local/go", SBOM: "spdx", Provenance: true}, Line: 5}
 	if !reflect.DeepEqual(first.Variant, wantDefaults) {
 		t.Errorf("first image's variant = %+v, want the defaults %+v", first.Variant, wantDefaults)
 	}

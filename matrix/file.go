@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,9 +14,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/gorootimg/gorootimg/imageref"
-	"github.com/gorootimg/gorootimg/layers"
-	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -60,40 +57,34 @@ func (s Selector) Validate() error {
 	return fmt.Errorf("go: %q: want supported, a line such as 1.26 or a release such as 1.25.3", string(s))
 }
 
-// Variant is one flavour of the images: a base, a recipe and build options.
+// Variant is one flavour of the images: a tag suffix and the spec of what
+// its images are made of, the same imagespec.Spec that the flags of
+// gorootimg build bind to.
 type Variant struct {
 	// Optional: Name is the tag suffix ("bookworm" gives 1.26.11-bookworm);
 	// "" (the default) adds none. Names are unique within a file.
 	Name string `yaml:"name"`
-	// Optional: Recipe is a built-in recipe name or a recipe file,
-	// relative to the images file; the default is recipes.Default.
-	Recipe string `yaml:"recipe"`
-	// Optional: Base is the base image as build --base takes it; the
-	// default is scratch.
-	Base string `yaml:"base"`
-	// Optional: Compression is the layer compression, gzip (default) or zstd.
-	Compression string `yaml:"compression"`
-	// Optional: CompressionLevel is the zstd level, 1 to 22 as zstd names
-	// them; 0 keeps the pinned default.
-	CompressionLevel int `yaml:"compression-level"`
-	// Optional: WarmCache lists the build caches baked into the image:
-	// std, race, and on Go 1.25 or later tools.
-	WarmCache []string `yaml:"warm-cache"`
-	// Optional: GOROOTPath is where the SDK lives inside the image; the
-	// default is goroot.DefaultImagePath.
-	GOROOTPath string `yaml:"goroot-path"`
+	// Spec is the variant's image, its keys inline beside name. Recipe
+	// files are relative to the images file. Unlike build's flags, a
+	// variant written in YAML attaches an SBOM and provenance unless it
+	// says sbom: "" or provenance: false (see DefaultSpec).
+	imagespec.Spec `yaml:",inline"`
 
 	// Line is where the variant was written, 0 when not from YAML.
 	Line int `yaml:"-"`
 }
 
-// WarmCacheItems are the values warm-cache accepts.
-var WarmCacheItems = []string{"std", "race", "tools"}
+// DefaultSpec is the spec a variant written in YAML starts from: publish
+// attaches each platform image's SBOM and provenance by default.
+var DefaultSpec = imagespec.Spec{SBOM: imagespec.SBOMSPDX, Provenance: true}
 
-var (
-	fileKeys    = []string{"repository", "go", "platforms", "variants", "tags"}
-	variantKeys = []string{"name", "recipe", "base", "compression", "compression-level", "warm-cache", "goroot-path"}
-)
+var fileKeys = []string{"repository", "go", "platforms", "variants", "tags"}
+
+// variantKeys are name and the spec's keys, read from its struct tags.
+var variantKeys = append([]string{"name"}, imagespec.Keys()...)
+
+// VariantKeys are the keys a variant takes: name and imagespec.Keys.
+func VariantKeys() []string { return slices.Clone(variantKeys) }
 
 // UnmarshalYAML decodes a variant strictly: unknown keys are errors with
 // their line, and the variant remembers its own line.
@@ -105,7 +96,7 @@ func (v *Variant) UnmarshalYAML(n *yaml.Node) error {
 		return err
 	}
 	type plain Variant
-	var p plain
+	p := plain{Spec: DefaultSpec}
 	if err := n.Decode(&p); err != nil {
 		return err
 	}
@@ -218,7 +209,7 @@ func (f *File) validate() error {
 			return fmt.Errorf("%s: the name is given twice; each variant needs its own tag suffix", v)
 		}
 		seen[v.Name] = true
-		if err := v.validate(); err != nil {
+		if err := v.Validate(); err != nil {
 			return fmt.Errorf("%s: %w", v, err)
 		}
 	}
@@ -271,7 +262,9 @@ func (f *File) platforms() ([]v1.Platform, error) {
 	return out, nil
 }
 
-func (v *Variant) validate() error {
+// Validate reports the first problem with the variant: its name, then its
+// spec (imagespec.Spec.Validate). It changes nothing and needs no network.
+func (v *Variant) Validate() error {
 	if v.Name != "" {
 		if strings.HasPrefix(v.Name, "-") || strings.HasPrefix(v.Name, ".") {
 			return fmt.Errorf("name %q: want a tag suffix such as bookworm, without a leading - or .", v.Name)
@@ -280,57 +273,5 @@ func (v *Variant) validate() error {
 			return fmt.Errorf("name %q: want a tag suffix such as bookworm (letters, digits, _, . and -)", v.Name)
 		}
 	}
-	if r := v.Recipe; r != "" && !isRecipePath(r) && !slices.Contains(recipes.Names(), r) {
-		return fmt.Errorf("recipe %q: no such built-in recipe (have %s); a file name needs a / or a .yaml suffix", r, strings.Join(recipes.Names(), ", "))
-	}
-	if err := validateBase(v.Base); err != nil {
-		return err
-	}
-	if v.Compression != "" {
-		if _, err := layers.ParseCompression(v.Compression); err != nil {
-			return err
-		}
-	}
-	if v.CompressionLevel != 0 {
-		if v.Compression != string(layers.Zstd) {
-			return fmt.Errorf("compression-level %d: levels are for compression: zstd", v.CompressionLevel)
-		}
-		if v.CompressionLevel < 1 || v.CompressionLevel > 22 {
-			return fmt.Errorf("compression-level %d: want a zstd level from 1 to 22", v.CompressionLevel)
-		}
-	}
-	for i, w := range v.WarmCache {
-		if !slices.Contains(WarmCacheItems, w) {
-			return fmt.Errorf("warm-cache %q: want one of %s", w, strings.Join(WarmCacheItems, ", "))
-		}
-		if slices.Contains(v.WarmCache[:i], w) {
-			return fmt.Errorf("warm-cache %q is given twice", w)
-		}
-	}
-	if p := v.GOROOTPath; p != "" && (!path.IsAbs(p) || path.Clean(p) != p || p == "/") {
-		return fmt.Errorf("goroot-path %q: want a clean absolute path inside the image, such as /usr/local/go", p)
-	}
-	return nil
-}
-
-// validateBase checks a base the way build --base takes it, without
-// opening it.
-func validateBase(b string) error {
-	switch {
-	case b == "" || b == "scratch":
-		return nil
-	case strings.HasPrefix(b, "oci:") || strings.HasPrefix(b, "tarball:"):
-		if _, rest, _ := strings.Cut(b, ":"); rest == "" {
-			return fmt.Errorf("base %q: want oci:DIR[:TAG] or tarball:FILE", b)
-		}
-		return nil
-	}
-	if _, err := imageref.ParseReference(b); err != nil {
-		return fmt.Errorf("base: %w", err)
-	}
-	return nil
-}
-
-func isRecipePath(s string) bool {
-	return strings.ContainsAny(s, `/\`) || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml")
+	return v.Spec.Validate()
 }

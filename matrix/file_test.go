@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/gorootimg/gorootimg/imagespec"
 )
 
 // issueExample is the file of issue 13, as written there.
@@ -35,8 +37,8 @@ func TestParseIssueExample(t *testing.T) {
 		Go:         []Selector{Supported},
 		Platforms:  []string{"linux/amd64", "linux/arm64"},
 		Variants: []Variant{
-			{Name: "", Recipe: "ci", Line: 5},
-			{Name: "bookworm", Recipe: "ci", Base: "ghcr.io/org/go-base:bookworm", Line: 7},
+			{Name: "", Spec: imagespec.Spec{Recipe: "ci", SBOM: "spdx", Provenance: true}, Line: 5},
+			{Name: "bookworm", Spec: imagespec.Spec{Recipe: "ci", Base: "ghcr.io/org/go-base:bookworm", SBOM: "spdx", Provenance: true}, Line: 7},
 		},
 	}
 	if !reflect.DeepEqual(f, want) {
@@ -71,7 +73,7 @@ func validFile() *File {
 		Repository: "ghcr.io/org/go-build",
 		Go:         []Selector{"1.26", "1.25.3"},
 		Platforms:  []string{"linux/amd64", "linux/arm64"},
-		Variants:   []Variant{{Name: ""}, {Name: "bookworm", Base: "debian:bookworm-slim"}},
+		Variants:   []Variant{{Name: ""}, {Name: "bookworm", Spec: imagespec.Spec{Base: "debian:bookworm-slim"}}},
 	}
 }
 
@@ -83,7 +85,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"valid", func(f *File) {}, ""},
 		{"every option", func(f *File) {
-			f.Variants[1] = Variant{Name: "warm", Recipe: "./my.yaml", Base: "oci:./base:v1", Compression: "zstd", CompressionLevel: 19, WarmCache: []string{"std", "race", "tools"}, GOROOTPath: "/opt/go"}
+			f.Variants[1] = Variant{Name: "warm", Spec: imagespec.Spec{Recipe: "./my.yaml", Base: "oci:./base:v1", Compression: "zstd", CompressionLevel: 19, WarmCache: []string{"std", "race", "tools"}, GOROOTPath: "/opt/go"}}
 			f.Tags = []TagTemplate{"{{.Version}}{{.Suffix}}", "go{{.Minor}}{{.Suffix}}"}
 			f.Platforms = append(f.Platforms, "linux/arm/v7")
 		}, ""},
@@ -101,17 +103,18 @@ func TestValidate(t *testing.T) {
 		{"variant twice", func(f *File) { f.Variants[1].Name = "" }, `variant "": the name is given twice`},
 		{"bad variant name", func(f *File) { f.Variants[1].Name = "book worm" }, `variant "book worm": name "book worm": want a tag suffix`},
 		{"variant name leading dash", func(f *File) { f.Variants[1].Name = "-x" }, `without a leading - or .`},
-		{"unknown recipe", func(f *File) { f.Variants[0].Recipe = "tiny" }, `recipe "tiny": no such built-in recipe (have full, slim, ci, ci-native, build, minimal)`},
+		{"unknown recipe", func(f *File) { f.Variants[0].Recipe = "tiny" }, `recipe: "tiny": no such built-in recipe (have full, slim, ci, ci-native, build, minimal)`},
 		{"bad base", func(f *File) { f.Variants[1].Base = "Debian:Bookworm" }, `base: parsing image reference "Debian:Bookworm"`},
 		{"base with credentials", func(f *File) { f.Variants[1].Base = "robot:hunter2@ghcr.io/org/base" }, "cannot hold user:password@"},
-		{"empty oci base", func(f *File) { f.Variants[1].Base = "oci:" }, `base "oci:": want oci:DIR[:TAG]`},
-		{"bad compression", func(f *File) { f.Variants[0].Compression = "xz" }, `compression "xz": want gzip or zstd`},
-		{"level without zstd", func(f *File) { f.Variants[0].CompressionLevel = 3 }, "compression-level 3: levels are for compression: zstd"},
-		{"level too high", func(f *File) { f.Variants[0].Compression, f.Variants[0].CompressionLevel = "zstd", 23 }, "compression-level 23: want a zstd level from 1 to 22"},
-		{"bad warm cache", func(f *File) { f.Variants[0].WarmCache = []string{"all"} }, `warm-cache "all": want one of std, race, tools`},
-		{"warm cache twice", func(f *File) { f.Variants[0].WarmCache = []string{"std", "std"} }, `warm-cache "std" is given twice`},
-		{"relative goroot", func(f *File) { f.Variants[0].GOROOTPath = "go" }, `goroot-path "go": want a clean absolute path`},
-		{"unclean goroot", func(f *File) { f.Variants[0].GOROOTPath = "/usr/local/go/" }, `goroot-path "/usr/local/go/"`},
+		{"empty oci base", func(f *File) { f.Variants[1].Base = "oci:" }, `base: "oci:": want oci:DIR[:TAG]`},
+		{"bad compression", func(f *File) { f.Variants[0].Compression = "xz" }, `compression: compression "xz": want gzip or zstd`},
+		{"gzip level", func(f *File) { f.Variants[0].CompressionLevel = 9 }, ""},
+		{"gzip level too high", func(f *File) { f.Variants[0].CompressionLevel = 22 }, "compression-level: gzip compression level 22: want 1 to 9"},
+		{"level too high", func(f *File) { f.Variants[0].Compression, f.Variants[0].CompressionLevel = "zstd", 23 }, "compression-level: zstd compression level 23: want 1 to 22"},
+		{"bad warm cache", func(f *File) { f.Variants[0].WarmCache = []string{"all"} }, `warm-cache: warm cache item "all": want one of std, race, tools`},
+		{"warm cache twice", func(f *File) { f.Variants[0].WarmCache = []string{"std", "std"} }, `warm-cache: "std" is given twice`},
+		{"relative goroot", func(f *File) { f.Variants[0].GOROOTPath = "go" }, `goroot-path: `},
+		{"unclean goroot", func(f *File) { f.Variants[0].GOROOTPath = "/usr/local/go/" }, `goroot-path: `},
 		{"bad template", func(f *File) { f.Tags = []TagTemplate{"{{.Version"} }, `tags: "{{.Version": template: tag:1: unclosed action`},
 		{"unknown field", func(f *File) { f.Tags = []TagTemplate{"{{.Patch}}"} }, `tags: "{{.Patch}}": template: tag:1:2: executing "tag" at <.Patch>: can't evaluate field Patch`},
 		{"empty template", func(f *File) { f.Tags = []TagTemplate{" "} }, "tags: an empty template"},
@@ -171,10 +174,43 @@ func TestLoad(t *testing.T) {
 	}
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte(strings.Replace(issueExample, "recipe: ci\n  - name: bookworm", "recipe: tiny\n  - name: bookworm", 1)), 0o644)
-	if _, err := Load(bad); err == nil || !strings.Contains(err.Error(), `images file `+bad+`: variant "" (line 5): recipe "tiny"`) {
+	if _, err := Load(bad); err == nil || !strings.Contains(err.Error(), `images file `+bad+`: variant "" (line 5): recipe: "tiny"`) {
 		t.Errorf("Load(bad recipe) error = %v", err)
 	}
 	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil || !strings.Contains(err.Error(), "reading images file") {
 		t.Errorf("Load(missing) error = %v", err)
+	}
+}
+
+// TestParseSpecKeys checks a variant takes every key of imagespec.Spec,
+// gzip levels included, and that sbom and provenance default on.
+func TestParseSpecKeys(t *testing.T) {
+	data := `repository: ghcr.io/org/go-build
+go: ["1.26"]
+platforms: [linux/amd64]
+variants:
+  - name: gz
+    compression-level: 9
+    layers: toolchain,rest
+    source: https://example.com/repo
+  - name: bare
+    sbom: ""
+    provenance: false
+`
+	f, err := Parse("images.yaml", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	want := []imagespec.Spec{
+		{CompressionLevel: 9, Layers: "toolchain,rest", Source: "https://example.com/repo", SBOM: "spdx", Provenance: true},
+		{},
+	}
+	for i, v := range f.Variants {
+		if !reflect.DeepEqual(v.Spec, want[i]) {
+			t.Errorf("variant %d spec = %+v, want %+v", i, v.Spec, want[i])
+		}
 	}
 }

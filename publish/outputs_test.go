@@ -23,6 +23,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/internal/testing/faultproxy"
 )
 
@@ -246,7 +247,7 @@ func TestPush(t *testing.T) {
 	})
 
 	t.Run("failed push leaves the tag", func(t *testing.T) {
-		second := buildFake(t, assemble.Options{Compression: "zstd"})
+		second := buildFake(t, assemble.Options{Resolved: imagespec.Resolved{Compression: "zstd"}})
 		reg.failPaths.Store("/blobs/uploads/")
 		err := push(ctx, ref, second)
 		reg.failPaths.Store("")
@@ -305,7 +306,7 @@ func TestPushThroughFaults(t *testing.T) {
 		t.Fatalf("tag after push = %v, %v; want %s", d, err, want)
 	}
 
-	second := buildFake(t, assemble.Options{SDKs: fakeSDKs(t, "amd64"), Compression: "zstd"})
+	second := buildFake(t, assemble.Options{SDKs: fakeSDKs(t, "amd64"), Resolved: imagespec.Resolved{Compression: "zstd"}})
 	if err := px.SetRules(faultproxy.Rule{Name: "tag-500", Method: http.MethodPut, Path: "/v2/.+/manifests/1.99$", Fault: faultproxy.Fail(http.StatusInternalServerError)}); err != nil {
 		t.Fatal(err)
 	}

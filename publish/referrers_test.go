@@ -19,6 +19,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 	"github.com/gorootimg/gorootimg/sbom"
 )
@@ -50,7 +51,7 @@ func sbomOf(t *testing.T, res *assemble.Result, i int) (assemble.Referrer, v1.Ha
 // and the second write replaces the entries instead of adding more.
 func TestLayoutReferrers(t *testing.T) {
 	ctx := context.Background()
-	res := buildFake(t, assemble.Options{SBOM: true})
+	res := buildFake(t, assemble.Options{Resolved: imagespec.Resolved{SBOM: true}})
 	dir := filepath.Join(t.TempDir(), "out")
 	var logs []string
 	logf := func(f string, a ...any) { logs = append(logs, f) }
@@ -112,7 +113,7 @@ func TestLayoutReferrers(t *testing.T) {
 }
 
 func TestTarballReferrers(t *testing.T) {
-	res := buildFake(t, assemble.Options{SDKs: fakeSDKs(t, "amd64"), SBOM: true})
+	res := buildFake(t, assemble.Options{SDKs: fakeSDKs(t, "amd64"), Resolved: imagespec.Resolved{SBOM: true}})
 	file := filepath.Join(t.TempDir(), "img.tar")
 	if err := writeTarball(context.Background(), file, "", res); err != nil {
 		t.Fatal(err)
@@ -133,7 +134,7 @@ func TestTarballReferrers(t *testing.T) {
 // each image; a failed referrer push leaves the tag where it was.
 func TestRegistryReferrers(t *testing.T) {
 	ctx := context.Background()
-	res := buildFake(t, assemble.Options{SBOM: true})
+	res := buildFake(t, assemble.Options{Resolved: imagespec.Resolved{SBOM: true}})
 	hosts := map[string]func(*testing.T) string{
 		"ggcr": func(t *testing.T) string {
 			s := httptest.NewServer(quietRegistry())
@@ -193,7 +194,7 @@ func TestRegistryReferrers(t *testing.T) {
 			t.Fatalf("Tagged() = %s, %v, %v; want %s", d, ok, err, was)
 		}
 		// The second platform's SBOM cannot be pushed: everything else can.
-		second := buildFake(t, assemble.Options{SBOM: true, Source: "https://example.com/changed"})
+		second := buildFake(t, assemble.Options{Resolved: imagespec.Resolved{SBOM: true, Source: "https://example.com/changed"}})
 		_, artDigest := sbomOf(t, second, 1)
 		reg.failPaths.Store("/manifests/" + artDigest.String())
 		err = p.Publish(ctx, second)

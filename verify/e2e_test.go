@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -61,7 +62,7 @@ func TestVerifyRecipes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := assemble.Assemble(ctx, assemble.Options{SDKs: []*sdk.SDK{s}, Recipe: r, CacheDir: buildCache})
+		res, err := assemble.Assemble(ctx, assemble.Options{SDKs: []*sdk.SDK{s}, CacheDir: buildCache, Resolved: imagespec.Resolved{Recipe: r}})
 		if err != nil {
 			t.Fatalf("building the %s image: %v", recipe, err)
 		}
@@ -219,7 +220,7 @@ func TestVerifyForeign(t *testing.T) {
 				// which proves arm64 images in test/engines instead.
 				t.Skip("skipping: set GOROOTIMG_TEST_EMULATED=1 to verify the arm64 image under qemu-user (hack/verify-releases.sh does)")
 			}
-			res, err := assemble.Assemble(ctx, assemble.Options{SDKs: []*sdk.SDK{tc.s}, Recipe: r, CacheDir: filepath.Join(t.TempDir(), "build")})
+			res, err := assemble.Assemble(ctx, assemble.Options{SDKs: []*sdk.SDK{tc.s}, CacheDir: filepath.Join(t.TempDir(), "build"), Resolved: imagespec.Resolved{Recipe: r}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,12 +14,10 @@ import (
 
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
-	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/publish"
-	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
-	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // defaultLayout is where build writes when no output is given.
@@ -68,48 +66,49 @@ Examples:
 	gorootimg build --go local --recipe ci --oci-layout out --compression zstd
 	gorootimg build --go 1.23.4 --tarball go.tar -t go:1.23`,
 		flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
-			var sf sdkFlags
-			var rf remoteFlags
-			sf.register(fs)
-			rf.register(fs)
-			var f buildFlags
-			fs.StringVar(&f.recipe, "recipe", recipes.Default, "recipe: a built-in name (see 'gorootimg recipes') or a recipe file")
-			fs.StringVar(&f.base, "base", "scratch", "base image: REF, image:REF, oci:DIR[:TAG], tarball:FILE or scratch")
-			fs.StringVar(&f.compression, "compression", string(layers.Gzip), "layer compression: gzip or zstd")
-			fs.StringVar(&f.compressionLevel, "compression-level", "", "compression level: gzip 1-9, zstd 1-22 as the zstd tool names them (default: the compression's pinned default)")
-			fs.StringVar(&f.warmCache, "warm-cache", "", "build these into the image's build cache as one more layer: a comma-separated list of std, race, tools (needs root; overrides the recipe's warm-cache)")
-			fs.StringVar(&f.layerPlan, "layers", layers.DefaultPlan, "how the GOROOT is split into layers: groups from toolchain,std,cmd,tests,docs,rest")
-			fs.StringVarP(&f.tag, "tag", "t", "", "image reference to push to (with --push) and to name the layout or tarball image")
-			fs.BoolVar(&f.push, "push", false, "push the index to the registry named by --tag")
-			fs.StringVar(&f.layout, "oci-layout", "", "write the index to this OCI image layout directory")
-			fs.StringVar(&f.tarball, "tarball", "", "write the image (one platform) to this docker-load tarball")
-			fs.BoolVar(&f.platformTags, "platform-tags", false, "in the OCI layout, also tag each platform's image TAG-OS-ARCH (for umoci and oci-image-tool, which do not read nested indexes)")
-			fs.StringVar(&f.source, "source", "", "URL for the org.opencontainers.image.source label")
-			fs.BoolVar(&f.json, "json", false, "print the result (digest, outputs, report) as JSON on stdout")
-			fs.StringVar(&f.reportJSON, "report-json", "", "also write the size report as JSON to this file")
-			fs.BoolVar(&f.noCache, "no-cache", false, "write every layer afresh and keep nothing in the cache")
-			fs.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no report on stderr")
-			fs.StringVar(&f.sbom, "sbom", "", sbomFlagUsage)
-			fs.BoolVar(&f.provenance, "provenance", false, provenanceFlagUsage)
+			sf, rf, f := registerBuildFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("build takes no arguments; give the SDK with --go")
 				}
-				return runBuild(ctx, e, &sf, &rf, &f)
+				return runBuild(ctx, e, sf, rf, f)
 			}
 		},
 	})
 }
 
+// registerBuildFlags declares build's flags on fs.
+func registerBuildFlags(fs *pflag.FlagSet) (*sdkFlags, *remoteFlags, *buildFlags) {
+	sf, rf, f := &sdkFlags{}, &remoteFlags{}, &buildFlags{}
+	sf.register(fs)
+	rf.register(fs)
+	bindSpec(fs, &f.spec, nil, specKeysBut("goroot-path")...)
+	fs.StringVarP(&f.tag, "tag", "t", "", "image reference to push to (with --push) and to name the layout or tarball image")
+	fs.BoolVar(&f.push, "push", false, "push the index to the registry named by --tag")
+	fs.StringVar(&f.layout, "oci-layout", "", "write the index to this OCI image layout directory")
+	fs.StringVar(&f.tarball, "tarball", "", "write the image (one platform) to this docker-load tarball")
+	fs.BoolVar(&f.platformTags, "platform-tags", false, "in the OCI layout, also tag each platform's image TAG-OS-ARCH (for umoci and oci-image-tool, which do not read nested indexes)")
+	fs.BoolVar(&f.json, "json", false, "print the result (digest, outputs, report) as JSON on stdout")
+	fs.StringVar(&f.reportJSON, "report-json", "", "also write the size report as JSON to this file")
+	fs.BoolVar(&f.noCache, "no-cache", false, "write every layer afresh and keep nothing in the cache")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no report on stderr")
+	return sf, rf, f
+}
+
+// buildFlags are build's own flags: the image spec (all but --goroot-path,
+// which sdkFlags declares) and the outputs and how the run behaves.
 type buildFlags struct {
-	recipe, base, compression, layerPlan     string
-	compressionLevel                         string
-	warmCache                                string
-	tag, layout, tarball, source             string
+	spec                                     imagespec.Spec
+	tag, layout, tarball                     string
 	reportJSON                               string
-	sbom                                     string // --sbom; see buildsbom.go
 	push, json, noCache, quiet, platformTags bool
-	provenance                               bool // --provenance; see buildprovenance.go
+}
+
+// imageSpec is the spec the flags give, with --goroot-path.
+func (f *buildFlags) imageSpec(sf *sdkFlags) imagespec.Spec {
+	s := f.spec
+	s.GOROOTPath = sf.gorootPath
+	return s
 }
 
 // buildOutput is what --json prints.
@@ -138,15 +137,11 @@ func sourceDateEpoch(getenv func(string) string) (time.Time, error) {
 
 // buildInputs are build's flags parsed and checked.
 type buildInputs struct {
-	comp      layers.Compression
-	level     int
-	plan      layers.Plan
+	spec      imagespec.Spec
 	platforms []v1.Platform
 	tagName   string // the tag of --tag, naming the layout's index
 	mtime     time.Time
 	layout    string // --oci-layout, or the default layout without outputs
-	recipe    *recipes.Recipe
-	warm      []warmcache.Variant
 }
 
 // runBuild is resolve → assemble → publish: flags and the base first (every
@@ -162,9 +157,9 @@ func runBuild(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *bui
 
 	// Then what needs the network but little time: the base and the
 	// registry's answer to our credentials, before any SDK is fetched.
-	base, bases, err := lookupBase(ctx, f.base, in.platforms, rf)
+	img, err := in.spec.Resolve(ctx, in.platforms, imagespec.WithRemote(rf.options()...))
 	if err != nil {
-		return err
+		return specError(err, false)
 	}
 	pub, err := f.publishers(in, rf, pr)
 	if err != nil {
@@ -178,7 +173,7 @@ func runBuild(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *bui
 	if err != nil {
 		return err
 	}
-	res, err := assembleImages(ctx, e, sf, f, in, sdks, base, bases, pr)
+	res, err := assembleImages(ctx, e, f, in, sdks, img, pr)
 	if err != nil {
 		return err
 	}
@@ -192,22 +187,13 @@ func runBuild(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *bui
 
 // parse checks build's flags and looks the recipe up.
 func (f *buildFlags) parse(e *env, sf *sdkFlags, rf *remoteFlags) (*buildInputs, error) {
-	in := &buildInputs{}
+	in := &buildInputs{spec: f.imageSpec(sf)}
+	if err := in.spec.Validate(); err != nil {
+		return nil, specError(err, true)
+	}
 	var err error
-	if in.comp, err = layers.ParseCompression(f.compression); err != nil {
-		return nil, usagef("--compression: %v", err)
-	}
-	if in.level, err = in.comp.ParseLevel(f.compressionLevel); err != nil {
-		return nil, usagef("--compression-level: %v", err)
-	}
-	if in.plan, err = layers.ParsePlan(f.layerPlan); err != nil {
-		return nil, usagef("--layers: %v", err)
-	}
 	if f.push && f.tag == "" {
 		return nil, usagef("--push needs --tag (-t) naming where to push")
-	}
-	if err := checkSBOMFlag(f.sbom); err != nil {
-		return nil, err
 	}
 	if in.platforms, err = parsePlatforms(sf.platforms); err != nil {
 		return nil, err
@@ -235,32 +221,7 @@ func (f *buildFlags) parse(e *env, sf *sdkFlags, rf *remoteFlags) (*buildInputs,
 			return nil, err
 		}
 	}
-	if in.recipe, err = recipes.Lookup(f.recipe); err != nil {
-		return nil, fmt.Errorf("--recipe: %w", err)
-	}
-	if in.warm, err = warmList(f.warmCache, in.recipe); err != nil {
-		return nil, err
-	}
 	return in, nil
-}
-
-// warmList parses --warm-cache, or else the recipe's warm-cache key.
-func warmList(flag string, r *recipes.Recipe) ([]warmcache.Variant, error) {
-	switch {
-	case flag != "":
-		l, err := warmcache.ParseList(flag)
-		if err != nil {
-			return nil, usagef("--warm-cache: %v", err)
-		}
-		return l, nil
-	case r != nil && r.WarmCache != "":
-		l, err := warmcache.ParseList(r.WarmCache)
-		if err != nil {
-			return nil, fmt.Errorf("recipe %s: warm-cache: %w", r.Name, err)
-		}
-		return l, nil
-	}
-	return nil, nil
 }
 
 // tagName is the tag --tag names ("" without --tag); a digest will do only
@@ -280,19 +241,6 @@ func (f *buildFlags) tagName(rf *remoteFlags) (string, error) {
 		return "", usagef("--tag %q: want a tag, not a digest", f.tag)
 	}
 	return "", nil
-}
-
-// lookupBase loads --base and looks up its image for every platform, once.
-func lookupBase(ctx context.Context, spec string, platforms []v1.Platform, rf *remoteFlags) (*imageref.Ref, []assemble.BaseImage, error) {
-	base, err := imageref.Load(ctx, spec, rf.options()...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--base: %w", err)
-	}
-	bases, err := assemble.LookupBase(base, platforms)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--base: %w", err)
-	}
-	return base, bases, nil
 }
 
 // publishers are the outputs the flags name, in the order they are written:
@@ -325,7 +273,7 @@ func (f *buildFlags) publishers(in *buildInputs, rf *remoteFlags, pr *progress) 
 }
 
 // assembleImages builds the images (and their SBOMs) from the SDKs.
-func assembleImages(ctx context.Context, e *env, sf *sdkFlags, f *buildFlags, in *buildInputs, sdks []*sdk.SDK, base *imageref.Ref, bases []assemble.BaseImage, pr *progress) (*assemble.Result, error) {
+func assembleImages(ctx context.Context, e *env, f *buildFlags, in *buildInputs, sdks []*sdk.SDK, img *imagespec.Resolved, pr *progress) (*assemble.Result, error) {
 	cache := ""
 	if !f.noCache {
 		dir, err := sdk.DefaultCacheDir(e.getenv)
@@ -336,21 +284,13 @@ func assembleImages(ctx context.Context, e *env, sf *sdkFlags, f *buildFlags, in
 	}
 	mod, _ := buildVersion()
 	start := time.Now()
-	bo := assemble.Options{
-		SDKs: sdks, Recipe: in.recipe, Base: base, BaseImages: bases, GOROOT: sf.gorootPath,
-		Compression: in.comp, CompressionLevel: in.level, LayerPlan: in.plan, MTime: in.mtime, Source: f.source,
-		SBOM: f.sbom != "", Tool: "gorootimg " + mod,
-		CacheDir: cache, Progress: pr.layer, WarmCache: in.warm, Logf: pr.logf,
-	}
+	bo := assemble.Options{Resolved: *img}
+	bo.SDKs, bo.MTime, bo.Tool = sdks, in.mtime, "gorootimg "+mod
+	bo.CacheDir, bo.Progress, bo.Logf = cache, pr.layer, pr.logf
+	bo.Builder, bo.Subject = builder(), provenanceSubject(f.tag)
 	res, err := assemble.Assemble(ctx, bo)
 	if err != nil {
 		return nil, err
-	}
-	if f.provenance {
-		if err := addProvenance(res, bo, f.tag); err != nil {
-			res.Close()
-			return nil, err
-		}
 	}
 	pr.logf("built %d image(s) in %.2fs", len(res.Images), time.Since(start).Seconds())
 	return res, nil

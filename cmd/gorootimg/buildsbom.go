@@ -2,12 +2,3 @@ package main
 
 // sbomFlagUsage is build's --sbom help text.
 const sbomFlagUsage = `attach an SBOM to each platform's image: "spdx" (SPDX 2.3 JSON, as an OCI artifact whose subject is the image, pushed with --push, added to --oci-layout; FILE.spdx.json next to --tarball)`
-
-// checkSBOMFlag validates build's --sbom before any work. assemble.Assemble makes
-// the documents (Options.SBOM) and every publisher attaches them.
-func checkSBOMFlag(format string) error {
-	if format != "" && format != "spdx" {
-		return usagef("--sbom %q: the only format is spdx", format)
-	}
-	return nil
-}

@@ -12,11 +12,12 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/llbgen"
 	"github.com/gorootimg/gorootimg/prune"
-	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/rootfs"
 	"github.com/gorootimg/gorootimg/sbom"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -72,30 +73,54 @@ foreign platform needs emulation in buildkitd.
 --print config or --print output-attr print the config instead of the
 definition (one platform).`,
 		flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
-			var sf sdkFlags
-			var rf remoteFlags
-			sf.register(fs)
-			rf.register(fs)
-			var f llbFlags
-			fs.StringVar(&f.recipe, "recipe", recipes.Default, "recipe: a built-in name (see 'gorootimg recipes') or a recipe file")
-			fs.StringVar(&f.base, "base", "scratch", "base image: a registry REF (BuildKit pulls it) or scratch")
-			fs.StringVar(&f.prepare, "prepare", "", "write each platform's local context, definition and config below this new directory")
-			fs.StringVar(&f.sbom, "sbom", "", `with --prepare, also write an SBOM of the prepared GOROOT: "spdx"`)
-			fs.StringVar(&f.print, "print", "llb", "what stdout gets for one platform: llb, config or output-attr")
-			fs.StringVar(&f.warmCache, "warm-cache", "", "build these into the image's build cache as one more layer, in the BuildKit build: std, race (overrides the recipe's warm-cache)")
+			sf, rf, f := registerLLBFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("llb takes no arguments; give the SDK with --go")
 				}
-				return runLLB(ctx, e, &sf, &rf, &f)
+				return runLLB(ctx, e, sf, rf, f)
 			}
 		},
 	})
 }
 
+// registerLLBFlags declares llb's flags on fs.
+func registerLLBFlags(fs *pflag.FlagSet) (*sdkFlags, *remoteFlags, *llbFlags) {
+	sf, rf, f := &sdkFlags{}, &remoteFlags{}, &llbFlags{}
+	sf.register(fs)
+	rf.register(fs)
+	bindSpec(fs, &f.spec, llbSpecUsage, specKeysBut(llbSpecOmitted...)...)
+	fs.StringVar(&f.prepare, "prepare", "", "write each platform's local context, definition and config below this new directory")
+	fs.StringVar(&f.print, "print", "llb", "what stdout gets for one platform: llb, config or output-attr")
+	return sf, rf, f
+}
+
+// llbFlags are llb's flags: the image spec (but the keys of
+// llbSpecOmitted, and --goroot-path, which sdkFlags declares) and where the
+// definition goes.
 type llbFlags struct {
-	recipe, base, prepare, sbom, print string
-	warmCache                          string
+	spec           imagespec.Spec
+	prepare, print string
+}
+
+// llbSpecOmitted are the spec keys llb has no flag for: BuildKit's
+// exporter compresses the layers (buildctl --output compression=,
+// compression-level=), the definition copies the GOROOT as one layer, and
+// buildctl attaches its own provenance (--opt attest:provenance=).
+var llbSpecOmitted = []string{"goroot-path", "compression", "compression-level", "layers", "provenance"}
+
+// llbSpecUsage is the help of llb's spec flags where it differs from build's.
+var llbSpecUsage = map[string]string{
+	"base":       "base image: a registry REF (BuildKit pulls it) or scratch",
+	"sbom":       `with --prepare, also write an SBOM of the prepared GOROOT: "spdx"`,
+	"warm-cache": "build these into the image's build cache as one more layer, in the BuildKit build: std, race (overrides the recipe's warm-cache)",
+}
+
+// imageSpec is the spec the flags give, with --goroot-path.
+func (f *llbFlags) imageSpec(sf *sdkFlags) imagespec.Spec {
+	s := f.spec
+	s.GOROOTPath = sf.gorootPath
+	return s
 }
 
 // llbPlatform is one platform's definition and config.
@@ -116,10 +141,11 @@ func checkLLBFlags(sf *sdkFlags, f *llbFlags) error {
 	default:
 		return usagef("--print %q: want llb, config or output-attr", f.print)
 	}
-	if f.sbom != "" && f.sbom != "spdx" {
-		return usagef("--sbom %q: the only format is spdx", f.sbom)
+	spec := f.imageSpec(sf)
+	if err := spec.Validate(); err != nil {
+		return specError(err, true)
 	}
-	if f.sbom != "" && f.prepare == "" {
+	if spec.SBOM != "" && f.prepare == "" {
 		return usagef("--sbom needs --prepare: the SBOM describes the prepared tree")
 	}
 	platforms, err := parsePlatforms(sf.platforms)
@@ -151,18 +177,19 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 	if err != nil {
 		return err
 	}
-	recipe, err := recipes.Lookup(f.recipe)
+	platforms, err := parsePlatforms(sf.platforms)
 	if err != nil {
-		return fmt.Errorf("--recipe: %w", err)
+		return err
 	}
-	base, err := imageref.Load(ctx, f.base, rf.options()...)
+	spec := f.imageSpec(sf)
+	img, err := spec.Resolve(ctx, platforms, imagespec.WithRemote(rf.options()...))
 	if err != nil {
-		return fmt.Errorf("--base: %w", err)
+		return specError(err, false)
 	}
-	if !base.IsScratch() && base.Kind != imageref.KindRemote {
-		return usagef("--base %s: BuildKit pulls the base itself, so llb takes a registry reference or scratch", f.base)
+	if !img.Base.IsScratch() && img.Base.Kind != imageref.KindRemote {
+		return usagef("--base %s: BuildKit pulls the base itself, so llb takes a registry reference or scratch", spec.Base)
 	}
-	warm, err := llbWarmList(f.warmCache, recipe)
+	warm, err := llbWarmList(img.WarmCache)
 	if err != nil {
 		return err
 	}
@@ -172,7 +199,7 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 	}
 	var out []*llbPlatform
 	for _, s := range sdks {
-		lp, err := llbFor(ctx, s, recipe, base, sf.gorootPath, mtime, warm)
+		lp, err := llbFor(ctx, s, img, mtime, warm)
 		if err != nil {
 			return err
 		}
@@ -180,7 +207,7 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 	}
 	if f.prepare != "" {
 		for _, lp := range out {
-			if err := prepareLLB(ctx, e, f, lp, recipe, sf.gorootPath); err != nil {
+			if err := prepareLLB(ctx, e, f, lp, img); err != nil {
 				return err
 			}
 		}
@@ -208,13 +235,9 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 	return err
 }
 
-// llbWarmList is build's warm list (--warm-cache, else the recipe's
-// warm-cache key), limited to the variants the in-build driver makes.
-func llbWarmList(flag string, r *recipes.Recipe) ([]string, error) {
-	l, err := warmList(flag, r)
-	if err != nil {
-		return nil, err
-	}
+// llbWarmList is the spec's warm list (else the recipe's), limited to
+// the variants the in-build driver makes.
+func llbWarmList(l []warmcache.Variant) ([]string, error) {
 	var out []string
 	for _, v := range l {
 		if !slices.Contains(warmcache.DriverVariants, v) {
@@ -225,45 +248,36 @@ func llbWarmList(flag string, r *recipes.Recipe) ([]string, error) {
 	return out, nil
 }
 
-// llbFor makes one platform's definition and config, with the Meta that
-// assemble.Assemble would use for the same inputs.
-func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *imageref.Ref, goroot string, epoch time.Time, warm []string) (*llbPlatform, error) {
+// llbFor makes one platform's definition and config; the config comes
+// from assemble.ImageConfig, as build's images get theirs.
+func llbFor(ctx context.Context, s *sdk.SDK, img *imagespec.Resolved, epoch time.Time, warm []string) (*llbPlatform, error) {
 	mtime, err := imageconfig.Created(epoch, s.Tree())
 	if err != nil {
 		return nil, err
 	}
 	p := s.Platform()
-	meta := imageconfig.Meta{
-		GoVersion: s.Version, GOROOT: goroot, Created: mtime,
-		Recipe: recipe.Name, RecipeDigest: recipe.Digest(),
-		SDKSource: s.Source, SDKHash: s.Hash, Platform: p, WarmCache: warm,
-	}
-	spec := llbgen.Spec{Platform: p, Base: "scratch", GOROOTPath: goroot, Time: mtime}
-	var baseCfg *v1.ConfigFile
+	spec := llbgen.Spec{Platform: p, Base: "scratch", GOROOTPath: img.GOROOT, Time: mtime}
 	var baseImg v1.Image
-	if !base.IsScratch() {
-		img, err := base.Image(p)
+	if !img.Base.IsScratch() {
+		if baseImg, err = img.Base.Image(p); err != nil {
+			return nil, fmt.Errorf("--base: %w", err)
+		}
+		d, err := baseImg.Digest()
 		if err != nil {
 			return nil, fmt.Errorf("--base: %w", err)
 		}
-		d, err := img.Digest()
-		if err != nil {
-			return nil, fmt.Errorf("--base: %w", err)
-		}
-		if baseCfg, err = img.ConfigFile(); err != nil {
-			return nil, fmt.Errorf("--base: reading config: %w", err)
-		}
-		baseImg = img
-		spec.Base = base.Reference.Context().Digest(d.String()).String()
-		meta = meta.WithBase(base, baseCfg)
-		spec.Platform = meta.Platform
+		spec.Base = img.Base.Reference.Context().Digest(d.String()).String()
 	}
+	cfg, meta, err := assemble.ImageConfig(img, s, mtime, baseImg, len(warm) > 0)
+	if err != nil {
+		return nil, fmt.Errorf("--base: %w", err)
+	}
+	spec.Platform = meta.Platform
 	// The file system layer build adds, from the same rules and the same
 	// base files (its layers are read here, once per platform).
 	if spec.FS, err = rootfs.ImageFiles(baseImg); err != nil {
 		return nil, fmt.Errorf("--base: %w", err)
 	}
-	cfg := imageconfig.Config(baseCfg, meta)
 	if len(warm) > 0 {
 		src, err := warmcache.DriverSource()
 		if err != nil {
@@ -283,7 +297,7 @@ func llbFor(ctx context.Context, s *sdk.SDK, recipe *recipes.Recipe, base *image
 }
 
 // prepareLLB writes one platform's directory below --prepare.
-func prepareLLB(ctx context.Context, e *env, f *llbFlags, lp *llbPlatform, recipe *recipes.Recipe, goroot string) error {
+func prepareLLB(ctx context.Context, e *env, f *llbFlags, lp *llbPlatform, img *imagespec.Resolved) error {
 	dir := filepath.Join(f.prepare, lp.dirName)
 	s := lp.sdk
 	work, err := os.MkdirTemp("", "gorootimg-llb-")
@@ -291,7 +305,7 @@ func prepareLLB(ctx context.Context, e *env, f *llbFlags, lp *llbPlatform, recip
 		return err
 	}
 	defer os.RemoveAll(work)
-	_, kept, err := prune.Prepare(ctx, s.Tree(), recipe, work)
+	_, kept, err := prune.Prepare(ctx, s.Tree(), img.Recipe, work)
 	if err != nil {
 		return err
 	}
@@ -311,11 +325,11 @@ func prepareLLB(ctx context.Context, e *env, f *llbFlags, lp *llbPlatform, recip
 			return fmt.Errorf("--prepare: %w", err)
 		}
 	}
-	if f.sbom != "" {
+	if img.SBOM {
 		mod, _ := buildVersion()
 		doc, err := sbom.Generate(ctx, sbom.Input{
-			SDK: s, Recipe: recipe.Name, RecipeDigest: recipe.Digest(), Files: kept,
-			GOROOTPath: goroot, Base: lp.meta.BaseName, BaseDigest: lp.meta.BaseDigest,
+			SDK: s, Recipe: img.Recipe.Name, RecipeDigest: img.Recipe.Digest(), Files: kept,
+			GOROOTPath: img.GOROOT, Base: lp.meta.BaseName, BaseDigest: lp.meta.BaseDigest,
 			Created: lp.mtime, Tool: "gorootimg " + mod,
 		})
 		if err != nil {

@@ -10,7 +10,6 @@ import (
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/matrix"
 	"github.com/gorootimg/gorootimg/provenance"
-	"github.com/gorootimg/gorootimg/release"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -59,14 +58,14 @@ Examples:
 				if *jobs < 1 {
 					return usagef("--jobs %d: want 1 or more", *jobs)
 				}
-				return runPublish(ctx, e, &rf, *file, release.Options{DryRun: *dryRun, Jobs: *jobs}, *asJSON, *quiet)
+				return runPublish(ctx, e, &rf, *file, matrix.PublishOptions{DryRun: *dryRun, Jobs: *jobs}, *asJSON, *quiet)
 			}
 		},
 	})
 }
 
 // runPublish loads the file, makes the one library call and prints its report.
-func runPublish(ctx context.Context, e *env, rf *remoteFlags, file string, o release.Options, asJSON, quiet bool) error {
+func runPublish(ctx context.Context, e *env, rf *remoteFlags, file string, o matrix.PublishOptions, asJSON, quiet bool) error {
 	f, err := matrix.Load(file)
 	if err != nil {
 		return err
@@ -91,7 +90,7 @@ func runPublish(ctx context.Context, e *env, rf *remoteFlags, file string, o rel
 	o.Logf, o.Progress = pr.logf, pr.layer
 	o.SDK.Logf = pr.logf
 	o.PushProgress = pushBars(pr)
-	rep, err := release.Run(ctx, f, o)
+	rep, err := matrix.Publish(ctx, f, o)
 	pr.done()
 	if rep != nil {
 		if perr := printPublish(e, rep, asJSON); perr != nil && err == nil {
@@ -101,7 +100,7 @@ func runPublish(ctx context.Context, e *env, rf *remoteFlags, file string, o rel
 	return err
 }
 
-func printPublish(e *env, rep *release.Report, asJSON bool) error {
+func printPublish(e *env, rep *matrix.Report, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "\t")

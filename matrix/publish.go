@@ -1,4 +1,4 @@
-package release
+package matrix
 
 import (
 	"context"
@@ -11,15 +11,14 @@ import (
 
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
-	"github.com/gorootimg/gorootimg/matrix"
 	"github.com/gorootimg/gorootimg/provenance"
 	"github.com/gorootimg/gorootimg/publish"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
-// Options configure Run. The caller (cmd/gorootimg) fills them from the
+// PublishOptions configure Publish. The caller (cmd/gorootimg) fills them from the
 // environment and flags; this package reads neither.
-type Options struct {
+type PublishOptions struct {
 	// SDK lists and resolves the releases: GOPROXY, GOSUMDB and the
 	// download cache, as for --go.
 	SDK sdk.Options
@@ -59,16 +58,16 @@ type Options struct {
 	PushProgress func(image string, done, total int64)
 }
 
-func (o *Options) logf(format string, args ...any) {
+func (o *PublishOptions) logf(format string, args ...any) {
 	if o.Logf != nil {
 		o.Logf(format, args...)
 	}
 }
 
-// Run publishes the images file f: it lists the releases the module proxy
+// Publish publishes the images file f: it lists the releases the module proxy
 // serves, expands the matrix, checks every variant's recipe and base, reads
 // what each tag points at now, assembles every image and computes its
-// digest, and plans (matrix.NewPlan). Without DryRun it then publishes the
+// digest, and plans (NewPlan). Without DryRun it then publishes the
 // plan: each image to push is staged whole (blobs, platform manifests,
 // index and its referrers, the SBOM and provenance of every platform
 // image, all by digest) and only then are its tags moved, so a fault
@@ -76,7 +75,7 @@ func (o *Options) logf(format string, args ...any) {
 // published independently: one that fails does not stop the others, and
 // the next run does what is left. The report says what was (or would be)
 // pushed and moved; it is returned with the error when publishing failed.
-func Run(ctx context.Context, f *matrix.File, o Options) (*Report, error) {
+func Publish(ctx context.Context, f *File, o PublishOptions) (*Report, error) {
 	if o.Jobs <= 0 {
 		o.Jobs = 1
 	}
@@ -115,12 +114,12 @@ func Run(ctx context.Context, f *matrix.File, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	built := make([]matrix.Built, len(results))
+	built := make([]Built, len(results))
 	for i, r := range results {
-		built[i] = matrix.Built{Image: images[i], Digest: r.digest}
+		built[i] = Built{Image: images[i], Digest: r.digest}
 	}
 	o.logf("assembled %d image(s) in %.1fs", len(images), time.Since(start).Seconds())
-	plan, err := matrix.NewPlan(built, func(tag string) (v1.Hash, bool, error) {
+	plan, err := NewPlan(built, func(tag string) (v1.Hash, bool, error) {
 		d, ok := now[tag]
 		return d, ok, nil
 	})
@@ -137,8 +136,8 @@ func Run(ctx context.Context, f *matrix.File, o Options) (*Report, error) {
 // readTags reads what every tag of the matrix points at now, a few at a
 // time. It is also the first request to the repository, so a registry
 // that refuses our credentials fails here, before any image is assembled.
-func readTags(ctx context.Context, images []matrix.Image, o *Options) (map[string]v1.Hash, error) {
-	tags := matrix.AllTags(images)
+func readTags(ctx context.Context, images []Image, o *PublishOptions) (map[string]v1.Hash, error) {
+	tags := AllTags(images)
 	digests := make([]v1.Hash, len(tags))
 	found := make([]bool, len(tags))
 	g, gctx := errgroup.WithContext(ctx)
@@ -176,7 +175,7 @@ func readTags(ctx context.Context, images []matrix.Image, o *Options) (map[strin
 // while the other image's upload of it commits. Each step's error is its
 // own: a failed image does not stop the others, and the errors are
 // returned together.
-func publishPlan(ctx context.Context, plan *matrix.Plan, results []assembled, rep *Report, o *Options) error {
+func publishPlan(ctx context.Context, plan *Plan, results []assembled, rep *Report, o *PublishOptions) error {
 	var errs []error
 	for i := range plan.Steps {
 		s := &plan.Steps[i]
@@ -200,7 +199,7 @@ func publishPlan(ctx context.Context, plan *matrix.Plan, results []assembled, re
 
 // publishStep stages the image when the repository may not have it and
 // then moves its tags, in the image's tag order.
-func publishStep(ctx context.Context, s *matrix.Step, res *assemble.Result, o *Options) error {
+func publishStep(ctx context.Context, s *Step, res *assemble.Result, o *PublishOptions) error {
 	name := s.Image.String()
 	opts := []publish.Option{publish.WithRemote(o.Remote...), publish.WithLogf(o.logf), publish.WithJobs(o.PushJobs)}
 	if o.PushProgress != nil {

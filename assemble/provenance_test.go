@@ -1,4 +1,4 @@
-package release
+package assemble
 
 import (
 	"bytes"
@@ -7,50 +7,49 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/assemble"
+	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/provenance"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
-// fakeSDKs opens build's tiny test SDKs as if they came from the proxy.
-func fakeSDKs(t *testing.T) []*sdk.SDK {
+// provenanceSDKs opens the tiny test SDKs as if they came from the proxy.
+func provenanceSDKs(t *testing.T) []*sdk.SDK {
 	t.Helper()
-	var out []*sdk.SDK
-	for _, arch := range []string{"amd64", "arm64"} {
-		s, err := sdk.Open("../assemble/testdata/sdk-linux-" + arch)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Source = "golang.org/toolchain@v0.0.1-go1.99.0.linux-" + arch
+	out := fakeSDKs(t, "amd64", "arm64")
+	for _, s := range out {
+		s.Source = "golang.org/toolchain@v0.0.1-go1.99.0.linux-" + s.GOARCH
 		s.Hash = "h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
-		out = append(out, s)
 	}
 	return out
 }
 
-func buildWithProvenance(t *testing.T) (*assemble.Result, assemble.Options) {
+func buildWithProvenance(t *testing.T) (*Result, Options) {
 	t.Helper()
 	r, err := recipes.Lookup("slim")
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := assemble.Options{SDKs: fakeSDKs(t), Recipe: r, MTime: time.Unix(1700000000, 0).UTC(), CacheDir: t.TempDir()}
-	res, err := assemble.Assemble(context.Background(), o)
+	o := Options{
+		SDKs:     provenanceSDKs(t),
+		MTime:    time.Unix(1700000000, 0).UTC(),
+		CacheDir: t.TempDir(),
+		Subject:  "registry.example/go",
+		Builder:  provenance.Builder{Version: "v0.1.0", GoVersion: "go1.26.8"},
+		Resolved: imagespec.Resolved{Recipe: r, Provenance: true},
+	}
+	res, err := Assemble(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { res.Close() })
-	if err := AddProvenance(res, o, Provenance{Subject: "registry.example/go", Builder: provenance.Builder{Version: "v0.1.0", GoVersion: "go1.26.8"}}); err != nil {
-		t.Fatal(err)
-	}
 	return res, o
 }
 
-// TestAddProvenance checks each platform image gets one valid statement
+// TestProvenance checks each platform image gets one valid statement
 // whose subject is that image and whose dependencies name its SDK's hash,
 // and that the same inputs give the same bytes.
-func TestAddProvenance(t *testing.T) {
+func TestProvenance(t *testing.T) {
 	res, o := buildWithProvenance(t)
 	again, _ := buildWithProvenance(t)
 	for i, pi := range res.Images {

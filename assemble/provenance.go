@@ -1,4 +1,4 @@
-package release
+package assemble
 
 import (
 	"crypto/sha256"
@@ -8,11 +8,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/gorootimg/gorootimg/assemble"
-	"github.com/gorootimg/gorootimg/goroot"
-	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/provenance"
-	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // ProvenanceKind is the Kind of a provenance referrer: in an OCI layout the
@@ -23,19 +19,11 @@ const ProvenanceKind = "provenance"
 // statement is written to FILE + ProvenanceSuffix.
 const ProvenanceSuffix = ".provenance.json"
 
-// Provenance is what a provenance statement records beyond assemble.Options.
-type Provenance struct {
-	// Subject names the repository the images go to ("ghcr.io/org/go");
-	// it may be empty.
-	Subject string
-	// Builder is the gorootimg that ran.
-	Builder provenance.Builder
-}
-
-// AddProvenance appends to each platform image of res, built with o, its
-// SLSA v1 provenance statement as a referrer (Kind ProvenanceKind,
-// ArtifactType provenance.ArtifactType), so every publisher attaches it
-// next to the image the way it attaches the SBOM.
+// provenanceReferrer makes the SLSA v1 provenance statement of pi, the
+// image of o.SDKs[i], as a referrer (Kind ProvenanceKind, ArtifactType
+// provenance.ArtifactType), which every publisher attaches next to the
+// image the way it attaches the SBOM. o is normalised: its defaults are
+// the ones the image was built with.
 //
 // The subject of each statement is that platform's image manifest, the
 // same subject as its SBOM: a platform image is what a runtime pulls and
@@ -44,25 +32,15 @@ type Provenance struct {
 // resolved to, and the build parameters; its only time is the image's
 // created time. The same inputs give the same bytes: tags are not
 // recorded, since they move between releases while the image stays.
-func AddProvenance(res *assemble.Result, o assemble.Options, p Provenance) error {
-	if len(o.SDKs) != len(res.Images) {
-		return fmt.Errorf("making provenance: %d SDKs for %d images", len(o.SDKs), len(res.Images))
+func provenanceReferrer(pi *PlatformImage, o Options, i int) (Referrer, error) {
+	data, err := statement(pi, o, i)
+	if err != nil {
+		return Referrer{}, err
 	}
-	for i := range res.Images {
-		pi := &res.Images[i]
-		data, err := statement(pi, o, p, i)
-		if err != nil {
-			return err
-		}
-		pi.Referrers = append(pi.Referrers, assemble.Referrer{
-			Kind: ProvenanceKind, ArtifactType: provenance.ArtifactType,
-			Data: data, FileSuffix: ProvenanceSuffix,
-		})
-	}
-	return nil
+	return Referrer{Kind: ProvenanceKind, ArtifactType: provenance.ArtifactType, Data: data, FileSuffix: ProvenanceSuffix}, nil
 }
 
-func statement(pi *assemble.PlatformImage, o assemble.Options, p Provenance, i int) ([]byte, error) {
+func statement(pi *PlatformImage, o Options, i int) ([]byte, error) {
 	s := o.SDKs[i]
 	d, err := pi.Image.Digest()
 	if err != nil {
@@ -74,29 +52,20 @@ func statement(pi *assemble.PlatformImage, o assemble.Options, p Provenance, i i
 	}
 	plat := v1.Platform{OS: s.GOOS, Architecture: s.GOARCH}
 	in := provenance.Input{
-		Subject:          provenance.Subject{Name: p.Subject, Digest: d},
-		Builder:          p.Builder,
+		Subject:          provenance.Subject{Name: o.Subject, Digest: d},
+		Builder:          o.Builder,
 		SDKs:             []provenance.SDK{{Platform: plat, Version: s.Version, Source: s.Source, Hash: s.Hash}},
-		Recipe:           provenance.Recipe{Name: assemble.FullRecipe, Digest: fullRecipeDigest},
+		Recipe:           provenance.Recipe{Name: FullRecipe, Digest: fullRecipeDigest},
 		Platforms:        []v1.Platform{plat},
 		Compression:      string(o.Compression),
 		CompressionLevel: o.CompressionLevel,
-		Layers:           layers.DefaultPlan,
-		WarmCache:        warmList(o.WarmCache),
+		Layers:           o.LayerPlan.String(),
+		WarmCache:        warmList(o),
 		GOROOTPath:       o.GOROOT,
 		Created:          cf.Created.Time,
 	}
 	if o.Recipe != nil {
 		in.Recipe = provenance.Recipe{Name: o.Recipe.Name, Digest: o.Recipe.Digest()}
-	}
-	if in.Compression == "" {
-		in.Compression = string(layers.Gzip)
-	}
-	if o.LayerPlan != nil {
-		in.Layers = o.LayerPlan.String()
-	}
-	if in.GOROOTPath == "" {
-		in.GOROOTPath = goroot.DefaultImagePath
 	}
 	if o.Base != nil && !o.Base.IsScratch() {
 		in.Base = provenance.Base{Ref: strings.TrimPrefix(o.Base.Name, "image:"), Digest: o.Base.Digest}
@@ -107,15 +76,6 @@ func statement(pi *assemble.PlatformImage, o assemble.Options, p Provenance, i i
 // fullRecipeDigest stands for the unpruned SDK's recipe (Options.Recipe
 // nil), which has no recipe file: the sha256 of its name.
 var fullRecipeDigest = func() string {
-	sum := sha256.Sum256([]byte(assemble.FullRecipe))
+	sum := sha256.Sum256([]byte(FullRecipe))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }()
-
-// warmList is the warm-cache list as the provenance records it.
-func warmList(vs []warmcache.Variant) []string {
-	var out []string
-	for _, v := range vs {
-		out = append(out, string(v))
-	}
-	return out
-}

@@ -1,15 +1,13 @@
-package release
+package matrix
 
 import (
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/gorootimg/gorootimg/matrix"
 )
 
-// Report is what Run did, or with DryRun would do.
+// Report is what Publish did, or with DryRun would do.
 type Report struct {
 	// Repository is where the images go.
 	Repository string `json:"repository"`
@@ -57,7 +55,7 @@ type TagMove struct {
 	To   string `json:"to"`
 }
 
-func newReport(f *matrix.File, plan *matrix.Plan, results []assembled, dryRun bool) *Report {
+func newReport(f *File, plan *Plan, results []assembled, dryRun bool) *Report {
 	rep := &Report{DryRun: dryRun, Images: []ImageReport{}}
 	for i := range plan.Steps {
 		s := &plan.Steps[i]
