@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorootimg/gorootimg/internal/testing/fixture"
 	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 )
 
@@ -22,15 +23,11 @@ import (
 // it too, so the shared SDK cache usually has it.
 const e2eRelease = "1.26.11"
 
-// gorootimgBin builds the gorootimg command once per test binary.
+// gorootimgBin is the gorootimg command, linked once per source hash for
+// every package (fixture.Binary).
 func gorootimgBin(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "gorootimg")
-	cmd := exec.Command("go", "build", "-o", bin, "../cmd/gorootimg")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build gorootimg: %v\n%s", err, out)
-	}
-	return bin
+	return fixture.Binary(t)
 }
 
 // needProxy skips the test unless the Go module proxy answers.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/internal/testing/buildkittest"
 	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
+	fx "github.com/gorootimg/gorootimg/internal/testing/fixture"
 )
 
 // defaultRelease is the release built unless GOROOTIMG_ENGINES_GO names
@@ -113,16 +114,11 @@ func check(t *testing.T, engine, scenario string, fn func() (note string, err er
 	record(t, r)
 }
 
-// gorootimg builds the command once per test binary.
+// gorootimg is the command, linked once per source hash for every
+// package (fx.Binary).
 func gorootimg(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "gorootimg")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/gorootimg")
-	cmd.Dir = repoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build gorootimg: %v\n%s", err, out)
-	}
-	return bin
+	return fx.Binary(t)
 }
 
 func repoRoot(t *testing.T) string {
