@@ -101,7 +101,8 @@ func TestEndToEndRelease(t *testing.T) {
 		t.Fatalf("stdout = %q, want one digest", first)
 	}
 
-	// A second build in another process, without the cache, gives the same digests.
+	// A second build in another process, without the cache, gives the same
+	// digests: the suite's one cross-process --no-cache proof (docs/testing.md).
 	second, err := run(t, bin, nil, append(args[:len(args)-3], "--oci-layout", filepath.Join(dir, "again"), "--platform-tags", "--no-cache")...)
 	if err != nil {
 		t.Fatal(err)

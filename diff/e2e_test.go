@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/goroot"
+	"github.com/gorootimg/gorootimg/internal/testing/fixture"
 	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
 	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 	"github.com/gorootimg/gorootimg/prune"
@@ -36,7 +37,7 @@ func buildImage(t *testing.T, s *sdk.SDK, recipe string) *assemble.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := assemble.Assemble(context.Background(), assemble.Options{SDKs: []*sdk.SDK{s}, Recipe: r, CacheDir: filepath.Join(t.TempDir(), "build")})
+	res, err := assemble.Assemble(context.Background(), assemble.Options{SDKs: []*sdk.SDK{s}, Recipe: r, CacheDir: fixture.LayerCache(t)})
 	if err != nil {
 		t.Fatalf("building %s image: %v", recipe, err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/internal/testing/fixture"
 	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -54,7 +55,7 @@ func TestVerifyRecipes(t *testing.T) {
 	s, so := releaseSDK(t, e2eRelease())
 	ctx := context.Background()
 	cache := NewReferenceCache()
-	buildCache := filepath.Join(t.TempDir(), "build")
+	buildCache := fixture.LayerCache(t) // shared: each image is assembled once per suite
 	verifyWith := func(t *testing.T, recipe string, opts ...Option) *Report {
 		t.Helper()
 		r, err := recipes.Lookup(recipe)
@@ -219,7 +220,7 @@ func TestVerifyForeign(t *testing.T) {
 				// which proves arm64 images in test/engines instead.
 				t.Skip("skipping: set GOROOTIMG_TEST_EMULATED=1 to verify the arm64 image under qemu-user (hack/verify-releases.sh does)")
 			}
-			res, err := assemble.Assemble(ctx, assemble.Options{SDKs: []*sdk.SDK{tc.s}, Recipe: r, CacheDir: filepath.Join(t.TempDir(), "build")})
+			res, err := assemble.Assemble(ctx, assemble.Options{SDKs: []*sdk.SDK{tc.s}, Recipe: r, CacheDir: fixture.LayerCache(t)})
 			if err != nil {
 				t.Fatal(err)
 			}
