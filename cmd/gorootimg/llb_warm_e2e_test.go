@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 
 	"github.com/gorootimg/gorootimg/imageconfig"
-	"github.com/gorootimg/gorootimg/internal/testing/buildkittest"
 	"github.com/gorootimg/gorootimg/internal/sandbox"
+	"github.com/gorootimg/gorootimg/internal/testing/buildkittest"
 	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 	"github.com/gorootimg/gorootimg/rootfs"
 	"github.com/gorootimg/gorootimg/warmcache"

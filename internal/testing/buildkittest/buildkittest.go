@@ -26,7 +26,7 @@ func toolsDir(t testing.TB) string {
 	if !ok {
 		t.Fatal("buildkittest: cannot locate source file")
 	}
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "hack", "buildkit")
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "hack", "buildkit")
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
 		t.Fatalf("buildkittest: tools module not found: %v", err)
 	}
