@@ -16,7 +16,7 @@ import (
 
 func fakeSDKs(t *testing.T, arches ...string) []*sdk.SDK {
 	t.Helper()
-	return imagetest.FakeSDKs(t, "../build/testdata", arches...)
+	return imagetest.FakeSDKs(t, "../assemble/testdata", arches...)
 }
 
 func buildFake(t *testing.T, o assemble.Options) *assemble.Result {

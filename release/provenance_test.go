@@ -18,7 +18,7 @@ func fakeSDKs(t *testing.T) []*sdk.SDK {
 	t.Helper()
 	var out []*sdk.SDK
 	for _, arch := range []string{"amd64", "arm64"} {
-		s, err := sdk.Open("../build/testdata/sdk-linux-" + arch)
+		s, err := sdk.Open("../assemble/testdata/sdk-linux-" + arch)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -141,7 +141,7 @@ func (mp *modProxy) zipHits() int {
 // every file below golang.org/toolchain@VERSION/, go.mod named _go.mod.
 func moduleZip(t *testing.T, tv, goVersion, goos, goarch string) []byte {
 	t.Helper()
-	src := "../../build/testdata/sdk-linux-amd64"
+	src := "../../assemble/testdata/sdk-linux-amd64"
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {

@@ -1,3 +1,3 @@
-// Package imagetest holds test helpers shared by the build and publish
-// tests: the fake SDKs of build/testdata and the digests of an index.
+// Package imagetest holds test helpers shared by the assemble and publish
+// tests: the fake SDKs of assemble/testdata and the digests of an index.
 package imagetest

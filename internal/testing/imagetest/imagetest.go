@@ -10,7 +10,7 @@ import (
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
-// FakeSDKs opens the fake SDKs dir/sdk-linux-ARCH (build/testdata).
+// FakeSDKs opens the fake SDKs dir/sdk-linux-ARCH (assemble/testdata).
 func FakeSDKs(t testing.TB, dir string, arches ...string) []*sdk.SDK {
 	t.Helper()
 	var out []*sdk.SDK
