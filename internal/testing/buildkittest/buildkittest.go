@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorootimg/gorootimg/internal/testing/fixture"
 )
 
 // toolsDir returns hack/buildkit, found from this source file so that it
@@ -33,18 +35,10 @@ func toolsDir(t testing.TB) string {
 	return dir
 }
 
-// cacheRoot is the gorootimg cache dir, as cmd/gorootimg chooses it:
-// GOROOTIMG_CACHE, else os.UserCacheDir()/gorootimg.
+// cacheRoot is the gorootimg cache dir, the fixture store's root.
 func cacheRoot(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("GOROOTIMG_CACHE"); d != "" {
-		return d
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		t.Fatalf("buildkittest: %v", err)
-	}
-	return filepath.Join(d, "gorootimg")
+	return fixture.CacheDir(t)
 }
 
 // Binaries returns buildkitd and buildctl built from hack/buildkit. They are
