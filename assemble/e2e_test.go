@@ -18,6 +18,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/internal/testing/fixture"
 	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 )
 
@@ -25,15 +26,11 @@ import (
 // it too, so the shared SDK cache usually has it.
 const e2eRelease = "1.26.11"
 
-// gorootimgBin builds the gorootimg command once per test binary.
+// gorootimgBin is the gorootimg command, linked once per source hash for
+// every package (fixture.Binary).
 func gorootimgBin(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "gorootimg")
-	cmd := exec.Command("go", "build", "-o", bin, "../cmd/gorootimg")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build gorootimg: %v\n%s", err, out)
-	}
-	return bin
+	return fixture.Binary(t)
 }
 
 // needProxy skips the test unless the Go module proxy answers.
@@ -107,7 +104,8 @@ func TestEndToEndRelease(t *testing.T) {
 		t.Fatalf("stdout = %q, want one digest", first)
 	}
 
-	// A second build in another process, without the cache, gives the same digests.
+	// A second build in another process, without the cache, gives the same
+	// digests: the suite's one cross-process --no-cache proof (docs/testing.md).
 	second, err := run(t, bin, nil, append(args[:len(args)-3], "--oci-layout", filepath.Join(dir, "again"), "--platform-tags", "--no-cache")...)
 	if err != nil {
 		t.Fatal(err)

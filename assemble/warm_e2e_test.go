@@ -12,15 +12,17 @@ import (
 	"time"
 
 	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
+	"github.com/gorootimg/gorootimg/internal/testing/fixture"
 )
 
 // TestWarmCacheEndToEnd builds a real go1.26 image with --warm-cache std
-// dated 40 days ago (SOURCE_DATE_EPOCH), in one process, then again in
-// another process with a cache of its own: the digests must be the same.
+// dated 40 days ago (SOURCE_DATE_EPOCH), in one process with the suite's
+// shared cache, then again in another process with a fresh cache of its
+// own (the suite's one fresh-cache warm): the digests must be the same.
 // The first image is run with podman as root and as a user with no passwd
 // entry: a net/http hello world and then a second program in the same
 // container compile no standard-library package (the warm entries outlive
-// the go command's 5-day trim), and a third build with the first cache
+// the go command's 5-day trim), and a third build with the shared cache
 // reuses every layer. gorootimg verify --warm-only checks the first image
 // and the same image with part of its cache hidden (warmVerify).
 func TestWarmCacheEndToEnd(t *testing.T) {
@@ -34,10 +36,16 @@ func TestWarmCacheEndToEnd(t *testing.T) {
 	st := enginetest.NewStore(t)
 	bin := gorootimgBin(t)
 	work := t.TempDir()
-	sde := fmt.Sprint(time.Now().Add(-40 * 24 * time.Hour).Unix())
+	// 40 days ago, on a whole day, so that a rerun the same day finds the
+	// first image's layers (the warm one too) in the shared cache.
+	sde := fmt.Sprint(time.Now().Add(-40 * 24 * time.Hour).Truncate(24 * time.Hour).Unix())
+	// shared is the cache every test uses (the SDK is downloaded and the
+	// GOROOT layers assembled once per suite); fresh is the one cache of
+	// the suite that starts empty for a warm: the fresh-cache warm proof.
+	shared, fresh := fixture.CacheDir(t), filepath.Join(work, "fresh")
 	build := func(cache, out string) (digest string, cached bool) {
 		t.Helper()
-		stdout, err := run(t, bin, []string{"SOURCE_DATE_EPOCH=" + sde, "GOROOTIMG_CACHE=" + filepath.Join(work, cache)},
+		stdout, err := run(t, bin, []string{"SOURCE_DATE_EPOCH=" + sde, "GOROOTIMG_CACHE=" + cache},
 			"build", "--go", "1.26", "--warm-cache", "std", "--json", "--oci-layout", filepath.Join(work, out),
 			"--tarball", filepath.Join(work, out+".tar"), "-t", "localhost/warm:"+out)
 		if err != nil {
@@ -56,10 +64,10 @@ func TestWarmCacheEndToEnd(t *testing.T) {
 		}
 		return res.Digest, res.Cached
 	}
-	first, _ := build("cache1", "a")
+	first, _ := build(shared, "a")
 
 	t.Run("verify", func(t *testing.T) {
-		warmVerify(t, bin, []string{"GOROOTIMG_CACHE=" + filepath.Join(work, "cache1")}, filepath.Join(work, "a"))
+		warmVerify(t, bin, []string{"GOROOTIMG_CACHE=" + shared}, filepath.Join(work, "a"))
 	})
 
 	t.Run("podman", func(t *testing.T) {
@@ -72,11 +80,11 @@ func TestWarmCacheEndToEnd(t *testing.T) {
 	})
 
 	t.Run("deterministic", func(t *testing.T) {
-		second, _ := build("cache2", "b")
+		second, _ := build(fresh, "b")
 		if second != first {
 			t.Errorf("second build in another process with its own cache = %s, want %s", second, first)
 		}
-		third, cached := build("cache1", "c")
+		third, cached := build(shared, "c")
 		if third != first || !cached {
 			t.Errorf("rebuild with the first cache = %s (cached %v), want %s from the cache", third, cached, first)
 		}

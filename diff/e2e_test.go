@@ -12,6 +12,7 @@ import (
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imagespec"
+	"github.com/gorootimg/gorootimg/internal/testing/fixture"
 	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
 	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 	"github.com/gorootimg/gorootimg/prune"
@@ -37,7 +38,7 @@ func buildImage(t *testing.T, s *sdk.SDK, recipe string) *assemble.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := assemble.Assemble(context.Background(), assemble.Options{SDKs: []*sdk.SDK{s}, CacheDir: filepath.Join(t.TempDir(), "build"), Resolved: imagespec.Resolved{Recipe: r}})
+	res, err := assemble.Assemble(context.Background(), assemble.Options{SDKs: []*sdk.SDK{s}, CacheDir: fixture.LayerCache(t), Resolved: imagespec.Resolved{Recipe: r}})
 	if err != nil {
 		t.Fatalf("building %s image: %v", recipe, err)
 	}

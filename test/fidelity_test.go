@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageref"
+	"github.com/gorootimg/gorootimg/internal/testing/fixture"
 	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/prune"
@@ -193,11 +194,7 @@ func fidelity(ctx context.Context, t *testing.T, rel string, recipeNames []strin
 	env := os.Environ()
 	var base []probes.Result
 	if len(union) > 0 {
-		t.Logf("%s: running the probes (%v) with the full SDK", s.Version, union)
-		base, err = probes.Run(ctx, s.Dir, probes.Options{WorkDir: filepath.Join(work, "full"), Capabilities: union, Env: env})
-		if err != nil {
-			t.Fatal(err)
-		}
+		base = fullReference(ctx, t, s, union, filepath.Join(work, "full"), env)
 		for _, r := range base {
 			if !r.Pass {
 				t.Errorf("%s: probe %s fails with the full SDK: %s", s.Version, r.Probe, r.Reason)
@@ -223,6 +220,40 @@ func fidelity(ctx context.Context, t *testing.T, rel string, recipeNames []strin
 	if slices.ContainsFunc(base, func(r probes.Result) bool { return r.Probe == "tools/nm" }) {
 		t.Run("sabotage", func(t *testing.T) { sabotage(ctx, t, target, base, work) })
 	}
+}
+
+// fullReference runs the probes that check caps with the full SDK, or
+// reads their results from the fixture store, where they are kept by the
+// SDK's hash, the corpus, the host's C compiler and caps (unsandboxed).
+// The suite's one cold reference is cmd/gorootimg's BuildKit end-to-end
+// verify; this one is cold only on a cold store (CI's fresh machine).
+func fullReference(ctx context.Context, t *testing.T, s *sdk.SDK, caps []probes.Capability, dir string, env []string) []probes.Result {
+	t.Helper()
+	run := func() ([]probes.Result, error) {
+		t.Logf("%s: running the probes (%v) with the full SDK", s.Version, caps)
+		return probes.Run(ctx, s.Dir, probes.Options{WorkDir: dir, Capabilities: caps, Env: env})
+	}
+	names := make([]string, len(caps))
+	for i, c := range caps {
+		names[i] = string(c)
+	}
+	slices.Sort(names)
+	key, ok := fixture.ProbeKey(t, s.Hash, "none", "fidelity", s.Platform().String(), strings.Join(names, ","))
+	var res []probes.Result
+	if ok && fixture.LoadJSON(t, "probe-reference", key, &res) {
+		t.Logf("%s: the full SDK's results of the probes (%v) from the fixture store", s.Version, caps)
+		return res
+	}
+	res, err := run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only a reference where every probe passed is kept: a failure (a
+	// network hiccup in a module download) must not outlive its run.
+	if ok && !slices.ContainsFunc(res, func(r probes.Result) bool { return !r.Pass }) {
+		fixture.SaveJSON(t, "probe-reference", key, res)
+	}
+	return res
 }
 
 // prove applies one recipe into dir, runs the probes it promises with the

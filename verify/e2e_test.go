@@ -16,6 +16,7 @@ import (
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/imagespec"
+	"github.com/gorootimg/gorootimg/internal/testing/fixture"
 	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
@@ -54,8 +55,8 @@ func releaseSDKFor(t *testing.T, spec string, p v1.Platform) (*sdk.SDK, sdk.Opti
 func TestVerifyRecipes(t *testing.T) {
 	s, so := releaseSDK(t, e2eRelease())
 	ctx := context.Background()
-	cache := NewReferenceCache()
-	buildCache := filepath.Join(t.TempDir(), "build")
+	cache := storedReference(t, "recipes", s)
+	buildCache := fixture.LayerCache(t) // shared: each image is assembled once per suite
 	verifyWith := func(t *testing.T, recipe string, opts ...Option) *Report {
 		t.Helper()
 		r, err := recipes.Lookup(recipe)
@@ -154,6 +155,30 @@ func TestVerifyRecipes(t *testing.T) {
 	})
 }
 
+// storedReference returns a ReferenceCache loaded from the fixture store
+// (keyed by the full SDK's hash, the probe corpus, the host's C compiler
+// and which test it is for) and saved back when the test passes, so the
+// full SDK's probes run once per store; the suite's one cold reference is
+// cmd/gorootimg's BuildKit end-to-end verify. Verify itself drops results
+// made for another sandbox or image C compiler.
+func storedReference(t *testing.T, test string, full *sdk.SDK) *ReferenceCache {
+	t.Helper()
+	cache := NewReferenceCache()
+	key, ok := fixture.ProbeKey(t, full.Hash, "auto", "verify "+test, full.Platform().String())
+	if !ok {
+		return cache
+	}
+	if fixture.LoadJSON(t, "verify-reference", key, cache) {
+		t.Logf("the full SDK's probe results from the fixture store (%s)", key)
+	}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			fixture.SaveJSON(t, "verify-reference", key, cache)
+		}
+	})
+	return cache
+}
+
 // registerQEMU makes sure the kernel runs linux/arm64 binaries through
 // qemu-user-static with the F flag (so its interpreter works inside the
 // sandbox's chroot), mounting binfmt_misc and registering the handler
@@ -207,7 +232,7 @@ func TestVerifyForeign(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	cache := NewReferenceCache()
+	cache := storedReference(t, "foreign", host)
 	arm64 := v1.Platform{OS: "linux", Architecture: "arm64"}
 	for _, tc := range []struct {
 		mode string
@@ -220,7 +245,7 @@ func TestVerifyForeign(t *testing.T) {
 				// which proves arm64 images in test/engines instead.
 				t.Skip("skipping: set GOROOTIMG_TEST_EMULATED=1 to verify the arm64 image under qemu-user (hack/verify-releases.sh does)")
 			}
-			res, err := assemble.Assemble(ctx, assemble.Options{SDKs: []*sdk.SDK{tc.s}, CacheDir: filepath.Join(t.TempDir(), "build"), Resolved: imagespec.Resolved{Recipe: r}})
+			res, err := assemble.Assemble(ctx, assemble.Options{SDKs: []*sdk.SDK{tc.s}, CacheDir: fixture.LayerCache(t), Resolved: imagespec.Resolved{Recipe: r}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -32,6 +32,7 @@ import (
 	"github.com/gorootimg/gorootimg/diff"
 	"github.com/gorootimg/gorootimg/internal/testing/buildkittest"
 	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
+	"github.com/gorootimg/gorootimg/internal/testing/fixture"
 	"github.com/gorootimg/gorootimg/internal/testing/testenv"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sbom"
@@ -57,8 +58,9 @@ func tailString(s string, n int) string {
 }
 
 // pushMinbase pushes a debootstrap --variant=minbase root file system as
-// REG/minbase:SUITE and returns its reference pinned by digest.
-func pushMinbase(t *testing.T, host string) string {
+// REG/minbase:SUITE and returns its reference pinned by digest, and the
+// tar it was made from.
+func pushMinbase(t *testing.T, host string) (pinned, tarFile string) {
 	t.Helper()
 	tarFile, src := buildkittest.MinbaseTar(t)
 	l, err := tarball.LayerFromFile(tarFile)
@@ -91,7 +93,7 @@ func pushMinbase(t *testing.T, host string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return host + "/minbase@" + d.String()
+	return host + "/minbase@" + d.String(), tarFile
 }
 
 // gorootFiles lists the regular files and symlinks below goroot in img's
@@ -204,7 +206,7 @@ func TestBuildKitEndToEnd(t *testing.T) {
 	testenv.NeedTool(t, "docker-registry", "debootstrap", "runc", "tar", "unshare")
 	ctx := context.Background()
 	reg := testenv.StartRegistry(t, testenv.RegistryOptions{})
-	minbase := pushMinbase(t, reg.Host)
+	minbase, minbaseTar := pushMinbase(t, reg.Host)
 	bk := buildkittest.Start(t, buildkittest.Options{InsecureRegistries: []string{reg.Host}})
 	work := t.TempDir()
 
@@ -218,10 +220,16 @@ func TestBuildKitEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := reg.Host + "/go-base:test"
+	baseOCI := filepath.Join(work, "base-oci")
 	bk.Buildctl(ctx, t, nil, "build", "--frontend", "dockerfile.v0",
 		"--local", "context="+emptyCtx, "--local", "dockerfile="+repoRoot,
 		"--opt", "filename=Dockerfile.base", "--opt", "build-arg:BASE="+minbase,
-		"--output", "type=image,name="+base+",push=true")
+		"--output", "type=image,name="+base+",push=true",
+		"--output", "type=oci,tar=false,dest="+baseOCI)
+	// Offer the result to the fixture store: test/engines runs its
+	// Dockerfile rows on Dockerfile.base's image and so need not build it
+	// a second time.
+	fixture.BaseImage(t, minbaseTar, func(dir string) error { return os.CopyFS(dir, os.DirFS(baseOCI)) })
 	baseCfg, err := remoteImage(t, base).ConfigFile()
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package engines
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -21,7 +19,7 @@ import (
 
 	"github.com/gorootimg/gorootimg/internal/testing/buildkittest"
 	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
-	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
+	fx "github.com/gorootimg/gorootimg/internal/testing/fixture"
 )
 
 // defaultRelease is the release built unless GOROOTIMG_ENGINES_GO names
@@ -114,16 +112,11 @@ func check(t *testing.T, engine, scenario string, fn func() (note string, err er
 	record(t, r)
 }
 
-// gorootimg builds the command once per test binary.
+// gorootimg is the command, linked once per source hash for every
+// package (fx.Binary).
 func gorootimg(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "gorootimg")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/gorootimg")
-	cmd.Dir = repoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build gorootimg: %v\n%s", err, out)
-	}
-	return bin
+	return fx.Binary(t)
 }
 
 func repoRoot(t *testing.T) string {
@@ -148,41 +141,25 @@ func buildImage(t *testing.T, bin string, args ...string) string {
 	return strings.TrimSpace(r.Stdout)
 }
 
-// debianBase returns an OCI layout of Dockerfile.base built by buildah FROM
-// a debootstrap minbase of the host's Debian release (pushed to reg for
-// buildah to pull). It is kept in the gorootimg cache dir under a key of
-// Dockerfile.base and the minbase, so a run builds it once.
+// debianBase returns an OCI layout of Dockerfile.base FROM a debootstrap
+// minbase of the host's Debian release: the suite's one build of it from
+// the fixture store (fx.BaseImage), made here with buildah (the minbase
+// pushed to reg for buildah to pull) unless cmd/gorootimg's BuildKit
+// end-to-end test made it first.
 func debianBase(t *testing.T, st *enginetest.Store, reg string) string {
 	t.Helper()
 	tarFile, _ := buildkittest.MinbaseTar(t)
-	df, err := os.ReadFile(filepath.Join(repoRoot(t), "Dockerfile.base"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := sha256.Sum256(append(df, "\n"+filepath.Base(tarFile)+"\nenginetest 1"...))
-	dir := filepath.Join(sdktest.CacheDir(t), "enginetest", "debian-base-"+hex.EncodeToString(h[:8]))
-	if _, err := os.Stat(filepath.Join(dir, "index.json")); err == nil {
-		return dir
-	}
-	minbase := pushTar(t, tarFile, reg+"/minbase:test")
-	ctx := context.Background()
-	args := append(enginetest.BudArgs(), "--tls-verify=false", "--build-arg", "BASE="+minbase,
-		"-f", filepath.Join(repoRoot(t), "Dockerfile.base"), "-t", "go-base:test", t.TempDir())
-	if _, err := enginetest.Exec(st.Buildah(ctx, args...)); err != nil {
-		t.Fatal(err)
-	}
-	tmp := dir + ".tmp"
-	os.RemoveAll(tmp)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := enginetest.Exec(st.Buildah(ctx, "push", "go-base:test", "oci:"+tmp)); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return fx.BaseImage(t, tarFile, func(dir string) error {
+		minbase := pushTar(t, tarFile, reg+"/minbase:test")
+		ctx := context.Background()
+		args := append(enginetest.BudArgs(), "--tls-verify=false", "--build-arg", "BASE="+minbase,
+			"-f", filepath.Join(repoRoot(t), "Dockerfile.base"), "-t", "go-base:test", t.TempDir())
+		if _, err := enginetest.Exec(st.Buildah(ctx, args...)); err != nil {
+			return err
+		}
+		_, err := enginetest.Exec(st.Buildah(ctx, "push", "go-base:test", "oci:"+dir))
+		return err
+	})
 }
 
 // pushTar pushes a root file system tar as a linux/amd64 image and returns

@@ -16,30 +16,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorootimg/gorootimg/internal/testing/fixture"
 )
 
-// The end-to-end tests run the gorootimg binary, built once per test
-// process, against fake SDK release archives (a few files, one of them
-// incompressible so that layers are big enough to be cut in the middle).
-
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-	binDir  string
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
+// The end-to-end tests run the gorootimg binary, linked once per source
+// hash for every package (fixture.Binary), against fake SDK release
+// archives (a few files, one of them incompressible so that layers are
+// big enough to be cut in the middle).
 
 // gorootimg returns the path of the gorootimg binary built from this tree.
 func gorootimg(t *testing.T) string {
@@ -47,21 +34,7 @@ func gorootimg(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("skipping: builds and runs the gorootimg binary (-short)")
 	}
-	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "gorootimg-bin-")
-		if binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "gorootimg")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/gorootimg/gorootimg/cmd/gorootimg").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
+	return fixture.Binary(t)
 }
 
 // fakeRelease writes a release archive of Release for linux/amd64 into

@@ -20,23 +20,11 @@ import (
 	"golang.org/x/mod/sumdb"
 	"golang.org/x/mod/sumdb/dirhash"
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/gorootimg/gorootimg/internal/testing/fixture"
 )
 
 const toolchain = "golang.org/toolchain"
-
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
-	os.Exit(code)
-}
 
 // gorootimg returns the gorootimg binary built from this tree.
 func gorootimg(t *testing.T) string {
@@ -44,22 +32,7 @@ func gorootimg(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("skipping: builds and runs the gorootimg binary (-short)")
 	}
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gorootimg-publish-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "gorootimg")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/gorootimg/gorootimg/cmd/gorootimg").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
+	return fixture.Binary(t)
 }
 
 // modProxy is a module proxy serving golang.org/toolchain releases made

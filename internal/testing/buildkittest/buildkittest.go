@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
+	"github.com/gorootimg/gorootimg/internal/testing/fixture"
 )
 
 // toolsDir returns hack/buildkit, found from this source file so that it
@@ -28,11 +28,17 @@ func toolsDir(t testing.TB) string {
 	if !ok {
 		t.Fatal("buildkittest: cannot locate source file")
 	}
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "hack", "buildkit")
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "hack", "buildkit")
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
 		t.Fatalf("buildkittest: tools module not found: %v", err)
 	}
 	return dir
+}
+
+// cacheRoot is the gorootimg cache dir, the fixture store's root.
+func cacheRoot(t testing.TB) string {
+	t.Helper()
+	return fixture.CacheDir(t)
 }
 
 // Binaries returns buildkitd and buildctl built from hack/buildkit. They are
@@ -54,7 +60,7 @@ func Binaries(t testing.TB) (buildkitd, buildctl string) {
 	}
 	fmt.Fprintf(h, "%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	key := hex.EncodeToString(h.Sum(nil))[:16]
-	dir := filepath.Join(sdktest.CacheDir(t), "buildkit", key)
+	dir := filepath.Join(cacheRoot(t), "buildkit", key)
 	buildkitd, buildctl = filepath.Join(dir, "buildkitd"), filepath.Join(dir, "buildctl")
 	if exists(buildkitd) && exists(buildctl) {
 		return buildkitd, buildctl

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
-	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
 )
 
 // AptSource is a Debian mirror and release as the host's apt is configured.
@@ -118,7 +116,7 @@ func MinbaseTar(t testing.TB) (tarFile string, src AptSource) {
 	}
 	h := sha256.Sum256([]byte("minbase 2\n" + src.URI + "\n" + src.Suite))
 	key := src.Suite + "-" + hex.EncodeToString(h[:8])
-	dir := filepath.Join(sdktest.CacheDir(t), "debootstrap")
+	dir := filepath.Join(cacheRoot(t), "debootstrap")
 	tarFile = filepath.Join(dir, key+".tar")
 	if exists(tarFile) {
 		return tarFile, src

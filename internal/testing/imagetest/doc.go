@@ -1,3 +1,3 @@
-// Package imagetest holds test helpers shared by the build and publish
+// Package imagetest holds test helpers shared by the assemble and publish
 // tests: the fake SDKs of assemble/testdata and the digests of an index.
 package imagetest

@@ -9,18 +9,6 @@ import (
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
-// CacheDir is the gorootimg cache directory, chosen as cmd/gorootimg
-// chooses it (sdk.DefaultCacheDir of the environment). It fails t when
-// there is none.
-func CacheDir(t testing.TB) string {
-	t.Helper()
-	d, err := sdk.DefaultCacheDir(os.Getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 // EnvOptions returns sdk.Options configured as cmd/gorootimg configures
 // them (sdk.EnvOptions of the environment and 'go env'). It skips t when
 // there is no go command.
