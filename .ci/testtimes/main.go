@@ -96,6 +96,11 @@ func run(in io.Reader, out io.Writer, top int, echo bool) error {
 	if !first.IsZero() {
 		fmt.Fprintf(out, "\nwall clock from the first event to the last: %v\n", last.Sub(first).Round(time.Second))
 	}
+	n := map[string]int{}
+	for _, r := range tests {
+		n[r.action]++
+	}
+	fmt.Fprintf(out, "\ntests: %d passed, %d failed, %d skipped\n", n["pass"], n["fail"], n["skip"])
 	return nil
 }
 
