@@ -230,3 +230,68 @@ func patternCovers(pattern, importPath string) bool {
 	}
 	return pattern == importPath
 }
+
+// CoverageAll evaluates the recipe against every checked-in inventory,
+// oldest line first.
+func (r *Recipe) CoverageAll() ([]*Coverage, error) {
+	invs, err := Inventories()
+	if err != nil {
+		return nil, err
+	}
+	var out []*Coverage
+	for _, inv := range invs {
+		c, err := r.Coverage(inv)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// GivenUpOn is one capability a recipe gives up and the releases (of the
+// inventories) on which it does.
+type GivenUpOn struct {
+	Capability string   `json:"capability"`
+	Releases   []string `json:"releases"`
+}
+
+// GivenUpByRelease folds coverages of several release lines into the
+// capabilities given up, in order of first appearance.
+func GivenUpByRelease(covs []*Coverage) []GivenUpOn {
+	var out []GivenUpOn
+	for _, c := range covs {
+		for _, g := range c.GivenUp() {
+			i := slices.IndexFunc(out, func(o GivenUpOn) bool { return o.Capability == g.Capability })
+			if i < 0 {
+				out = append(out, GivenUpOn{Capability: g.Capability})
+				i = len(out) - 1
+			}
+			out[i].Releases = append(out[i].Releases, c.Release)
+		}
+	}
+	return out
+}
+
+// Span is a compact form of a list of releases, oldest first: "go1.21.13
+// to go1.24.13" for a run, or the list itself.
+func Span(releases []string, all []string) string {
+	if len(releases) == 0 {
+		return ""
+	}
+	first := slices.Index(all, releases[0])
+	contiguous := first >= 0 && first+len(releases) <= len(all) && slices.Equal(all[first:first+len(releases)], releases)
+	switch {
+	case len(releases) == len(all) && contiguous:
+		return "every line"
+	case len(releases) == 1:
+		return LineOf(releases[0])
+	case contiguous:
+		return LineOf(releases[0]) + "-" + LineOf(releases[len(releases)-1])
+	}
+	lines := make([]string, len(releases))
+	for i, r := range releases {
+		lines[i] = LineOf(r)
+	}
+	return strings.Join(lines, ", ")
+}
