@@ -236,7 +236,16 @@ func (a *auditor) drive(t *testing.T, image string, inv *recipes.Inventory) map[
 	if len(res) == 0 {
 		t.Fatalf("the audit driver did not run in %s: %v", image, err)
 	}
-	t.Logf("%s: %d steps in %v", image, len(res), time.Since(start).Round(time.Second))
+	var slow []auditResult
+	for _, r := range res {
+		slow = append(slow, r)
+	}
+	slices.SortFunc(slow, func(a, b auditResult) int { return int(1000 * (b.Seconds - a.Seconds)) })
+	var top []string
+	for _, r := range slow[:min(5, len(slow))] {
+		top = append(top, fmt.Sprintf("%s %.1fs", r.Step, r.Seconds))
+	}
+	t.Logf("%s: %d steps in %v (slowest: %s)", image, len(res), time.Since(start).Round(time.Second), strings.Join(top, ", "))
 	return res
 }
 
