@@ -17,6 +17,7 @@ import (
 // release of the line); nothing else may.
 func Diff(checked, fresh *recipes.Inventory) []string {
 	var out []string
+	fresh = onPlatform(fresh, checked.Platform)
 	for _, e := range fresh.Entries {
 		old := checked.Entry(e.ID)
 		if old == nil {
@@ -82,4 +83,27 @@ func Check(ctx context.Context, goroot, version, goos, goarch string) ([]string,
 		return nil, err
 	}
 	return Diff(checked, fresh), nil
+}
+
+// onPlatform returns inv with its tool paths rewritten for platform
+// ("linux/amd64"), so that an inventory generated on another host
+// compares equal.
+func onPlatform(inv *recipes.Inventory, platform string) *recipes.Inventory {
+	if inv.Platform == platform || platform == "" {
+		return inv
+	}
+	from := "pkg/tool/" + strings.ReplaceAll(inv.Platform, "/", "_") + "/"
+	to := "pkg/tool/" + strings.ReplaceAll(platform, "/", "_") + "/"
+	c := *inv
+	c.Entries = slices.Clone(inv.Entries)
+	for i := range c.Entries {
+		files := slices.Clone(c.Entries[i].Files)
+		for j, f := range files {
+			if rest, ok := strings.CutPrefix(f, from); ok {
+				files[j] = to + rest
+			}
+		}
+		c.Entries[i].Files = files
+	}
+	return &c
 }

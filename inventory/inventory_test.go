@@ -15,7 +15,7 @@ import (
 
 func TestDiff(t *testing.T) {
 	base := func() *recipes.Inventory {
-		return &recipes.Inventory{Release: "go1.26.11", Entries: []recipes.Entry{
+		return &recipes.Inventory{Release: "go1.26.11", Platform: "linux/amd64", Entries: []recipes.Entry{
 			{ID: "file/lib/wasm/wasm_exec.js", Kind: recipes.KindFile, Files: []string{"lib/wasm/wasm_exec.js"}},
 			{ID: "tool/nm", Kind: recipes.KindTool, Files: []string{"pkg/tool/linux_amd64/nm"}},
 		}, Unread: []string{"SECURITY.md"}}
@@ -26,6 +26,9 @@ func TestDiff(t *testing.T) {
 		want   []string
 	}{
 		{"same, new patch", func(inv *recipes.Inventory) { inv.Release = "go1.26.12" }, nil},
+		{"same, another host", func(inv *recipes.Inventory) {
+			inv.Platform, inv.Entries[1].Files = "linux/arm64", []string{"pkg/tool/linux_arm64/nm"}
+		}, nil},
 		{"tool added", func(inv *recipes.Inventory) {
 			inv.Entries = append(inv.Entries, recipes.Entry{ID: "tool/fix", Kind: recipes.KindTool})
 		}, []string{"tool/fix: new in"}},

@@ -34,7 +34,9 @@ const (
 
 // EntryCoverage is what a recipe does with one inventory entry.
 type EntryCoverage struct {
-	ID     string `json:"id"`
+	// ID is the inventory entry's ID.
+	ID string `json:"id"`
+	// Status is Kept, Dropped, Undeclared or Absent.
 	Status string `json:"status"`
 	// Capability is what the recipe gives up, for a dropped entry.
 	Capability string `json:"capability,omitempty"`
@@ -42,8 +44,11 @@ type EntryCoverage struct {
 
 // Coverage is a recipe's coverage of one release line's inventory.
 type Coverage struct {
-	Recipe  string          `json:"recipe"`
-	Release string          `json:"release"`
+	// Recipe is the recipe's name.
+	Recipe string `json:"recipe"`
+	// Release is the inventory's release ("go1.26.11").
+	Release string `json:"release"`
+	// Entries follow the inventory's order.
 	Entries []EntryCoverage `json:"entries"`
 	// Stale lists declarations that drop nothing on this release: the
 	// recipe keeps every entry they name.

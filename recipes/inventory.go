@@ -1,6 +1,7 @@
 package recipes
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -101,7 +102,7 @@ func Inventories() ([]*Inventory, error) {
 
 // ParseInventory decodes an inventory strictly and validates it.
 func ParseInventory(b []byte) (*Inventory, error) {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var inv Inventory
 	if err := dec.Decode(&inv); err != nil {
