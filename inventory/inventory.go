@@ -290,6 +290,7 @@ func (s *scan) subcommandEntries(subs []string, tools []recipes.Entry) []recipes
 			if dir == "" || path.Dir(f) != dir {
 				continue
 			}
+			n, uses := len(e.Needs), false
 			for _, m := range toolCall.FindAllStringSubmatch(t, -1) {
 				// The build package runs more tools than a plain build
 				// does (vet for go test, cover for -cover): a build
@@ -302,9 +303,9 @@ func (s *scan) subcommandEntries(subs []string, tools []recipes.Entry) []recipes
 				e.Needs = addTool(e.Needs, sub, tools)
 			}
 			if strings.Contains(t, `gofmt := "gofmt"`) {
-				e.Files = append(e.Files, "bin/gofmt")
+				e.Files, uses = append(e.Files, "bin/gofmt"), true
 			}
-			if len(e.Needs) > 0 || len(e.Files) > 1 {
+			if uses || len(e.Needs) > n {
 				e.ReadBy = append(e.ReadBy, f)
 			}
 		}
