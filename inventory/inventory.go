@@ -261,6 +261,9 @@ func isMain(dir string) bool {
 	return false
 }
 
+// toolFlag finds the definition of a -vet flag (cf.Var(&testVet, "vet", "")).
+var toolFlag = regexp.MustCompile(`\.(?:Var|BoolVar|StringVar|Bool|String)\([^"\n]*"(vet)",`)
+
 var usageLine = regexp.MustCompile(`UsageLine:\s+"go ([a-z0-9]+)\b`)
 
 // subcommandEntries lists each subcommand with the tools and files its
@@ -301,6 +304,12 @@ func (s *scan) subcommandEntries(subs []string, tools []recipes.Entry) []recipes
 			}
 			if strings.Contains(t, "base.Tool(cmd.Name())") {
 				e.Needs = addTool(e.Needs, sub, tools)
+			}
+			// go test -vet, on by default, runs the vet tool. (Other
+			// flags named like tools, go build -cover or go test
+			// -trace, run nothing unless given.)
+			for _, m := range toolFlag.FindAllStringSubmatch(t, -1) {
+				e.Needs = addTool(e.Needs, m[1], tools)
 			}
 			if strings.Contains(t, `gofmt := "gofmt"`) {
 				e.Files, uses = append(e.Files, "bin/gofmt"), true
