@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -51,6 +52,10 @@ type Recipe struct {
 	// ("std", "std,race,tools"), as gorootimg build --warm-cache does; the
 	// flag overrides it. Inherited unless set.
 	WarmCache string `yaml:"warm-cache"`
+	// Optional: GivesUp declares the inventory entries (recipes/inventory)
+	// the recipe drops on purpose and what a user gives up with them; every
+	// other entry must be kept (TestCoverage). Inherited unless set.
+	GivesUp []GiveUp `yaml:"gives-up"`
 	// Required: Rules select files; for each file the last rule that
 	// matches it decides. A file no rule matches is dropped.
 	Rules []Rule `yaml:"rules"`
@@ -220,6 +225,19 @@ func (r *Recipe) Validate() error {
 			return fmt.Errorf("recipe %s: capability %q: want a word such as build or race", r.Name, c)
 		}
 	}
+	for _, g := range r.GivesUp {
+		if len(g.Entries) == 0 || strings.TrimSpace(g.Capability) == "" {
+			return fmt.Errorf("recipe %s: gives-up: each entry needs entries (inventory IDs such as tool/fix) and the capability given up", r.Name)
+		}
+		if err := g.When.Validate(); err != nil {
+			return fmt.Errorf("recipe %s: gives-up: %w", r.Name, err)
+		}
+		for _, e := range g.Entries {
+			if _, err := path.Match(e, ""); err != nil || !strings.Contains(e, "/") {
+				return fmt.Errorf("recipe %s: gives-up: entry %q: want an inventory ID such as tool/fix or file/lib/wasm/*", r.Name, e)
+			}
+		}
+	}
 	return nil
 }
 
@@ -354,6 +372,9 @@ func lookup(nameOrPath, dir string, seen []string) (*Recipe, error) {
 		}
 		if r.WarmCache == "" {
 			r.WarmCache = parent.WarmCache
+		}
+		if r.GivesUp == nil {
+			r.GivesUp = parent.GivesUp
 		}
 	}
 	if err := r.Validate(); err != nil {

@@ -44,6 +44,7 @@ type docBlock struct {
 var docBlocks = []docBlock{
 	{"recipes", renderRecipes, []string{"README.md", "docs/recipes.md"}},
 	{"capabilities", renderCapabilities, []string{"README.md", "docs/recipes.md"}},
+	{"coverage", renderCoverage, []string{"docs/recipes.md"}},
 	{"commands", renderCommands, []string{"README.md"}},
 	{"flags", renderFlags, []string{"docs/cli.md"}},
 }

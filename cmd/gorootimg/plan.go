@@ -84,7 +84,11 @@ func runPlan(ctx context.Context, e *env, sf *sdkFlags, f *planFlags) error {
 		case f.list != "":
 			printList(e.stdout, p, f.list)
 		default:
-			reports = append(reports, newPlanReport(p))
+			rep := newPlanReport(p)
+			if rep.Coverage, err = newPlanCoverage(p); err != nil {
+				return err
+			}
+			reports = append(reports, rep)
 		}
 	}
 	if f.why != "" || f.list != "" {
@@ -140,6 +144,7 @@ type planReport struct {
 	Categories   []planCatLine `json:"categories"`
 	Total        planCatLine   `json:"total"`
 	Stripped     int           `json:"stripped_binaries"`
+	Coverage     *planCoverage `json:"coverage,omitempty"`
 }
 
 type planCatLine struct {
@@ -198,6 +203,9 @@ func (rep planReport) print(w io.Writer) {
 	tw.Flush()
 	if rep.Stripped > 0 {
 		fmt.Fprintf(w, "%d binaries have their symbol tables stripped\n", rep.Stripped)
+	}
+	if rep.Coverage != nil {
+		rep.Coverage.print(w)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 
 	"github.com/spf13/pflag"
@@ -34,7 +35,10 @@ with nothing new pushes nothing and says so.
 
 stdout gets the plan, one image a line (release, variant, digest, action,
 tags moved) and a summary; --json prints it as JSON. --dry-run stops after
-the plan. Credentials come from the docker config, never from the file.
+the plan, and says on stderr when a release's inventory (its go
+subcommands, go tools and GOROOT support files; recipes/inventory) is not
+checked in or differs from the checked-in one of its line, which the
+recipes' coverage is written against. Credentials come from the docker config, never from the file.
 
 Examples:
 
@@ -92,6 +96,11 @@ func runPublish(ctx context.Context, e *env, rf *remoteFlags, file string, o mat
 	o.PushProgress = pushBars(pr)
 	rep, err := matrix.Publish(ctx, f, o)
 	pr.done()
+	if o.DryRun && rep != nil {
+		for _, n := range matrix.InventoryNotes(ctx, o.SDK, rep) {
+			fmt.Fprintf(e.stderr, "gorootimg: publish --dry-run: %s\n", n)
+		}
+	}
 	if rep != nil {
 		if perr := printPublish(e, rep, asJSON); perr != nil && err == nil {
 			err = perr

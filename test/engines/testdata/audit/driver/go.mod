@@ -1,0 +1,3 @@
+module example.com/auditdriver
+
+go 1.21
