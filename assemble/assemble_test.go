@@ -20,7 +20,7 @@ import (
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imagespec"
-	"github.com/gorootimg/gorootimg/internal/testing/imagetest"
+	"github.com/gorootimg/gorootimg/testkit/imagetest"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"

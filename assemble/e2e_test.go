@@ -18,8 +18,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gorootimg/gorootimg/imageref"
-	"github.com/gorootimg/gorootimg/internal/testing/fixture"
-	"github.com/gorootimg/gorootimg/internal/testing/testenv"
+	"github.com/gorootimg/gorootimg/testkit/fixture"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 // e2eRelease is the release the end-to-end test builds. Tests elsewhere use

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
-	"github.com/gorootimg/gorootimg/internal/testing/fixture"
+	"github.com/gorootimg/gorootimg/testkit/enginetest"
+	"github.com/gorootimg/gorootimg/testkit/fixture"
 )
 
 // TestWarmCacheEndToEnd builds a real go1.26 image with --warm-cache std

@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
-	"github.com/gorootimg/gorootimg/internal/testing/testenv"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 // TestRealRegistry loads images from Debian's docker-registry with TLS and

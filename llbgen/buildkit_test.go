@@ -30,8 +30,8 @@ import (
 
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
-	"github.com/gorootimg/gorootimg/internal/testing/buildkittest"
-	"github.com/gorootimg/gorootimg/internal/testing/testenv"
+	"github.com/gorootimg/gorootimg/testkit/buildkittest"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 	"github.com/gorootimg/gorootimg/rootfs"
 )
 

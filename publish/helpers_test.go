@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/gorootimg/gorootimg/assemble"
-	"github.com/gorootimg/gorootimg/internal/testing/imagetest"
+	"github.com/gorootimg/gorootimg/testkit/imagetest"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 

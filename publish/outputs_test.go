@@ -24,7 +24,7 @@ import (
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/imagespec"
-	"github.com/gorootimg/gorootimg/internal/testing/faultproxy"
+	"github.com/gorootimg/gorootimg/testkit/faultproxy"
 )
 
 func TestWriteLayout(t *testing.T) {
@@ -278,7 +278,7 @@ func TestPush(t *testing.T) {
 	})
 }
 
-// TestPushThroughFaults pushes through internal/testing/faultproxy: 503s and 429s
+// TestPushThroughFaults pushes through testkit/faultproxy: 503s and 429s
 // on uploads are retried until the push succeeds; a tag update that keeps
 // failing fails the push and leaves the tag on the previous index.
 func TestPushThroughFaults(t *testing.T) {

@@ -14,8 +14,8 @@ import (
 
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageref"
-	"github.com/gorootimg/gorootimg/internal/testing/fixture"
-	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
+	"github.com/gorootimg/gorootimg/testkit/fixture"
+	"github.com/gorootimg/gorootimg/testkit/sdktest"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/gorootimg/gorootimg/internal/sandbox"
-	"github.com/gorootimg/gorootimg/internal/testing/testenv"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 	"github.com/gorootimg/gorootimg/layers"
 )
 

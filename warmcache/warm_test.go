@@ -15,8 +15,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gorootimg/gorootimg/internal/sandbox"
-	"github.com/gorootimg/gorootimg/internal/testing/sdktest"
-	"github.com/gorootimg/gorootimg/internal/testing/testenv"
+	"github.com/gorootimg/gorootimg/testkit/sdktest"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/sdk"
 )

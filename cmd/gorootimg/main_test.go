@@ -7,7 +7,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/gorootimg/gorootimg/internal/testing/fixture"
+	"github.com/gorootimg/gorootimg/testkit/fixture"
 )
 
 func TestMain(m *testing.M) {

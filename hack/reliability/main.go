@@ -35,7 +35,7 @@ type row struct {
 var sections = []struct{ test, title, cols string }{
 	{"TestHostileResolve", "Hostile inputs (sdk.Resolve with an empty cache)", "| Input | Outcome | Nothing written to the cache or outside it | Test |"},
 	{"TestHostileBuild", "", ""},
-	{"TestPushFaults", "Registry faults during `build --push` (through internal/testing/faultproxy)", "| Fault | Outcome | Tag afterwards (every blob re-fetched and re-hashed) | Test |"},
+	{"TestPushFaults", "Registry faults during `build --push` (through testkit/faultproxy)", "| Fault | Outcome | Tag afterwards (every blob re-fetched and re-hashed) | Test |"},
 	{"TestCredentials", "Credentials", "| Case | Outcome | Checked | Test |"},
 	{"TestPlainHTTPNeedsInsecure", "", ""},
 	{"TestTLSVerification", "", ""},

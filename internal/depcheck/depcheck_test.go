@@ -89,8 +89,8 @@ func TestImportGraph(t *testing.T) {
 			// Test helpers serve tests only: no library or command imports
 			// them, so no arrow points from a package down to a helper that
 			// imports it back.
-			if strings.HasPrefix(d, mod+"/internal/testing/") && !strings.HasPrefix(p, mod+"/internal/testing/") {
-				t.Errorf("%s imports %s: only tests may import internal/testing", p, d)
+			if strings.HasPrefix(d, mod+"/testkit/") && !strings.HasPrefix(p, mod+"/testkit/") {
+				t.Errorf("%s imports %s: only tests may import testkit", p, d)
 			}
 			// verify reads images; it imports no build or publishing code.
 			if short == "verify" && (d == mod+"/assemble" || strings.HasPrefix(d, mod+"/publish")) {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
+	"github.com/gorootimg/gorootimg/testkit/enginetest"
 	"github.com/gorootimg/gorootimg/recipes"
 )
 

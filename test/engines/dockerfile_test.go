@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorootimg/gorootimg/internal/testing/buildkittest"
-	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
+	"github.com/gorootimg/gorootimg/testkit/buildkittest"
+	"github.com/gorootimg/gorootimg/testkit/enginetest"
 )
 
 // dockerfileCase is a Dockerfile in testdata/dockerfiles built FROM one of

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
+	"github.com/gorootimg/gorootimg/testkit/enginetest"
 )
 
 // stepResult is one line the driver (testdata/driver) prints.

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
-	"github.com/gorootimg/gorootimg/internal/testing/testenv"
+	"github.com/gorootimg/gorootimg/testkit/enginetest"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 

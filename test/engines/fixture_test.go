@@ -17,9 +17,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/gorootimg/gorootimg/internal/testing/buildkittest"
-	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
-	fx "github.com/gorootimg/gorootimg/internal/testing/fixture"
+	"github.com/gorootimg/gorootimg/testkit/buildkittest"
+	"github.com/gorootimg/gorootimg/testkit/enginetest"
+	fx "github.com/gorootimg/gorootimg/testkit/fixture"
 )
 
 // defaultRelease is the release built unless GOROOTIMG_ENGINES_GO names

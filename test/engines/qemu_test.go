@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
+	"github.com/gorootimg/gorootimg/testkit/enginetest"
 )
 
 // testQemu runs the linux/arm64 image under qemu-user: go version, and a

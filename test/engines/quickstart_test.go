@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/testing/enginetest"
+	"github.com/gorootimg/gorootimg/testkit/enginetest"
 )
 
 // quickStartSteps are the driver steps the README's first command's image

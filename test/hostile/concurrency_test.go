@@ -19,8 +19,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
-	"github.com/gorootimg/gorootimg/internal/testing/faultproxy"
-	"github.com/gorootimg/gorootimg/internal/testing/testenv"
+	"github.com/gorootimg/gorootimg/testkit/faultproxy"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 

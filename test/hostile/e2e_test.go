@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/testing/fixture"
+	"github.com/gorootimg/gorootimg/testkit/fixture"
 )
 
 // The end-to-end tests run the gorootimg binary, linked once per source

@@ -13,8 +13,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/gorootimg/gorootimg/internal/testing/faultproxy"
-	"github.com/gorootimg/gorootimg/internal/testing/testenv"
+	"github.com/gorootimg/gorootimg/testkit/faultproxy"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 // Expectations of a push through a fault.

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/testing/faultproxy"
-	"github.com/gorootimg/gorootimg/internal/testing/testenv"
+	"github.com/gorootimg/gorootimg/testkit/faultproxy"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 // dockerConfig writes a docker config.json giving user:pass for host and

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorootimg/gorootimg/internal/testing/faultproxy"
+	"github.com/gorootimg/gorootimg/testkit/faultproxy"
 )
 
 // TestPublishFault breaks the registry in the middle of a matrix: every

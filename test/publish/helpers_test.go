@@ -21,7 +21,7 @@ import (
 	"golang.org/x/mod/sumdb/dirhash"
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/gorootimg/gorootimg/internal/testing/fixture"
+	"github.com/gorootimg/gorootimg/testkit/fixture"
 )
 
 const toolchain = "golang.org/toolchain"

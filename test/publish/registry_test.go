@@ -25,8 +25,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/gorootimg/gorootimg/imageref"
-	"github.com/gorootimg/gorootimg/internal/testing/faultproxy"
-	"github.com/gorootimg/gorootimg/internal/testing/testenv"
+	"github.com/gorootimg/gorootimg/testkit/faultproxy"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 // registry is a docker-registry with a fault proxy in front: gorootimg

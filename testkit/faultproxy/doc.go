@@ -1,5 +1,5 @@
 // Package faultproxy is a reverse proxy for tests. It sits in front of a
-// real registry (internal/testing/testenv.StartRegistry) and, following a script of
+// real registry (testkit/testenv.StartRegistry) and, following a script of
 // rules, injects the faults that registries in the wild produce: error
 // statuses (500, 502, 503, 429, with or without Retry-After), connections
 // reset before an answer or in the middle of a blob, stalls, bearer

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/testing/testenv"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 // pushBlob uploads data to repo through base (the proxy or the registry)

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/testing/buildkittest"
-	"github.com/gorootimg/gorootimg/internal/testing/fixture"
+	"github.com/gorootimg/gorootimg/testkit/buildkittest"
+	"github.com/gorootimg/gorootimg/testkit/fixture"
 )
 
 // releases are the --go and --platform values the end-to-end tests

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/testing/fixture"
+	"github.com/gorootimg/gorootimg/testkit/fixture"
 )
 
 // toolsDir returns hack/buildkit, found from this source file so that it
@@ -28,7 +28,7 @@ func toolsDir(t testing.TB) string {
 	if !ok {
 		t.Fatal("buildkittest: cannot locate source file")
 	}
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "hack", "buildkit")
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "hack", "buildkit")
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
 		t.Fatalf("buildkittest: tools module not found: %v", err)
 	}
