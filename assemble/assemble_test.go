@@ -20,13 +20,13 @@ import (
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imagespec"
-	"github.com/gorootimg/gorootimg/testkit/imagetest"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/rootfs"
 	"github.com/gorootimg/gorootimg/sbom"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/testkit/imagetest"
 )
 
 func fakeSDKs(t *testing.T, arches ...string) []*sdk.SDK {

@@ -19,12 +19,12 @@ import (
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/imagespec"
-	"github.com/gorootimg/gorootimg/testkit/imagetest"
-	"github.com/gorootimg/gorootimg/testkit/testenv"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/publish"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/testkit/imagetest"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden.json (hack/golden.sh)")

@@ -12,13 +12,13 @@ import (
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imagespec"
-	"github.com/gorootimg/gorootimg/testkit/fixture"
-	"github.com/gorootimg/gorootimg/testkit/sdktest"
-	"github.com/gorootimg/gorootimg/testkit/testenv"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/publish"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/testkit/fixture"
+	"github.com/gorootimg/gorootimg/testkit/sdktest"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 // testRelease is the real release the end-to-end tests use; the SDK cache

@@ -8,9 +8,9 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/gorootimg/gorootimg/testkit/sdktest"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/testkit/sdktest"
 )
 
 func TestDiff(t *testing.T) {

@@ -30,9 +30,9 @@ import (
 
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
+	"github.com/gorootimg/gorootimg/rootfs"
 	"github.com/gorootimg/gorootimg/testkit/buildkittest"
 	"github.com/gorootimg/gorootimg/testkit/testenv"
-	"github.com/gorootimg/gorootimg/rootfs"
 )
 
 // entry is what a test compares of one file in an image or a tree.

@@ -10,8 +10,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/gorootimg/gorootimg/assemble"
-	"github.com/gorootimg/gorootimg/testkit/imagetest"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/testkit/imagetest"
 )
 
 func fakeSDKs(t *testing.T, arches ...string) []*sdk.SDK {

@@ -20,8 +20,8 @@ import (
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/imagespec"
-	"github.com/gorootimg/gorootimg/testkit/testenv"
 	"github.com/gorootimg/gorootimg/sbom"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 // sbomOf returns platform image i's SBOM referrer and its artifact digest.

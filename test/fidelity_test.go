@@ -14,12 +14,12 @@ import (
 
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageref"
-	"github.com/gorootimg/gorootimg/testkit/fixture"
-	"github.com/gorootimg/gorootimg/testkit/sdktest"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/prune"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/testkit/fixture"
+	"github.com/gorootimg/gorootimg/testkit/sdktest"
 )
 
 // Environment knobs, for hack/fidelity.sh:

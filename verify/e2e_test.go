@@ -16,11 +16,11 @@ import (
 	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/imagespec"
-	"github.com/gorootimg/gorootimg/testkit/fixture"
-	"github.com/gorootimg/gorootimg/testkit/sdktest"
 	"github.com/gorootimg/gorootimg/probes"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/testkit/fixture"
+	"github.com/gorootimg/gorootimg/testkit/sdktest"
 )
 
 // e2eRelease is the release TestVerifyRecipes checks: the newest 1.26.x

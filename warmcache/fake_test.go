@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/gorootimg/gorootimg/internal/sandbox"
-	"github.com/gorootimg/gorootimg/testkit/testenv"
 	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 // fakeGo is a go command that answers go env and, on go build, writes a

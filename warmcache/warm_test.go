@@ -15,10 +15,10 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gorootimg/gorootimg/internal/sandbox"
-	"github.com/gorootimg/gorootimg/testkit/sdktest"
-	"github.com/gorootimg/gorootimg/testkit/testenv"
 	"github.com/gorootimg/gorootimg/layers"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/testkit/sdktest"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 // testEnv is the config Env of a gorootimg image on scratch, with the

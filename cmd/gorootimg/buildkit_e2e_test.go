@@ -30,12 +30,12 @@ import (
 	"github.com/spdx/tools-golang/spdxlib"
 
 	"github.com/gorootimg/gorootimg/diff"
+	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/sbom"
 	"github.com/gorootimg/gorootimg/testkit/buildkittest"
 	"github.com/gorootimg/gorootimg/testkit/enginetest"
 	"github.com/gorootimg/gorootimg/testkit/fixture"
 	"github.com/gorootimg/gorootimg/testkit/testenv"
-	"github.com/gorootimg/gorootimg/recipes"
-	"github.com/gorootimg/gorootimg/sbom"
 	"github.com/gorootimg/gorootimg/verify"
 )
 

@@ -13,9 +13,9 @@ import (
 
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/internal/sandbox"
+	"github.com/gorootimg/gorootimg/rootfs"
 	"github.com/gorootimg/gorootimg/testkit/buildkittest"
 	"github.com/gorootimg/gorootimg/testkit/testenv"
-	"github.com/gorootimg/gorootimg/rootfs"
 	"github.com/gorootimg/gorootimg/warmcache"
 )
 

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/testkit/enginetest"
 	"github.com/gorootimg/gorootimg/recipes"
+	"github.com/gorootimg/gorootimg/testkit/enginetest"
 )
 
 // auditSteps maps inventory entries to the driver step (testdata/audit)

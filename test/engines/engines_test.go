@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorootimg/gorootimg/sdk"
 	"github.com/gorootimg/gorootimg/testkit/enginetest"
 	"github.com/gorootimg/gorootimg/testkit/testenv"
-	"github.com/gorootimg/gorootimg/sdk"
 )
 
 // fixture is what the subtests share: one store, one registry, the images

@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/gorootimg/gorootimg/testkit/enginetest"
 	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/testkit/enginetest"
 )
 
 // zstdMagic is the first four bytes of a zstd frame (RFC 8878, 3.1.1).

@@ -19,9 +19,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/gorootimg/gorootimg/sdk"
 	"github.com/gorootimg/gorootimg/testkit/faultproxy"
 	"github.com/gorootimg/gorootimg/testkit/testenv"
-	"github.com/gorootimg/gorootimg/sdk"
 )
 
 // leftovers lists the files in the cache's temporary directories.
