@@ -35,12 +35,6 @@ func toolsDir(t testing.TB) string {
 	return dir
 }
 
-// cacheRoot is the gorootimg cache dir, the fixture store's root.
-func cacheRoot(t testing.TB) string {
-	t.Helper()
-	return fixture.CacheDir(t)
-}
-
 // Binaries returns buildkitd and buildctl built from hack/buildkit. They are
 // cached in the gorootimg cache dir under a key derived from the tools
 // module's go.mod and go.sum, so a CI run builds them once (a few minutes
@@ -60,7 +54,7 @@ func Binaries(t testing.TB) (buildkitd, buildctl string) {
 	}
 	fmt.Fprintf(h, "%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	key := hex.EncodeToString(h.Sum(nil))[:16]
-	dir := filepath.Join(cacheRoot(t), "buildkit", key)
+	dir := filepath.Join(fixture.CacheDir(t), "buildkit", key)
 	buildkitd, buildctl = filepath.Join(dir, "buildkitd"), filepath.Join(dir, "buildctl")
 	if exists(buildkitd) && exists(buildctl) {
 		return buildkitd, buildctl

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gorootimg/gorootimg/testkit/fixture"
 )
 
 // AptSource is a Debian mirror and release as the host's apt is configured.
@@ -116,7 +118,7 @@ func MinbaseTar(t testing.TB) (tarFile string, src AptSource) {
 	}
 	h := sha256.Sum256([]byte("minbase 2\n" + src.URI + "\n" + src.Suite))
 	key := src.Suite + "-" + hex.EncodeToString(h[:8])
-	dir := filepath.Join(cacheRoot(t), "debootstrap")
+	dir := filepath.Join(fixture.CacheDir(t), "debootstrap")
 	tarFile = filepath.Join(dir, key+".tar")
 	if exists(tarFile) {
 		return tarFile, src
