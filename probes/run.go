@@ -318,14 +318,21 @@ func probeEnv(base []string, goroot, work, cache string, user bool) []string {
 	env = setEnv(env, "GOTELEMETRY=off")
 	if user {
 		// Keep the module cache removable by whoever owns WorkDir.
-		env = setEnv(env, "GOFLAGS=-modcacherw")
+		env = setEnv(env, "GOFLAGS=-modcacherw "+trimpath)
 	} else {
 		// The corpus has no dependencies: never touch the network.
 		env = setEnv(env, "GOPROXY=off")
-		env = setEnv(env, "GOFLAGS=-mod=mod")
+		env = setEnv(env, "GOFLAGS=-mod=mod "+trimpath)
 	}
 	return env
 }
+
+// trimpath is in every probe's GOFLAGS. Only -trimpath outputs are the
+// same bytes from two GOROOTs, so the artifacts are built with it anyway;
+// -trimpath is part of every package's cache key, so a probe without it
+// would compile the standard library a second time (go test -race after
+// go test -race -c -trimpath compiled 127 packages again).
+const trimpath = "-trimpath"
 
 func getEnv(env []string, k string) string {
 	for i := len(env) - 1; i >= 0; i-- {

@@ -202,6 +202,10 @@ func TestBuildKitEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping: builds buildkitd, debootstraps Debian, runs verify")
 	}
+	// Parallel: it starts after the package's serial tests (the CLI
+	// scripts), which then run while the CI prefetch still compiles
+	// buildkitd, instead of waiting behind it.
+	t.Parallel()
 	testenv.NeedRoot(t)
 	testenv.NeedTool(t, "docker-registry", "debootstrap", "runc", "tar", "unshare")
 	ctx := context.Background()

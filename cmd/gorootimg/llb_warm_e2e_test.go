@@ -30,6 +30,7 @@ func TestLLBWarmCache(t *testing.T) {
 	if testing.Short() || os.Getenv("GOROOTIMG_LLB_WARM") == "0" {
 		t.Skip("skipping: fetches go1.26 and builds std in buildkitd (-short or GOROOTIMG_LLB_WARM=0)")
 	}
+	t.Parallel() // after the serial tests, beside TestBuildKitEndToEnd (own buildkitd)
 	testenv.NeedRoot(t)
 	testenv.NeedTool(t, append([]string{"runc"}, sandbox.Tools...)...)
 	ctx := context.Background()

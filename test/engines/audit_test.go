@@ -79,6 +79,7 @@ func TestAudit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping in -short mode: builds and runs images of real Go releases in podman")
 	}
+	t.Parallel() // beside TestEngines: own podman store, own images
 	invs, err := recipes.Inventories()
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,7 @@ func TestEngines(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping in -short mode: builds and runs images of a real Go release in real engines")
 	}
+	t.Parallel() // beside TestAudit: own podman store, registry and images
 	testenv.NeedTool(t, "docker-registry")
 	st := enginetest.NewStore(t)
 	f := &fixture{st: st, bin: gorootimg(t), work: t.TempDir(), timeout: 15 * time.Minute}
