@@ -152,6 +152,7 @@ func runBuild(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *bui
 	if err != nil {
 		return err
 	}
+	noteZstd(e.stderr, in.spec.Compression)
 	pr := newProgress(ctx, e.stderr, f.quiet)
 	defer pr.done()
 
