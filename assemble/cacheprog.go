@@ -38,8 +38,11 @@ func cacheprogLayer(ctx context.Context, st *store, o Options, pl *platformLayer
 		return nil, fmt.Sprintf("%s predates GOCACHEPROG (Go 1.24): a read-only root needs GOCACHE on a writable mount, and the warm cache is then unused", pl.sdk.Version), nil
 	}
 	plat := imageref.FormatPlatform(pl.platform)
+	// A warm image's warm layer has GOCACHE's subdirectories, and the warm
+	// step wants GOCACHE empty.
+	dirs := len(o.WarmCache) == 0
 	key := layerstore.HashLines(cacheVersion, "layer "+cacheprogGroup, "source "+cacheprog.SourceHash(),
-		"release "+pl.sdk.Version, "platform "+plat, "gocache "+rootfs.GOCACHE,
+		"release "+pl.sdk.Version, "platform "+plat, "gocache "+rootfs.GOCACHE, fmt.Sprintf("dirs %v", dirs),
 		"compression "+o.compressionSettings(), fmt.Sprintf("mtime %d", pl.mtime.Unix()))
 	j := &layerJob{key: key, label: cacheprogGroup, platform: plat, mtime: pl.mtime}
 	if l, err := st.getLayer(key, false); err != nil || l != nil {
@@ -77,7 +80,7 @@ func cacheprogLayer(ctx context.Context, st *store, o Options, pl *platformLayer
 	if err != nil {
 		return nil, "", err
 	}
-	j.group = layers.Group{Name: cacheprogGroup, Entries: cacheprogEntries(bin, fi.Size())}
+	j.group = layers.Group{Name: cacheprogGroup, Entries: cacheprogEntries(bin, fi.Size(), dirs)}
 	j.total = fi.Size()
 	if err := j.run(ctx, o, st); err != nil {
 		return nil, "", err
@@ -95,9 +98,9 @@ func isGoBinary(goroot, goos, goarch string) bool {
 		bytes.Equal(head[:16], want[:16]) && bytes.Equal(head[18:20], want[18:20])
 }
 
-// cacheprogEntries are the helper at cacheprog.ImagePath and GOCACHE's
-// 256 subdirectories, 1777 as the warm layer has them.
-func cacheprogEntries(bin string, size int64) []layers.Entry {
+// cacheprogEntries are the helper at cacheprog.ImagePath and, with dirs,
+// GOCACHE's 256 subdirectories, 1777 as the warm layer has them.
+func cacheprogEntries(bin string, size int64, dirs bool) []layers.Entry {
 	var out []layers.Entry
 	p := strings.TrimPrefix(cacheprog.ImagePath, "/")
 	var parents []string
@@ -108,6 +111,9 @@ func cacheprogEntries(bin string, size int64) []layers.Entry {
 		out = append(out, layers.Entry{Name: d, Mode: fs.ModeDir | 0o755})
 	}
 	out = append(out, layers.Entry{Name: p, Mode: 0o755, Src: bin, Size: size})
+	if !dirs {
+		return out
+	}
 	anyone := fs.ModeDir | fs.ModeSticky | 0o777
 	c := strings.TrimPrefix(rootfs.GOCACHE, "/")
 	for d := c; d != "."; d = path.Dir(d) {
