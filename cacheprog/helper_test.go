@@ -35,6 +35,14 @@ var helperBin = sync.OnceValues(func() (string, error) {
 	return bin, Build(context.Background(), f[0], runtime.GOOS, runtime.GOARCH, bin, f[1], os.Environ())
 })
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bin, err := helperBin(); err == nil {
+		os.RemoveAll(filepath.Dir(bin))
+	}
+	os.Exit(code)
+}
+
 func helper(t *testing.T) string {
 	t.Helper()
 	bin, err := helperBin()
