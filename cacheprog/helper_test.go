@@ -15,6 +15,9 @@ import (
 	"testing"
 )
 
+// helperDir holds the helper helperBin built; TestMain removes it.
+var helperDir string
+
 // helperBin builds the helper once per test binary with the go command
 // on PATH, for this host.
 var helperBin = sync.OnceValues(func() (string, error) {
@@ -31,14 +34,15 @@ var helperBin = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	helperDir = dir
 	bin := filepath.Join(dir, "gocacheprog")
 	return bin, Build(context.Background(), f[0], runtime.GOOS, runtime.GOARCH, bin, f[1], os.Environ())
 })
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bin, err := helperBin(); err == nil {
-		os.RemoveAll(filepath.Dir(bin))
+	if helperDir != "" {
+		os.RemoveAll(helperDir)
 	}
 	os.Exit(code)
 }
