@@ -119,17 +119,20 @@ func run(ctx context.Context, o options) (rows []row, err error) {
 // to finish (or be refused) and judges them.
 func runPods(ctx context.Context, o options, k *runtimetest.Kubelet) ([]row, error) {
 	var cases []podCase
-	var rows []row
+	skipped := map[string]row{}
 	for _, c := range podCases {
-		ref, waits := o.rootRef, ""
+		ref, waits := o.rootRef, []string{}
 		if c.image == "nonroot" {
-			ref, waits = o.nonrootRef, o.nonrootWaits
+			ref = o.nonrootRef
+			if o.nonrootWaits != "" {
+				waits = append(waits, o.nonrootWaits)
+			}
 		}
 		if c.readOnly && c.refuse == "" && o.roWaits != "" {
-			waits = o.roWaits
+			waits = append(waits, o.roWaits)
 		}
-		if waits != "" {
-			rows = append(rows, row{Pod: c.name, Security: c.security(), Result: "skip", Note: waits})
+		if len(waits) > 0 {
+			skipped[c.name] = row{Pod: c.name, Security: c.security(), Result: "skip", Note: strings.Join(waits, "; ")}
 			continue
 		}
 		b, err := c.manifest(ref, o.testdata)
@@ -147,8 +150,13 @@ func runPods(ctx context.Context, o options, k *runtimetest.Kubelet) ([]row, err
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range cases {
-		rows = append(rows, judge(c, got[c.name], k.LogDir())...)
+	var rows []row
+	for _, c := range podCases { // the table in podCases' order
+		if r, ok := skipped[c.name]; ok {
+			rows = append(rows, r)
+		} else {
+			rows = append(rows, judge(c, got[c.name], k.LogDir())...)
+		}
 	}
 	return rows, nil
 }

@@ -3,6 +3,7 @@
 package kubelet
 
 import (
+	"debug/buildinfo"
 	"fmt"
 	"os"
 	"os/exec"
@@ -30,7 +31,7 @@ func writeTable(o options, rows []row) error {
 	}
 	var t strings.Builder
 	fmt.Fprintf(&t, "\nRun on %s with go%s images: %s, %s, %s.\n\n", time.Now().UTC().Format("2006-01-02"),
-		o.release, version(o.kubelet, "--version"), version("containerd", "--version"), version("runc", "--version"))
+		o.release, kubeletVersion(o.kubelet), version("containerd", "--version"), version("runc", "--version"))
 	t.WriteString("| pod | security context | container | result | seconds | note |\n|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		fmt.Fprintf(&t, "| %s | %s | %s | %s | %.1f | %s |\n", r.Pod, r.Security, r.Container, r.Result, r.Seconds,
@@ -39,6 +40,22 @@ func writeTable(o options, rows []row) error {
 	doc = doc[:i+len(tableStart)] + "\n" + t.String() + "\n" + doc[j:]
 	fmt.Print(t.String())
 	return os.WriteFile(o.doc, []byte(doc), 0o644)
+}
+
+// kubeletVersion reads the k8s.io/kubernetes release a kubelet was built
+// from out of its build info (a kubelet built with go build, not the
+// Kubernetes makefiles, says v0.0.0-master to --version).
+func kubeletVersion(bin string) string {
+	bi, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		return "kubelet (version unknown)"
+	}
+	for _, d := range bi.Deps {
+		if d.Path == "k8s.io/kubernetes" {
+			return "kubelet " + d.Version + " (standalone)"
+		}
+	}
+	return "kubelet " + bi.Main.Version + " (standalone)"
 }
 
 // version returns the first line of bin's version output.

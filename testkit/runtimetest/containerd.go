@@ -75,6 +75,9 @@ func StartContainerd(ctx context.Context, dir string, o ContainerdOptions) (*Con
 	cfg := fmt.Sprintf(config, filepath.Join(dir, "root"), filepath.Join(dir, "state"), c.Address,
 		c.Address+".ttrpc", o.SandboxImage, filepath.Join(dir, "cni"), Runc)
 	cfgFile := filepath.Join(dir, "containerd.toml")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
 		return nil, fmt.Errorf("writing containerd's config: %w", err)
 	}
