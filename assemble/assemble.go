@@ -56,6 +56,10 @@ type Options struct {
 	// Logf, when set, gets progress lines of the warm-cache step (its
 	// commands and notes).
 	Logf func(format string, args ...any)
+	// HostSDK, when set, gives an SDK of an image's release that runs on
+	// this host, to build the GOCACHEPROG helper for a foreign platform.
+	// Without it such an image gets no helper (its report says so).
+	HostSDK HostSDKFunc
 }
 
 // Event reports progress on one layer.
@@ -192,18 +196,27 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 		if err != nil {
 			return err
 		}
-		img, err := assemble(bases[i], o.Base, pl, o, fsl, nil)
+		caps, err := r.helper(ctx, o, st, bases[i], pl)
+		if err != nil {
+			return err
+		}
+		img, err := assemble(bases[i], o.Base, pl, o, fsl, nil, caps)
 		if err != nil {
 			return err
 		}
 		var warm *WarmReport
 		if len(o.WarmCache) > 0 {
-			wl, wr, err := warmLayer(ctx, img, st, o, pl)
+			// The warm step runs the image's go without the helper.
+			wimg, err := assemble(bases[i], o.Base, pl, o, fsl, nil, nil)
+			if err != nil {
+				return err
+			}
+			wl, wr, err := warmLayer(ctx, wimg, st, o, pl)
 			if err != nil {
 				return err
 			}
 			r.Reused = r.Reused && wl.Cached
-			if img, err = assemble(bases[i], o.Base, pl, o, fsl, wl); err != nil {
+			if img, err = assemble(bases[i], o.Base, pl, o, fsl, wl, caps); err != nil {
 				return err
 			}
 			warm = wr
@@ -230,11 +243,34 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 			pr.FileSystem = &lr
 		}
 		pr.WarmCache = warm
+		pr.Capabilities = caps
 		r.Report.Platforms = append(r.Report.Platforms, pr)
 	}
 	var err error
 	r.Index, err = index(r.Images)
 	return err
+}
+
+// helper measures what the platform's image can run and writes (or finds)
+// its GOCACHEPROG helper layer into pl.
+func (r *Result) helper(ctx context.Context, o Options, st *store, base v1.Image, pl *platformLayers) (*Capabilities, error) {
+	caps, err := measureTools(st, base)
+	if err != nil {
+		return nil, err
+	}
+	cpl, note, err := cacheprogLayer(ctx, st, o, pl)
+	if err != nil {
+		return nil, err
+	}
+	if cpl != nil {
+		r.Reused = r.Reused && cpl.Cached
+	}
+	pl.cacheprog, caps.ReadOnlyRoot = cpl, cpl != nil
+	if note != "" {
+		o.logf("%s: %s", imageref.FormatPlatform(pl.platform), note)
+		caps.Notes = append(caps.Notes, note)
+	}
+	return &caps, nil
 }
 
 func checkGOROOT(p string) error {

@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -9,10 +10,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/gorootimg/gorootimg/cacheprog"
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/layers"
+	"github.com/gorootimg/gorootimg/rootfs"
 	"github.com/gorootimg/gorootimg/sdk"
 )
 
@@ -26,6 +29,8 @@ func groupHistory(group string) string {
 		return "hide the base image's files at the GOROOT path (opaque whiteout)"
 	case warmGroup:
 		return "the build cache (GOCACHE) with the standard library built by the image's own go command"
+	case cacheprogGroup:
+		return "the GOCACHEPROG helper, which serves the warm build cache under a read-only root, and GOCACHE's subdirectories"
 	}
 	return layers.GroupHolds(group)
 }
@@ -33,9 +38,12 @@ func groupHistory(group string) string {
 // assemble stacks a platform's layers on its base image (nil for scratch)
 // and sets the config. fsl, when not nil, is the file system layer
 // (rootfs); it goes right above the base's layers. warm, when not nil,
-// is the warm build cache, the top layer. The result uses OCI media types throughout: a base
+// is the warm build cache, the top layer. caps, when not nil, makes the
+// final image: its capabilities label and, with pl's GOCACHEPROG helper
+// layer, the helper in its Env (the image the warm step runs has
+// neither). The result uses OCI media types throughout: a base
 // with Docker media types has them translated (the blobs are the same).
-func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Options, fsl, warm *namedLayer) (v1.Image, error) {
+func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Options, fsl, warm *namedLayer, caps *Capabilities) (v1.Image, error) {
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
 	var adds []mutate.Addendum
@@ -62,7 +70,13 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 	if err != nil {
 		return nil, err
 	}
+	if caps != nil {
+		finishConfig(cfg, pl, caps)
+	}
 	ours := pl.layers
+	if pl.cacheprog != nil {
+		ours = append(ours[:len(ours):len(ours)], pl.cacheprog)
+	}
 	if pl.reset != nil {
 		ours = append([]*namedLayer{pl.reset}, ours...)
 	}
@@ -107,7 +121,7 @@ func ImageConfig(o *imagespec.Resolved, s *sdk.SDK, created time.Time, base v1.I
 		GoVersion: s.Version, GOROOT: o.GOROOT, Created: created,
 		Recipe: recipeName(o.Recipe), RecipeDigest: recipeDigest(o.Recipe),
 		SDKSource: s.Source, SDKHash: s.Hash, Source: o.Source,
-		Platform: s.Platform(),
+		Platform: s.Platform(), User: o.User,
 	}
 	if warm {
 		for _, v := range o.WarmCache {
@@ -123,6 +137,25 @@ func ImageConfig(o *imagespec.Resolved, s *sdk.SDK, created time.Time, base v1.I
 		meta = meta.WithBase(o.Base, baseCfg)
 	}
 	return imageconfig.Config(baseCfg, meta), meta, nil
+}
+
+// finishConfig gives the final image's config its capabilities label and,
+// when pl has the helper, GOCACHEPROG.
+func finishConfig(cfg *v1.ConfigFile, pl *platformLayers, caps *Capabilities) {
+	if cfg.Config.Labels == nil {
+		cfg.Config.Labels = map[string]string{}
+	}
+	cfg.Config.Labels[imageconfig.LabelCapabilities] = caps.Label()
+	if pl.cacheprog == nil {
+		return
+	}
+	env := cfg.Config.Env[:0:0]
+	for _, kv := range cfg.Config.Env {
+		if k, _, _ := strings.Cut(kv, "="); k != "GOCACHEPROG" {
+			env = append(env, kv)
+		}
+	}
+	cfg.Config.Env = append(env, "GOCACHEPROG="+cacheprog.GOCACHEPROG(rootfs.GOCACHE))
 }
 
 // ociLayerType translates a Docker layer media type to its OCI twin.

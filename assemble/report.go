@@ -37,6 +37,9 @@ type PlatformReport struct {
 	FileSystem *LayerReport `json:"fileSystem,omitempty"`
 	// WarmCache is the warm build cache layer, with --warm-cache.
 	WarmCache *WarmReport `json:"warmCache,omitempty"`
+	// Capabilities says what the image can run (measured from the base's
+	// files) and whether it works on a read-only root.
+	Capabilities *Capabilities `json:"capabilities,omitempty"`
 }
 
 // LayerReport is one GOROOT layer.
@@ -119,6 +122,12 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 			fmt.Fprintf(w, "warm cache (%s): %d files, %s, %s compressed, cgo %s\n",
 				strings.Join(wc.List, ","), wc.Layer.Files, humanize.Bytes(wc.Layer.Uncompressed), humanize.Bytes(wc.Layer.Compressed), cgo)
+		}
+		if c := p.Capabilities; c != nil {
+			fmt.Fprintf(w, "can run: %s\n", c)
+			for _, n := range c.Notes {
+				fmt.Fprintf(w, "  note: %s\n", n)
+			}
 		}
 	}
 	return nil

@@ -33,6 +33,10 @@ const (
 	// image carries, comma-separated in the order given ("std,race"); it is
 	// absent on an image without a warm cache.
 	LabelWarmCache = "io.github.gorootimg.warm-cache"
+	// LabelCapabilities lists what the image can run, measured from its
+	// base's files at build time: shell, cc, git and read-only-root,
+	// comma-separated, or "none" (see docs/kubernetes.md).
+	LabelCapabilities = "io.github.gorootimg.capabilities"
 
 	// The OCI pre-defined annotation keys gorootimg sets as labels: the Go
 	// release without "go", the created time, the base image's name and
@@ -50,6 +54,21 @@ const DefaultPATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 // GOPATH is the GOPATH the image's config sets.
 const GOPATH = "/go"
+
+// GOENV is the go command's configuration file (go env -w) the image's
+// config names when its base sets none: below /tmp, the one directory an
+// arbitrary uid with HOME=/ can write to under a read-only root (an
+// emptyDir there). See docs/kubernetes.md.
+const GOENV = "/tmp/.config/go/env"
+
+func hasEnv(env []string, key string) bool {
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k == key {
+			return true
+		}
+	}
+	return false
+}
 
 // Meta is what an image's config and labels are made from. build fills it
 // in for Build, and gorootimg llb fills it in the same way to give its
@@ -74,6 +93,8 @@ type Meta struct {
 	// WarmCache lists the warm-cache variants the image carries
 	// (warmcache.Variant names); empty for none.
 	WarmCache []string
+	// User is the numeric user the image runs as; empty keeps the base's.
+	User string
 }
 
 // WithBase returns m for an image on the base image ref (not scratch)
@@ -173,7 +194,13 @@ func Config(base *v1.ConfigFile, m Meta) *v1.ConfigFile {
 		"GOPATH="+GOPATH,
 		"GOTOOLCHAIN=local",
 	)
+	if !hasEnv(env, "GOENV") {
+		env = append(env, "GOENV="+GOENV)
+	}
 	cf.Config.Env = env
+	if m.User != "" {
+		cf.Config.User = m.User
+	}
 	rootfs.Configure(cf)
 	labels := map[string]string{}
 	for k, v := range cf.Config.Labels {
@@ -187,7 +214,7 @@ func Config(base *v1.ConfigFile, m Meta) *v1.ConfigFile {
 	for k, v := range Labels(m) {
 		labels[k] = v
 	}
-	for _, k := range []string{LabelOCISource, LabelRecipeDigest, LabelSDKHash, LabelWarmCache} {
+	for _, k := range []string{LabelOCISource, LabelRecipeDigest, LabelSDKHash, LabelWarmCache, LabelCapabilities} {
 		if _, ok := Labels(m)[k]; !ok {
 			delete(labels, k) // a base built by gorootimg must not lend us its values
 		}

@@ -51,7 +51,7 @@ func TestConfig(t *testing.T) {
 	}, Variant: "v8"}
 	ref := &imageref.Ref{Kind: imageref.KindRemote, Name: "image:registry.example/debian:12", Digest: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("ab", 32)}}
 	cf := Config(base, m.WithBase(ref, base))
-	wantEnv := []string{"LANG=C", "PATH=/go/bin:/opt/go/bin:/usr/bin:/bin", "GOROOT=/opt/go", "GOPATH=/go", "GOTOOLCHAIN=local", "GOCACHE=/go/.cache/go-build"}
+	wantEnv := []string{"LANG=C", "PATH=/go/bin:/opt/go/bin:/usr/bin:/bin", "GOROOT=/opt/go", "GOPATH=/go", "GOTOOLCHAIN=local", "GOENV=/tmp/.config/go/env", "GOCACHE=/go/.cache/go-build"}
 	if strings.Join(cf.Config.Env, " ") != strings.Join(wantEnv, " ") {
 		t.Errorf("Config env = %q, want %q", cf.Config.Env, wantEnv)
 	}

@@ -40,6 +40,9 @@ type Resolved struct {
 	SBOM bool
 	// Provenance gives each platform image an SLSA v1 provenance referrer.
 	Provenance bool
+	// User is the image config's numeric user (UID or UID:GID); empty
+	// keeps the base's.
+	User string
 }
 
 // Option configures Resolve.
@@ -73,7 +76,7 @@ func (s *Spec) Resolve(ctx context.Context, platforms []v1.Platform, opts ...Opt
 		return nil, err
 	}
 	r := &Resolved{GOROOT: s.GOROOTPath, CompressionLevel: s.CompressionLevel, Source: s.Source,
-		SBOM: s.SBOM != "", Provenance: s.Provenance}
+		SBOM: s.SBOM != "", Provenance: s.Provenance, User: s.User}
 	if r.GOROOT == "" {
 		r.GOROOT = DefaultGOROOTPath
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gorootimg/gorootimg/goroot"
@@ -64,6 +65,11 @@ type Spec struct {
 	// Optional: Provenance gives each platform image an SLSA v1 provenance
 	// statement as a referrer.
 	Provenance bool `yaml:"provenance,omitempty" json:"provenance,omitempty"`
+	// Optional: User is the numeric user the image runs as, UID or
+	// UID:GID ("65532:0"), so that a pod with runAsNonRoot and no
+	// runAsUser is admitted. Empty keeps the base's user (root on
+	// scratch). See docs/kubernetes.md.
+	User string `yaml:"user,omitempty" json:"user,omitempty"`
 }
 
 // Keys are the YAML keys of a Spec, in field order, read from its struct
@@ -119,6 +125,9 @@ func (s *Spec) Validate() error {
 	}
 	if _, err := s.warmCache(); err != nil {
 		return keyErr("warm-cache", err)
+	}
+	if err := CheckUser(s.User); err != nil {
+		return keyErr("user", err)
 	}
 	if s.SBOM != "" && s.SBOM != SBOMSPDX {
 		return keyErr("sbom", fmt.Errorf("%q: the only format is spdx", s.SBOM))
@@ -176,4 +185,24 @@ func validateBase(b string) error {
 // built-in recipe: it holds a path separator or ends in .yaml or .yml.
 func IsRecipePath(s string) bool {
 	return strings.ContainsAny(s, `/\`) || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml")
+}
+
+// CheckUser checks an image user: empty, or a numeric UID or UID:GID
+// (names need an /etc/passwd entry, and the kubelet admits a runAsNonRoot
+// pod without runAsUser only for a numeric non-zero user).
+func CheckUser(u string) error {
+	if u == "" {
+		return nil
+	}
+	uid, gid, hasGID := strings.Cut(u, ":")
+	ids := []string{uid}
+	if hasGID {
+		ids = append(ids, gid)
+	}
+	for _, id := range ids {
+		if n, err := strconv.ParseUint(id, 10, 31); err != nil || strconv.FormatUint(n, 10) != id {
+			return fmt.Errorf("%q: want a numeric UID or UID:GID such as 65532:0", u)
+		}
+	}
+	return nil
 }

@@ -66,7 +66,7 @@ func equalSpec(a, b Spec) bool { return reflect.DeepEqual(a, b) }
 // TestKeys checks the keys come from the struct tags, every field has one,
 // and they are what the images file has always called them.
 func TestKeys(t *testing.T) {
-	want := []string{"recipe", "base", "goroot-path", "compression", "compression-level", "layers", "warm-cache", "source", "sbom", "provenance"}
+	want := []string{"recipe", "base", "goroot-path", "compression", "compression-level", "layers", "warm-cache", "source", "sbom", "provenance", "user"}
 	if got := Keys(); !slices.Equal(got, want) {
 		t.Errorf("Keys() = %q, want %q", got, want)
 	}
@@ -145,6 +145,18 @@ func TestJSONKeys(t *testing.T) {
 		j, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if y == "" || y != j {
 			t.Errorf("field %s: yaml key %q, json key %q; want one kebab-case key", f.Name, y, j)
+		}
+	}
+}
+
+func TestCheckUser(t *testing.T) {
+	for _, tc := range []struct {
+		user string
+		ok   bool
+	}{{"", true}, {"65532", true}, {"65532:0", true}, {"1000680000:0", true}, {"0", true},
+		{"nonroot", false}, {"65532:", false}, {":0", false}, {"-1", false}, {"01", false}, {"1:2:3", false}} {
+		if err := CheckUser(tc.user); (err == nil) != tc.ok {
+			t.Errorf("CheckUser(%q) = %v, want ok %v", tc.user, err, tc.ok)
 		}
 	}
 }

@@ -43,8 +43,12 @@ type Report struct {
 	Reference string `json:"reference"`
 	// WarmCache is the image's warm-cache label ("std", "std,race"): the
 	// warm/ probes checked its cache. Empty for an image without one.
-	WarmCache string  `json:"warm_cache,omitempty"`
-	Probes    []Probe `json:"probes"`
+	WarmCache string `json:"warm_cache,omitempty"`
+	// CanRun is the image's capabilities label as gorootimg build measured
+	// it ("shell,cc,git,read-only-root", "none"); empty for an image
+	// without the label.
+	CanRun string  `json:"can_run,omitempty"`
+	Probes []Probe `json:"probes"`
 
 	// Mode is ModeNative (empty), ModeEmulated or ModeCross. Target is
 	// the platform the probes built for and Host this machine's, when the
@@ -189,6 +193,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if r.WarmCache != "" {
 		fmt.Fprintf(&b, "warm cache:   %s (label %s)\n", r.WarmCache, imageconfig.LabelWarmCache)
+	}
+	if r.CanRun != "" {
+		fmt.Fprintf(&b, "can run:      %s (label %s)\n", r.CanRun, imageconfig.LabelCapabilities)
 	}
 	fmt.Fprintf(&b, "reference:    %s\n\n", r.Reference)
 	width := 0

@@ -148,6 +148,7 @@ func (v *verifier) inspect(img v1.Image) (*Report, map[string]string, error) {
 	rep := &Report{
 		Platform: imageref.FormatPlatform(imgPlatform),
 		Recipe:   labels[imageconfig.LabelRecipe],
+		CanRun:   labels[imageconfig.LabelCapabilities],
 	}
 	host, target := imageref.FormatPlatform(v.host), imageref.FormatPlatform(v.target)
 	switch {

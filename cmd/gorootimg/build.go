@@ -152,6 +152,7 @@ func runBuild(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *bui
 	if err != nil {
 		return err
 	}
+	noteZstd(e.stderr, in.spec.Compression)
 	pr := newProgress(ctx, e.stderr, f.quiet)
 	defer pr.done()
 
@@ -173,7 +174,7 @@ func runBuild(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *bui
 	if err != nil {
 		return err
 	}
-	res, err := assembleImages(ctx, e, f, in, sdks, img, pr)
+	res, err := assembleImages(ctx, e, f, in, sdks, img, pr, sf.hostSDK(e, rf))
 	if err != nil {
 		return err
 	}
@@ -273,7 +274,7 @@ func (f *buildFlags) publishers(in *buildInputs, rf *remoteFlags, pr *progress) 
 }
 
 // assembleImages builds the images (and their SBOMs) from the SDKs.
-func assembleImages(ctx context.Context, e *env, f *buildFlags, in *buildInputs, sdks []*sdk.SDK, img *imagespec.Resolved, pr *progress) (*assemble.Result, error) {
+func assembleImages(ctx context.Context, e *env, f *buildFlags, in *buildInputs, sdks []*sdk.SDK, img *imagespec.Resolved, pr *progress, host assemble.HostSDKFunc) (*assemble.Result, error) {
 	cache := ""
 	if !f.noCache {
 		dir, err := sdk.DefaultCacheDir(e.getenv)
@@ -287,7 +288,7 @@ func assembleImages(ctx context.Context, e *env, f *buildFlags, in *buildInputs,
 	bo := assemble.Options{Resolved: *img}
 	bo.SDKs, bo.MTime, bo.Tool = sdks, in.mtime, "gorootimg "+mod
 	bo.CacheDir, bo.Progress, bo.Logf = cache, pr.layer, pr.logf
-	bo.Builder, bo.Subject = builder(), provenanceSubject(f.tag)
+	bo.Builder, bo.Subject, bo.HostSDK = builder(), provenanceSubject(f.tag), host
 	res, err := assemble.Assemble(ctx, bo)
 	if err != nil {
 		return nil, err

@@ -44,7 +44,7 @@ func TestDocCommands(t *testing.T) {
 // podman, buildah, unshare, cp, zstd, hack/bench.sh), and one that
 // docs/reliability.md names because gorootimg refuses it.
 var otherFlags = []string{"from", "fork", "frontend", "isolation", "kill-child", "local", "long",
-	"mount", "output", "pid", "reflink", "root", "runroot", "runs", "ulimit", "user", "verbose"}
+	"mount", "output", "pid", "reflink", "root", "runroot", "runs", "ulimit", "verbose"}
 
 var quotedFlag = regexp.MustCompile("(?:^|[^\\w-])--([a-z][a-z0-9-]+)")
 

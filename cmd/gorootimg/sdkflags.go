@@ -10,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
+	"github.com/gorootimg/gorootimg/assemble"
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/sdk"
@@ -62,6 +63,24 @@ func (f *sdkFlags) resolve(ctx context.Context, e *env, rf *remoteFlags) ([]*sdk
 		return nil, err
 	}
 	return sdk.Resolve(ctx, f.goSpec, ps, o)
+}
+
+// hostSDK is assemble.Options.HostSDK: a release resolved for this host
+// the way --go is (module proxy, checksum database, SDK cache), to build
+// the GOCACHEPROG helper of a foreign platform's image.
+func (f *sdkFlags) hostSDK(e *env, rf *remoteFlags) assemble.HostSDKFunc {
+	return func(ctx context.Context, version string) (*sdk.SDK, error) {
+		o, _, err := f.options(ctx, e, rf)
+		if err != nil {
+			return nil, err
+		}
+		o.SHA256 = ""
+		s, err := sdk.Resolve(ctx, version, []v1.Platform{imageref.HostPlatform()}, o)
+		if err != nil {
+			return nil, err
+		}
+		return s[0], nil
+	}
 }
 
 // parsePlatforms parses a --platform value (imageref.ParsePlatforms); the

@@ -23,6 +23,7 @@ var specUsage = map[string]string{
 	"source":            "URL for the org.opencontainers.image.source label",
 	"sbom":              sbomFlagUsage,
 	"provenance":        provenanceFlagUsage,
+	"user":              "numeric user the image runs as, UID or UID:GID such as 65532:0 (empty: the base's user; see docs/kubernetes.md)",
 }
 
 // bindSpec declares on fs a flag for each key of s given, named as the
@@ -54,6 +55,8 @@ func bindSpec(fs *pflag.FlagSet, s *imagespec.Spec, usage map[string]string, key
 			fs.StringVar(&s.SBOM, k, "", help(k))
 		case "provenance":
 			fs.BoolVar(&s.Provenance, k, false, help(k))
+		case "user":
+			fs.StringVar(&s.User, k, "", help(k))
 		default:
 			panic("bindSpec: no flag for spec key " + k)
 		}
