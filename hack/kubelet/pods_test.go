@@ -41,6 +41,9 @@ var podCases = []podCase{
 // security describes c's security context in a table cell.
 func (c podCase) security() string {
 	s := []string{"restricted"}
+	if c.image == "nonroot" {
+		s = append(s, "the non-root image (build --user)")
+	}
 	if c.user != nil {
 		s = append(s, fmt.Sprintf("runAsUser %d, runAsGroup %d", *c.user, *c.group))
 	} else {
