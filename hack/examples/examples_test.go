@@ -25,8 +25,12 @@ type job struct {
 	tmp   bool // a writable volume at /tmp
 }
 
-// base is what a base image of ci-images.yaml has.
-type base struct{ shell, cc bool }
+// base is what an image of ci-images.yaml has: from its base, a shell and
+// a C compiler; its own numeric user (the variant's user:), if any.
+type base struct {
+	shell, cc bool
+	user      string
+}
 
 // consumers are the consumer examples and how each is read.
 var consumers = []struct {
@@ -70,7 +74,7 @@ func TestConsumerExamples(t *testing.T) {
 
 // TestCheckJob shows that checkJob refuses what a CI system would fail on.
 func TestCheckJob(t *testing.T) {
-	images := map[string]base{"r/go:1.26": {}, "r/go:1.26-bookworm": {shell: true, cc: true}}
+	images := map[string]base{"r/go:1.26": {}, "r/go:1.26-bookworm": {shell: true, cc: true}, "r/go:1.26-user": {user: "65532:0"}}
 	restricted := func() map[string]any {
 		return map[string]any{"runAsNonRoot": true, "runAsUser": 1000, "readOnlyRootFilesystem": true,
 			"allowPrivilegeEscalation": false, "capabilities": map[string]any{"drop": []any{"ALL"}},
@@ -90,6 +94,7 @@ func TestCheckJob(t *testing.T) {
 		{"restricted", job{image: "r/go:1.26", sec: restricted(), tmp: true}, ""},
 		{"read-only root without /tmp", job{image: "r/go:1.26", sec: restricted()}, "no writable /tmp"},
 		{"runAsNonRoot without runAsUser", job{image: "r/go:1.26", sec: noUser, tmp: true}, "no runAsUser"},
+		{"runAsNonRoot without runAsUser, numeric image user", job{image: "r/go:1.26-user", sec: noUser, tmp: true}, ""},
 		{"privileged escalation allowed", job{image: "r/go:1.26", sec: map[string]any{"runAsNonRoot": true, "runAsUser": 1}}, "allowPrivilegeEscalation"},
 	}
 	for _, tc := range tests {
@@ -122,8 +127,8 @@ func checkJob(j job, images map[string]base) []error {
 		errs = append(errs, fmt.Errorf("read-only root with no writable /tmp (an emptyDir)"))
 	}
 	if j.sec["runAsNonRoot"] == true {
-		if _, ok := j.sec["runAsUser"]; !ok {
-			errs = append(errs, fmt.Errorf("runAsNonRoot with no runAsUser: the image's user is not numeric"))
+		if _, ok := j.sec["runAsUser"]; !ok && b.user == "" {
+			errs = append(errs, fmt.Errorf("runAsNonRoot with no runAsUser, and image %q has no numeric user (user: in ci-images.yaml): the kubelet refuses it", j.image))
 		}
 		// The restricted Pod Security profile's other demands.
 		caps, _ := j.sec["capabilities"].(map[string]any)
@@ -147,6 +152,7 @@ func imagesOf(t *testing.T, file string) map[string]base {
 	out := map[string]base{}
 	for _, v := range f.Variants {
 		b := baseOf(t, v.Base)
+		b.user = v.User
 		for _, g := range f.Go {
 			tag := string(g)
 			if v.Name != "" {
