@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -73,9 +72,6 @@ func ended(p runtimetest.PodStatus, c podCase) bool {
 	return true
 }
 
-// stdCompile matches a compile in go build -x output and names its package.
-var stdCompile = regexp.MustCompile(`/compile .* -p (\S+) `)
-
 // judge makes c's rows from its pod's status and the build container's log.
 func judge(c podCase, p runtimetest.PodStatus, logDir string) []row {
 	var rows []row
@@ -105,18 +101,8 @@ func judge(c podCase, p runtimetest.PodStatus, logDir string) []row {
 // checkWarm reads the build container's go build -x output: no package
 // but main may be compiled.
 func checkWarm(logDir, pod string) (result, note string) {
-	out := readLog(logDir, pod, "build")
-	var std []string
-	for _, m := range stdCompile.FindAllStringSubmatch(out, -1) {
-		if m[1] != "main" {
-			std = append(std, m[1])
-		}
-	}
-	switch {
-	case len(std) > 0:
-		return "fail", fmt.Sprintf("compiled %d standard-library packages: %v", len(std), std)
-	case !strings.Contains(out, "-p main "):
-		return "fail", "no compile of package main in the log: the check proves nothing"
+	if err := runtimetest.CheckNoStdCompile(readLog(logDir, pod, "build")); err != nil {
+		return "fail", strings.Join(strings.Fields(err.Error()), " ")
 	}
 	return "pass", "go build -x of a net/http program: no std package compiled"
 }

@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
-
 	"github.com/gorootimg/gorootimg/testkit/runtimetest"
 )
 
@@ -58,7 +56,10 @@ func TestKubelet(t *testing.T) {
 		t.Skip("skipping: hack/kubelet.sh runs this with -args -kubelet BIN -root-tar FILE ...")
 	}
 	if o.roWaits == "" {
-		o.roWaits = readOnlyWaits(o.rootTar)
+		var err error
+		if o.roWaits, err = runtimetest.ReadOnlyWaits(o.rootTar); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
@@ -159,24 +160,4 @@ func runPods(ctx context.Context, o options, k *runtimetest.Kubelet) ([]row, err
 		}
 	}
 	return rows, nil
-}
-
-// readOnlyWaits says why the read-only pods cannot pass on the image in
-// tarFile: without GOCACHEPROG in its environment (issue 20, item 1) the
-// go command cannot write its cache on a read-only root.
-func readOnlyWaits(tarFile string) string {
-	img, err := tarball.ImageFromPath(tarFile, nil)
-	if err != nil {
-		return ""
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return ""
-	}
-	for _, e := range cf.Config.Env {
-		if strings.HasPrefix(e, "GOCACHEPROG=") {
-			return ""
-		}
-	}
-	return "waits for the image side (issue 20 item 1): the image sets no GOCACHEPROG, so go build cannot write its cache on a read-only root"
 }

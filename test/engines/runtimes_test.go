@@ -9,13 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/gorootimg/gorootimg/testkit/enginetest"
 	"github.com/gorootimg/gorootimg/testkit/runtimetest"
@@ -82,7 +79,9 @@ func TestRuntimes(t *testing.T) {
 	buildImage(t, bin, "--platform", "linux/amd64", "--tarball", rt.ciTar, "-t", rt.ciRef)
 	buildWarm(t, bin, rt.warmTar, rt.warmRef)
 	t.Logf("images built in %v", time.Since(start).Round(time.Second))
-	rt.readOnlyWaits = readOnlyWaits(t, rt.warmTar)
+	if rt.readOnlyWaits, err = runtimetest.ReadOnlyWaits(rt.warmTar); err != nil {
+		t.Fatal(err)
+	}
 	t.Run("docker", rt.testDocker)
 	t.Run("containerd", rt.testContainerd)
 }
@@ -105,30 +104,6 @@ func buildWarm(t *testing.T, bin, tarFile, tag string) {
 	t.Logf("gorootimg build --warm-cache std: %s in %v", strings.TrimSpace(r.Stdout), r.Took.Round(time.Second))
 }
 
-// readOnlyWaits says why the read-only rows cannot pass on the image in
-// tarFile: a read-only root needs the image to set GOCACHEPROG (issue 20,
-// item 1), else the go command cannot write its cache.
-func readOnlyWaits(t *testing.T, tarFile string) string {
-	t.Helper()
-	img, err := tarball.ImageFromPath(tarFile, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range cf.Config.Env {
-		if strings.HasPrefix(e, "GOCACHEPROG=") {
-			return ""
-		}
-	}
-	return "waits for the image side (issue 20 item 1): the image sets no GOCACHEPROG, so go build cannot write its cache on a read-only root"
-}
-
-// stdCompile matches a compile in go build -x output and names its package.
-var stdCompile = regexp.MustCompile(`/compile .* -p (\S+) `)
-
 // runRows runs every case's rows in one engine.
 func (rt *runtimes) runRows(t *testing.T, engine string, run runFunc) {
 	for _, c := range runtimeCases {
@@ -145,7 +120,7 @@ func (rt *runtimes) runRows(t *testing.T, engine string, run runFunc) {
 			if err != nil {
 				return "", err
 			}
-			return "", noStdCompiled(out)
+			return "", runtimetest.CheckNoStdCompile(out)
 		})
 		check(t, engine, c.name+": go test", func() (string, error) {
 			s := spec
@@ -168,24 +143,6 @@ func (rt *runtimes) exec(run runFunc, s runSpec) (string, error) {
 		err = fmt.Errorf("%s: exit %d:\n%s", strings.Join(s.args, " "), exit, enginetest.Tail(out, 3000))
 	}
 	return out, err
-}
-
-// noStdCompiled fails when go build -x output compiled a package other
-// than main, or compiled nothing (the check would prove nothing).
-func noStdCompiled(out string) error {
-	var std []string
-	for _, m := range stdCompile.FindAllStringSubmatch(out, -1) {
-		if m[1] != "main" {
-			std = append(std, m[1])
-		}
-	}
-	if len(std) > 0 {
-		return fmt.Errorf("compiled %d standard-library packages: %v", len(std), std)
-	}
-	if !strings.Contains(out, "-p main ") {
-		return fmt.Errorf("no compile of package main in the -x output:\n%s", enginetest.Tail(out, 3000))
-	}
-	return nil
 }
 
 func (rt *runtimes) testDocker(t *testing.T) {

@@ -124,7 +124,7 @@ func (c *Containerd) Stop() error {
 		}
 	}
 	errs = append(errs, c.stop())
-	unmountBelow(c.Dir)
+	UnmountBelow(c.Dir)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("stopping containerd on %s: %w", c.Dir, err)
 	}

@@ -71,7 +71,7 @@ func (d *Dockerd) Stop() error {
 		}
 	}
 	errs = append(errs, d.stop())
-	unmountBelow(d.Dir)
+	UnmountBelow(d.Dir)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("stopping dockerd on %s: %w", d.Dir, err)
 	}

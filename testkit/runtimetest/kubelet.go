@@ -110,7 +110,7 @@ func StartKubelet(ctx context.Context, o KubeletOptions) (*Kubelet, error) {
 // runtime: Containerd.Stop removes them.
 func (k *Kubelet) Stop() error {
 	err := k.stop()
-	unmountBelow(k.opts.Dir)
+	UnmountBelow(k.opts.Dir)
 	return err
 }
 

@@ -86,9 +86,9 @@ func (d *daemon) Log(n int) string {
 // PID is the daemon's process ID.
 func (d *daemon) PID() int { return d.cmd.Process.Pid }
 
-// unmountBelow lazily unmounts whatever is still mounted below dir,
+// UnmountBelow lazily unmounts whatever is still mounted below dir,
 // deepest first, so dir can be removed.
-func unmountBelow(dir string) {
+func UnmountBelow(dir string) {
 	b, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		return
@@ -113,11 +113,4 @@ func run(cmd *exec.Cmd) (string, error) {
 		return stdout.String(), fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, tail(stderr.String(), 3000))
 	}
 	return stdout.String(), nil
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "..." + s[len(s)-n:]
-	}
-	return s
 }
