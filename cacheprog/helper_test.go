@@ -224,3 +224,33 @@ func TestSupported(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckedMarker: a warm file checked by one run is trusted by the next
+// only while its size and time are unchanged.
+func TestCheckedMarker(t *testing.T) {
+	warm, rw := t.TempDir(), t.TempDir()
+	data := []byte("warm output")
+	putEntry(t, warm, id("x"), data, nil)
+	get := func() response {
+		s := start(t, []string{"GOROOTIMG_GOCACHE=" + rw}, "-warm", warm)
+		return s.do(map[string]any{"ID": 1, "Command": "get", "ActionID": id("x")}, nil)
+	}
+	if r := get(); r.Miss {
+		t.Fatalf("first get = %+v, want a hit", r)
+	}
+	if m, _ := filepath.Glob(filepath.Join(rw, "checked", "*", "*")); len(m) != 1 {
+		t.Fatalf("markers = %v, want one", m)
+	}
+	if r := get(); r.Miss {
+		t.Fatalf("get with a marker = %+v, want a hit", r)
+	}
+	h := sha256.Sum256(data)
+	p := fileName(warm, h[:], "d")
+	os.Chmod(p, 0o644)
+	if err := os.WriteFile(p, []byte("evil output"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if r := get(); !r.Miss {
+		t.Fatalf("get after the warm file changed = %+v, want a miss", r)
+	}
+}

@@ -4,6 +4,7 @@
 # criterion on stderr.
 #
 #   hack/k8s-bench.sh WARM.tar
+#   hack/k8s-bench.sh none          # the crane part only
 #
 # WARM.tar is a docker-load tarball of a --warm-cache std image of Go 1.24
 # or later (gorootimg build --go local --warm-cache std --tarball WARM.tar).
@@ -19,7 +20,8 @@
 #     the median of RUNS (3) each. Criterion: under 5% more.
 # Needs root, podman, runc, python3, and GOPROXY for crane's modules.
 set -eu
-tar=$(realpath "$1")
+tar=$1 # "none" skips the podman part
+[ "$tar" = none ] || tar=$(realpath "$tar")
 RUNS=${RUNS:-3}
 here=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d /tmp/k8s-bench.XXXXXX)
@@ -35,6 +37,7 @@ log() { echo "k8s-bench: $*" >&2; }
 now() { date +%s.%N; }
 since() { python3 -c "import sys; print('%.2f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$(now)"; }
 
+if [ "$tar" != none ]; then
 img=$($P load -q -i "$tar" | sed -n 's/^Loaded image: //p' | head -1)
 log "loaded $img"
 cp -r "$here/hack/warm-bench/nethttp" "$W/src"
@@ -51,6 +54,7 @@ compiled=$(sed -n 's|.*/compile .* -p \([^ ]*\) .*|\1|p' "$W/ro.x" | sort -u | t
 ratio=$(python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$ro" "$rw")
 log "read-only first build compiled: $compiled"
 log "ratio read-only / writable = $ratio (want <= 1.3)"
+fi
 
 # 2. crane on the host.
 ggcr=$(cd "$here" && go list -m -f '{{.Version}}' github.com/google/go-containerregistry)
@@ -77,7 +81,7 @@ crane() { # crane NAME ENV...: fill, then RUNS timed warm builds; prints the med
 plain=$(crane plain GOCACHE="$W/gocache-plain" GOCACHEPROG=)
 # The helper's warm tier is a read-only copy of a filled cache; new
 # entries go to its writable directory.
-(cd "$W/crane" && GOCACHE="$W/gocache-warm" GOCACHEPROG= go build -mod=vendor -o "$W/crane.bin" ./cmd/crane)
+cp -a "$W/gocache-plain" "$W/gocache-warm"
 chmod -R a-w "$W/gocache-warm"
 prog=$(crane prog GOCACHE="$W/gocache-warm" GOROOTIMG_GOCACHE="$W/gocache-rw" GOCACHEPROG="$helper -warm $W/gocache-warm")
 over=$(python3 -c "import sys; print('%.1f' % (100 * (float(sys.argv[1]) / float(sys.argv[2]) - 1)))" "$prog" "$plain")
@@ -85,5 +89,5 @@ log "helper overhead on a warm crane build: $over% (want < 5%)"
 
 echo "| measurement | without the helper / writable (s) | with the helper / read-only (s) | ratio |"
 echo "|---|---|---|---|"
-echo "| first go build of nethttp in a container of the warm image ($(go version | cut -d' ' -f3) image) | $rw | $ro (uid 1000680000:0, --read-only --tmpfs /tmp) | ${ratio}x |"
+[ "$tar" = none ] || echo "| first go build of nethttp in a container of the warm image ($(go version | cut -d' ' -f3) image) | $rw | $ro (uid 1000680000:0, --read-only --tmpfs /tmp) | ${ratio}x |"
 echo "| warm go build of crane $ggcr on the host, median of $RUNS | $plain | $prog | +$over% |"
