@@ -1,7 +1,8 @@
 #!/bin/sh
 # engines.sh runs the end-to-end tests in real container engines
 # (test/engines: podman, buildah, BuildKit's Dockerfile frontend, the arm64
-# image under qemu-user) for each release given, newest patch of a line or
+# image under qemu-user; TestRuntimes: dockerd and containerd's CRI with
+# crictl) for each release given, newest patch of a line or
 # an exact release, and writes the table of docs/engines.md (every row the
 # test records, the zstd pull row included).
 #
@@ -23,7 +24,7 @@ for r in $releases; do
 	echo "engines: go$r" >&2
 	rows=$(mktemp)
 	GOROOTIMG_ENGINES_GO=$r GOROOTIMG_ENGINES_ROWS=$rows \
-		go test -count=1 -timeout 90m -run 'TestEngines$' -v ./test/engines >&2 || status=1
+		go test -count=1 -timeout 90m -run 'TestEngines$|TestRuntimes$' -v ./test/engines >&2 || status=1
 	# The rows name the exact release; drop that release's old rows.
 	rel=$(sed -n 's/.*"release":"\([^"]*\)".*/\1/p' "$rows" | head -n 1)
 	if [ -n "$rel" ]; then

@@ -51,4 +51,9 @@ func TestPrefetch(t *testing.T) {
 		d, c := buildkittest.Binaries(t)
 		t.Logf("%s, %s (%v)", d, c, time.Since(start).Round(time.Second))
 	})
+	t.Run("crictl", func(t *testing.T) {
+		t.Parallel()
+		start := time.Now()
+		t.Logf("%s (%v)", crictl(t), time.Since(start).Round(time.Second))
+	})
 }
