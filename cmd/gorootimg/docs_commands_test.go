@@ -41,10 +41,10 @@ func TestDocCommands(t *testing.T) {
 }
 
 // otherFlags are flags the docs quote of other programs (buildctl,
-// podman, buildah, docker, unshare, cp, zstd, hack/bench.sh), and one that
+// podman, buildah, docker, dockerd, unshare, cp, zstd, hack/bench.sh), and one that
 // docs/reliability.md names because gorootimg refuses it.
 var otherFlags = []string{"from", "fork", "frontend", "isolation", "kill-child", "local", "long",
-	"mount", "output", "pid", "read-only", "read-only-tmpfs", "reflink", "root", "runroot", "runs", "tmpfs", "ulimit", "verbose"}
+	"data-root", "exec-root", "mount", "output", "pid", "read-only", "read-only-tmpfs", "reflink", "root", "runroot", "runs", "tmpfs", "ulimit", "verbose"}
 
 var quotedFlag = regexp.MustCompile("(?:^|[^\\w-])--([a-z][a-z0-9-]+)")
 
