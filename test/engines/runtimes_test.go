@@ -66,6 +66,7 @@ func TestRuntimes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping in -short mode: runs images of a real Go release in dockerd and containerd")
 	}
+	t.Parallel() // beside TestEngines and TestAudit: own daemons, own images
 	bin := gorootimg(t)
 	resolveRelease(t, bin)
 	rt := &runtimes{work: t.TempDir(), timeout: 10 * time.Minute}
