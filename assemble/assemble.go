@@ -17,6 +17,7 @@ import (
 	"github.com/gorootimg/gorootimg/provenance"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // FullRecipe is the recipe name of an unpruned SDK (Options.Recipe nil).
@@ -53,6 +54,11 @@ type Options struct {
 	Jobs int
 	// Progress, when set, is told about each layer as it is written.
 	Progress func(Event)
+	// HostGOROOT, when set, finds the host-platform SDK of a release
+	// (cmd: sdk.HostRelease), so that the warm-cache step builds without
+	// privileges or emulation wherever the cache involves no C compiler
+	// (warmcache.WithHostGOROOT). Without it the step uses the sandbox.
+	HostGOROOT warmcache.HostGOROOT
 	// Logf, when set, gets progress lines of the warm-cache step (its
 	// commands and notes).
 	Logf func(format string, args ...any)

@@ -117,8 +117,8 @@ func (r *Report) WriteText(w io.Writer) error {
 			if wc.CGOEnabled {
 				cgo = "on, CC=" + wc.CC
 			}
-			fmt.Fprintf(w, "warm cache (%s): %d files, %s, %s compressed, cgo %s\n",
-				strings.Join(wc.List, ","), wc.Layer.Files, humanize.Bytes(wc.Layer.Uncompressed), humanize.Bytes(wc.Layer.Compressed), cgo)
+			fmt.Fprintf(w, "warm cache (%s): %d files, %s, %s compressed, cgo %s, built on the %s path\n",
+				strings.Join(wc.List, ","), wc.Layer.Files, humanize.Bytes(wc.Layer.Uncompressed), humanize.Bytes(wc.Layer.Compressed), cgo, wc.Path)
 		}
 	}
 	return nil

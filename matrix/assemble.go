@@ -117,6 +117,7 @@ func assembleOne(ctx context.Context, im *Image, sdks []*sdk.SDK, v *imagespec.R
 		SDKs: sdks, Resolved: *v, MTime: o.MTime, Tool: "gorootimg " + o.Builder.Version,
 		Builder: o.Builder, Subject: im.Repository.String(),
 		CacheDir: o.CacheDir, Jobs: o.LayerJobs,
+		HostGOROOT: sdk.HostGOROOTFunc(o.SDK),
 	}
 	if o.Progress != nil {
 		bo.Progress = func(ev assemble.Event) {

@@ -18,6 +18,7 @@ import (
 	"github.com/gorootimg/gorootimg/internal/atomicfile"
 	"github.com/gorootimg/gorootimg/publish"
 	"github.com/gorootimg/gorootimg/sdk"
+	"github.com/gorootimg/gorootimg/warmcache"
 )
 
 // defaultLayout is where build writes when no output is given.
@@ -173,7 +174,11 @@ func runBuild(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *bui
 	if err != nil {
 		return err
 	}
-	res, err := assembleImages(ctx, e, f, in, sdks, img, pr)
+	so, _, err := sf.options(ctx, e, rf)
+	if err != nil {
+		return err
+	}
+	res, err := assembleImages(ctx, e, f, in, sdks, img, pr, sdk.HostGOROOTFunc(so))
 	if err != nil {
 		return err
 	}
@@ -273,7 +278,7 @@ func (f *buildFlags) publishers(in *buildInputs, rf *remoteFlags, pr *progress) 
 }
 
 // assembleImages builds the images (and their SBOMs) from the SDKs.
-func assembleImages(ctx context.Context, e *env, f *buildFlags, in *buildInputs, sdks []*sdk.SDK, img *imagespec.Resolved, pr *progress) (*assemble.Result, error) {
+func assembleImages(ctx context.Context, e *env, f *buildFlags, in *buildInputs, sdks []*sdk.SDK, img *imagespec.Resolved, pr *progress, host warmcache.HostGOROOT) (*assemble.Result, error) {
 	cache := ""
 	if !f.noCache {
 		dir, err := sdk.DefaultCacheDir(e.getenv)
@@ -288,6 +293,7 @@ func assembleImages(ctx context.Context, e *env, f *buildFlags, in *buildInputs,
 	bo.SDKs, bo.MTime, bo.Tool = sdks, in.mtime, "gorootimg "+mod
 	bo.CacheDir, bo.Progress, bo.Logf = cache, pr.layer, pr.logf
 	bo.Builder, bo.Subject = builder(), provenanceSubject(f.tag)
+	bo.HostGOROOT = host
 	res, err := assemble.Assemble(ctx, bo)
 	if err != nil {
 		return nil, err
