@@ -118,26 +118,24 @@ func warmHost(ctx context.Context, f *imageFacts, p v1.Platform, img Image, host
 }
 
 // hostEnv is the environment of the host path's go command: the image's
-// Env, with GOROOT and GOCACHE the host's, GOTMPDIR (if set) tmp, no go
-// env file (GOENV=off: the host user's is not the image's), and the
+// Env, with GOROOT and GOCACHE the host's, GOTMPDIR tmp (below the
+// caller's directory, so that nothing else need be writable), no go env
+// file (GOENV=off: the host user's is not the image's), and the
 // image's platform with cgo off where the Env leaves them unset (a C
 // compiler on the host would otherwise turn cgo on).
 func hostEnv(imgEnv []string, p v1.Platform, goroot, gocache, tmp string) []string {
-	set := map[string]string{"GOROOT": goroot, "GOCACHE": gocache, "GOENV": "off"}
+	set := map[string]string{"GOROOT": goroot, "GOCACHE": gocache, "GOENV": "off", "GOTMPDIR": tmp}
 	def := map[string]string{"GOOS": p.OS, "GOARCH": p.Architecture, "CGO_ENABLED": "0"}
 	var env []string
 	for _, kv := range imgEnv {
 		k, _, _ := strings.Cut(kv, "=")
-		switch {
-		case set[k] != "":
+		if set[k] != "" {
 			continue
-		case k == "GOTMPDIR":
-			kv = k + "=" + tmp
 		}
 		delete(def, k)
 		env = append(env, kv)
 	}
-	for _, k := range []string{"GOOS", "GOARCH", "CGO_ENABLED", "GOROOT", "GOCACHE", "GOENV"} {
+	for _, k := range []string{"GOOS", "GOARCH", "CGO_ENABLED", "GOROOT", "GOCACHE", "GOENV", "GOTMPDIR"} {
 		if v, ok := def[k]; ok {
 			env = append(env, k+"="+v)
 		} else if v := set[k]; v != "" {
