@@ -102,8 +102,8 @@ func TestCount(t *testing.T) {
 // warm-cache variants, and adds their verdicts to rep.Probes.
 func (v *verifier) warmChecks(ctx context.Context, rep *Report, img v1.Image, label string, t *tree) error {
 	rep.WarmCache = label
-	if !rep.Sandboxed || rep.Mode != ModeNative {
-		rep.Skipped = append(rep.Skipped, Skip{Capability: "warm-cache", Reason: "the warm cache is checked only sandboxed on the image's own platform, with its own Env"})
+	if !rep.Sandboxed || rep.Mode != ModeNative && rep.Mode != ModeEmulated {
+		rep.Skipped = append(rep.Skipped, Skip{Capability: "warm-cache", Reason: "the warm cache is checked only sandboxed with the image's own toolchain (natively or under emulation), with its own Env"})
 		return nil
 	}
 	cf, err := img.ConfigFile()
@@ -289,7 +289,18 @@ func (v *verifier) warmReference(ctx context.Context, rep *Report, b *Probe, w *
 	}
 	sb := &sandbox.Sandbox{Root: w.t.sb.Root, Binds: map[string]string{v.goroot: full.Dir}}
 	refBin := w.host(path.Join(w.in, "ref-out", "hello"))
-	out, err := w.run(ctx, sb, full.Dir, w.env(path.Join(w.in, "ref-cache")), "build", "-o", refBin, ".")
+	env := w.env(path.Join(w.in, "ref-cache"))
+	if rep.Mode == ModeEmulated {
+		// The host's full SDK cross-compiles for the image's platform;
+		// the image's go under emulation found no C compiler there.
+		if rep.CCompiler != "" {
+			b.Status, b.Reason = StatusNA, "under emulation the reference is the host's SDK cross-compiling, which cannot use the image's C compiler"
+			return nil
+		}
+		goos, goarch, _ := strings.Cut(rep.Target, "/")
+		env = setEnv(setEnv(setEnv(env, "GOOS="+goos), "GOARCH="+goarch), "CGO_ENABLED=0")
+	}
+	out, err := w.run(ctx, sb, full.Dir, env, "build", "-o", refBin, ".")
 	if err != nil {
 		b.Status, b.Reason = StatusFail, fmt.Sprintf("the full SDK (at %s, empty GOCACHE) fails to build it: go build: %v\n%s", v.goroot, err, tail(out, 40))
 		return nil
