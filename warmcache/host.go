@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -46,20 +47,11 @@ func hostReason(f *imageFacts, p v1.Platform, list []Variant) string {
 		return fmt.Sprintf("the image has the C compiler %q and cgo is on, so the cache keys cover that compiler", f.cc)
 	}
 	for _, v := range list {
-		if !contains(hostVariants, v) {
+		if !slices.Contains(hostVariants, v) {
 			return fmt.Sprintf("%s are linked for the platform the go command runs on", v)
 		}
 	}
 	return ""
-}
-
-func contains(vs []Variant, v Variant) bool {
-	for _, x := range vs {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // warmHost builds list with the host toolchain at hostRoot for the image
