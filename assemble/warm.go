@@ -137,6 +137,9 @@ func cachedWarm(st *store, key string, rep *WarmReport) (*namedLayer, error) {
 	if ok, err := st.GetRecord(layerstore.Layers, key+".warm", &rec); !ok || err != nil {
 		return nil, err
 	}
+	if rec.Path == "" { // recorded before the host path existed
+		rec.Path = warmcache.PathSandbox
+	}
 	rep.Path, rep.CGOEnabled, rep.CC, rep.Notes = rec.Path, rec.CGOEnabled, rec.CC, rec.Notes
 	nl := &namedLayer{Group: warmGroup, Layer: l, Cached: true}
 	rep.Layer = layerReport(nl)
