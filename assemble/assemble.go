@@ -56,9 +56,13 @@ type Options struct {
 	// Logf, when set, gets progress lines of the warm-cache step (its
 	// commands and notes).
 	Logf func(format string, args ...any)
-	// HostSDK, when set, gives an SDK of an image's release that runs on
-	// this host, to build the GOCACHEPROG helper for a foreign platform.
-	// Without it such an image gets no helper (its report says so).
+	// HostSDK, when set, gives the SDK of an image's release that runs on
+	// this host (cmd: sdk.HostRelease). The warm-cache step builds with it
+	// without privileges or emulation wherever the cache involves no C
+	// compiler (warmcache.WithHostGOROOT), and the GOCACHEPROG helper of a
+	// foreign platform's image is compiled with it. Without it the warm
+	// step uses the sandbox and such an image gets no helper (its report
+	// says so).
 	HostSDK HostSDKFunc
 }
 

@@ -120,8 +120,8 @@ func (r *Report) WriteText(w io.Writer) error {
 			if wc.CGOEnabled {
 				cgo = "on, CC=" + wc.CC
 			}
-			fmt.Fprintf(w, "warm cache (%s): %d files, %s, %s compressed, cgo %s\n",
-				strings.Join(wc.List, ","), wc.Layer.Files, humanize.Bytes(wc.Layer.Uncompressed), humanize.Bytes(wc.Layer.Compressed), cgo)
+			fmt.Fprintf(w, "warm cache (%s): %d files, %s, %s compressed, cgo %s, built on the %s path\n",
+				strings.Join(wc.List, ","), wc.Layer.Files, humanize.Bytes(wc.Layer.Uncompressed), humanize.Bytes(wc.Layer.Compressed), cgo, wc.Path)
 		}
 		if c := p.Capabilities; c != nil {
 			fmt.Fprintf(w, "can run: %s\n", c)

@@ -26,6 +26,10 @@ type WarmReport struct {
 	// on only where the image has its C compiler.
 	CGOEnabled bool   `json:"cgoEnabled"`
 	CC         string `json:"cc"`
+	// Path is how the cache was built: "host" (the host's toolchain of
+	// the release, no privileges) or "sandbox" (the image's own go
+	// command in a chroot), warmcache.PathHost and PathSandbox.
+	Path string `json:"path"`
 	// Notes say what was not built and why.
 	Notes []string    `json:"notes,omitempty"`
 	Layer LayerReport `json:"layer"`
@@ -34,6 +38,7 @@ type WarmReport struct {
 // warmRecord is stored beside the layer's record so that a cached warm
 // layer still reports how it was made.
 type warmRecord struct {
+	Path       string   `json:"path"`
 	CGOEnabled bool     `json:"cgoEnabled"`
 	CC         string   `json:"cc"`
 	Notes      []string `json:"notes,omitempty"`
@@ -64,15 +69,26 @@ func warmLayer(ctx context.Context, img v1.Image, st *store, o Options, pl *plat
 		return nil, nil, err
 	}
 	defer os.RemoveAll(dir)
-	o.logf("%s: warming the build cache (%s) in the image's file system", plat, strings.Join(rep.List, ","))
-	res, err := warmcache.WarmImage(ctx, img, pl.platform, pl.mtime, dir, o.WarmCache, warmcache.WithLog(logWriter{o, plat}))
+	o.logf("%s: warming the build cache (%s)", plat, strings.Join(rep.List, ","))
+	wopts := []warmcache.Option{warmcache.WithLog(logWriter{o, plat})}
+	if o.HostSDK != nil {
+		wopts = append(wopts, warmcache.WithHostGOROOT(func(ctx context.Context, version string) (string, error) {
+			s, err := o.HostSDK(ctx, version)
+			if err != nil {
+				return "", err
+			}
+			return s.Dir, nil
+		}))
+	}
+	res, err := warmcache.WarmImage(ctx, img, pl.platform, pl.mtime, dir, o.WarmCache, wopts...)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, n := range res.Notes {
 		o.logf("%s: warm cache: %s", plat, n)
 	}
-	rec := warmRecord{CGOEnabled: res.CGOEnabled == "1", CC: res.CC, Notes: res.Notes}
+	o.logf("%s: warm cache built on the %s path", plat, res.Path)
+	rec := warmRecord{Path: res.Path, CGOEnabled: res.CGOEnabled == "1", CC: res.CC, Notes: res.Notes}
 	// The record goes first: a layer found in the cache has its record.
 	if err := st.PutRecord(layerstore.Layers, key+".warm", rec); err != nil {
 		return nil, nil, err
@@ -84,7 +100,7 @@ func warmLayer(ctx context.Context, img v1.Image, st *store, o Options, pl *plat
 	if err := j.run(ctx, o, st); err != nil {
 		return nil, nil, err
 	}
-	rep.CGOEnabled, rep.CC, rep.Notes = rec.CGOEnabled, rec.CC, rec.Notes
+	rep.Path, rep.CGOEnabled, rep.CC, rep.Notes = rec.Path, rec.CGOEnabled, rec.CC, rec.Notes
 	rep.Layer = layerReport(j.done)
 	return j.done, rep, nil
 }
@@ -127,7 +143,10 @@ func cachedWarm(st *store, key string, rep *WarmReport) (*namedLayer, error) {
 	if ok, err := st.GetRecord(layerstore.Layers, key+".warm", &rec); !ok || err != nil {
 		return nil, err
 	}
-	rep.CGOEnabled, rep.CC, rep.Notes = rec.CGOEnabled, rec.CC, rec.Notes
+	if rec.Path == "" { // recorded before the host path existed
+		rec.Path = warmcache.PathSandbox
+	}
+	rep.Path, rep.CGOEnabled, rep.CC, rep.Notes = rec.Path, rec.CGOEnabled, rec.CC, rec.Notes
 	nl := &namedLayer{Group: warmGroup, Layer: l, Cached: true}
 	rep.Layer = layerReport(nl)
 	return nl, nil

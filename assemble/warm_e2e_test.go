@@ -19,6 +19,9 @@ import (
 // dated 40 days ago (SOURCE_DATE_EPOCH), in one process with the suite's
 // shared cache, then again in another process with a fresh cache of its
 // own (the suite's one fresh-cache warm): the digests must be the same.
+// Both take the privilege-free host path (scratch has no C compiler), so
+// this is also its proof of determinism across processes; TestWarmStd
+// compares it with the sandbox path.
 // The first image is run with podman as root and as a user with no passwd
 // entry: a net/http hello world and then a second program in the same
 // container compile no standard-library package (the warm entries outlive
@@ -61,6 +64,8 @@ func TestWarmCacheEndToEnd(t *testing.T) {
 		}
 		if wc := res.Report.Platforms[0].WarmCache; wc == nil || wc.Layer.Files < 1000 {
 			t.Fatalf("report's warm cache = %+v, want a layer of the std cache", wc)
+		} else if wc.Path != "host" {
+			t.Errorf("report's warm cache path = %q, want host (a scratch image: no C compiler)", wc.Path)
 		}
 		return res.Digest, res.Cached
 	}

@@ -9,7 +9,8 @@
 # Images (each pushed to a docker-registry started on 127.0.0.1):
 #   full     --recipe full (the whole SDK)
 #   default  the default recipe
-#   warm     the default recipe with --warm-cache std
+#   warm     the default recipe with --warm-cache std,vet
+#   warmstd  the default recipe with --warm-cache std (the vet row's cost)
 # Modules (hack/warm-bench/):
 #   nethttp  a small net/http service with one test
 #   crane    github.com/google/go-containerregistry's cmd/crane, at the
@@ -22,7 +23,8 @@
 #            are built again on that base
 # For each module and image: the image is removed from podman's store and
 # pulled again (the pull time), then each of `go version` (container start),
-# the first `go build` and the first `go test` runs in a fresh container.
+# the first `go build` and the first `go test` runs in a fresh container;
+# "of which the go command" is the span of that command's -debug-trace.
 # SIZES lists the compressions whose image sizes (the sum of the
 # linux/amd64 manifest's compressed layers, base included) are printed.
 #
@@ -84,8 +86,9 @@ flags() {
 	case $1 in
 	full) echo --recipe full ;;
 	default) ;;
-	warm) echo --warm-cache std ;;
-	*) log "unknown image $1 (full, default, warm)"; exit 2 ;;
+	warm) echo --warm-cache std,vet ;;
+	warmstd) echo --warm-cache std ;;
+	*) log "unknown image $1 (full, default, warm, warmstd)"; exit 2 ;;
 	esac
 }
 
@@ -120,8 +123,8 @@ build_cmd() {
 }
 test_cmd() {
 	case $1 in
-	crane) echo go test -mod=vendor ./cmd/crane/... ./pkg/crane/... ;;
-	*) echo go test ./... ;;
+	crane) echo go test -debug-trace=/src/.bench-trace.json -mod=vendor ./cmd/crane/... ./pkg/crane/... ;;
+	*) echo go test -debug-trace=/src/.bench-trace.json ./... ;;
 	esac
 }
 
@@ -157,8 +160,8 @@ done
 
 echo "go$GO, $(nproc) cores, load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| module | image | podman pull (s) | go version (s) | first go build (s) | of which the go command (s) | first go test (s) |"
-echo "|---|---|---|---|---|---|---|"
+echo "| module | image | podman pull (s) | go version (s) | first go build (s) | of which the go command (s) | first go test (s) | of which the go command (s) |"
+echo "|---|---|---|---|---|---|---|---|"
 for mod in $MODULES; do
 	suffix=
 	[ "$mod" = cgo ] && suffix=-cgo
@@ -174,8 +177,10 @@ for mod in $MODULES; do
 		rm -f "$W/$mod/.bench-trace.json"
 		# shellcheck disable=SC2046
 		tt=$(timed test $run $(test_cmd "$mod"))
-		echo "| $mod | $img$suffix | $pull | $ver | $b | $in | $tt |"
-		log "$mod $img$suffix: pull $pull s, go version $ver s, go build $b s ($in s in the go command), go test $tt s (load $(cut -d' ' -f1 /proc/loadavg))"
+		tin=$(inside "$W/$mod/.bench-trace.json")
+		rm -f "$W/$mod/.bench-trace.json"
+		echo "| $mod | $img$suffix | $pull | $ver | $b | $in | $tt | $tin |"
+		log "$mod $img$suffix: pull $pull s, go version $ver s, go build $b s ($in s in the go command), go test $tt s ($tin s in the go command) (load $(cut -d' ' -f1 /proc/loadavg))"
 	done
 done
 echo

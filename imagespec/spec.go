@@ -54,7 +54,7 @@ type Spec struct {
 	// into, such as "toolchain,std,cmd,tests,rest" (the default).
 	Layers string `yaml:"layers,omitempty" json:"layers,omitempty"`
 	// Optional: WarmCache lists what is built into the image's build cache
-	// as one more layer: std, race, tools. Empty means the recipe's
+	// as one more layer: std, vet, race, tools. Empty means the recipe's
 	// warm-cache (none when the recipe has none).
 	WarmCache []string `yaml:"warm-cache,omitempty" json:"warm-cache,omitempty"`
 	// Optional: Source is the org.opencontainers.image.source label.

@@ -10,7 +10,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gorootimg/gorootimg/assemble"
-	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/imagespec"
 	"github.com/gorootimg/gorootimg/sdk"
 	"github.com/gorootimg/gorootimg/warmcache"
@@ -118,13 +117,7 @@ func assembleOne(ctx context.Context, im *Image, sdks []*sdk.SDK, v *imagespec.R
 		SDKs: sdks, Resolved: *v, MTime: o.MTime, Tool: "gorootimg " + o.Builder.Version,
 		Builder: o.Builder, Subject: im.Repository.String(),
 		CacheDir: o.CacheDir, Jobs: o.LayerJobs,
-		HostSDK: func(ctx context.Context, version string) (*sdk.SDK, error) {
-			s, err := sdk.Resolve(ctx, version, []v1.Platform{imageref.HostPlatform()}, o.SDK)
-			if err != nil {
-				return nil, err
-			}
-			return s[0], nil
-		},
+		HostSDK: sdk.HostReleaseFunc(o.SDK),
 	}
 	if o.Progress != nil {
 		bo.Progress = func(ev assemble.Event) {

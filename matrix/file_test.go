@@ -111,7 +111,7 @@ func TestValidate(t *testing.T) {
 		{"gzip level", func(f *File) { f.Variants[0].CompressionLevel = 9 }, ""},
 		{"gzip level too high", func(f *File) { f.Variants[0].CompressionLevel = 22 }, "compression-level: gzip compression level 22: want 1 to 9"},
 		{"level too high", func(f *File) { f.Variants[0].Compression, f.Variants[0].CompressionLevel = "zstd", 23 }, "compression-level: zstd compression level 23: want 1 to 22"},
-		{"bad warm cache", func(f *File) { f.Variants[0].WarmCache = []string{"all"} }, `warm-cache: warm cache item "all": want one of std, race, tools`},
+		{"bad warm cache", func(f *File) { f.Variants[0].WarmCache = []string{"all"} }, `warm-cache: warm cache item "all": want one of std, vet, race, tools`},
 		{"warm cache twice", func(f *File) { f.Variants[0].WarmCache = []string{"std", "std"} }, `warm-cache: "std" is given twice`},
 		{"relative goroot", func(f *File) { f.Variants[0].GOROOTPath = "go" }, `goroot-path: `},
 		{"unclean goroot", func(f *File) { f.Variants[0].GOROOTPath = "/usr/local/go/" }, `goroot-path: `},

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -34,6 +35,11 @@ const (
 	// WarmRace: with race in the label, go test -race of a small package
 	// compiles no standard-library package.
 	WarmRace = "warm/race"
+	// WarmVet: with vet in the label, the first go test -x of a package
+	// whose test uses net/http/httptest compiles no standard-library
+	// package and runs vet once, for that package: the facts of its
+	// standard-library imports come from the cache.
+	WarmVet = "warm/vet"
 )
 
 const warmModPath = "example.com/warm"
@@ -50,6 +56,25 @@ import (
 func main() {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "hello") })
 	fmt.Println(http.ListenAndServe(":8080", nil))
+}
+`,
+	"web/web_test.go": `package web
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func TestHello(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") }))
+	defer srv.Close()
+	res, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
 }
 `,
 	"racy/racy.go": `package racy
@@ -77,8 +102,8 @@ func TestCount(t *testing.T) {
 // warm-cache variants, and adds their verdicts to rep.Probes.
 func (v *verifier) warmChecks(ctx context.Context, rep *Report, img v1.Image, label string, t *tree) error {
 	rep.WarmCache = label
-	if !rep.Sandboxed || rep.Mode != ModeNative {
-		rep.Skipped = append(rep.Skipped, Skip{Capability: "warm-cache", Reason: "the warm cache is checked only sandboxed on the image's own platform, with its own Env"})
+	if !rep.Sandboxed || rep.Mode != ModeNative && rep.Mode != ModeEmulated {
+		rep.Skipped = append(rep.Skipped, Skip{Capability: "warm-cache", Reason: "the warm cache is checked only sandboxed with the image's own toolchain (natively or under emulation), with its own Env"})
 		return nil
 	}
 	cf, err := img.ConfigFile()
@@ -120,7 +145,32 @@ func (v *verifier) warmChecks(ctx context.Context, rep *Report, img v1.Image, la
 	if slices.Contains(strings.Split(label, ","), "race") {
 		w.race(ctx, rep)
 	}
+	if slices.Contains(strings.Split(label, ","), "vet") {
+		w.vet(ctx, rep)
+	}
 	return nil
+}
+
+// vetRun matches the vet tool's run in go test -x output.
+var vetRun = regexp.MustCompile(`(?m)/vet\S* .*vet\.cfg`)
+
+// vet runs the first go test of a package using httptest with the
+// image's cache (WarmVet).
+func (w *warmRun) vet(ctx context.Context, rep *Report) {
+	r := Probe{Name: WarmVet, Status: StatusPass}
+	out, err := w.run(ctx, w.t.sb, w.t.goroot, w.env(w.cacheCopy()), "test", "-x", "-count=1", "./web")
+	std, _ := warmcache.CompiledStd(out)
+	vets := len(vetRun.FindAllString(out, -1))
+	switch {
+	case err != nil:
+		r.Status, r.Reason = StatusFail, fmt.Sprintf("go test -x ./web: %v\n%s", err, tail(out, 40))
+	case len(std) > 0:
+		r.Status, r.Reason = StatusFail, fmt.Sprintf("go test -x ./web with the image's GOCACHE %s compiled %d standard-library packages: %s", w.gocache, len(std), strings.Join(std, " "))
+	case vets != 1:
+		r.Status, r.Reason = StatusFail, fmt.Sprintf("go test -x ./web with the image's GOCACHE %s ran vet %d times, want once (for ./web): the standard library's vet facts are not in the cache", w.gocache, vets)
+	}
+	rep.Probes = append(rep.Probes, r)
+	w.v.logf("image: %-4s %s", strings.ToUpper(r.Status), WarmVet)
 }
 
 // warmRun is the workspace of the warm-cache checks inside the sandbox
@@ -239,7 +289,18 @@ func (v *verifier) warmReference(ctx context.Context, rep *Report, b *Probe, w *
 	}
 	sb := &sandbox.Sandbox{Root: w.t.sb.Root, Binds: map[string]string{v.goroot: full.Dir}}
 	refBin := w.host(path.Join(w.in, "ref-out", "hello"))
-	out, err := w.run(ctx, sb, full.Dir, w.env(path.Join(w.in, "ref-cache")), "build", "-o", refBin, ".")
+	env := w.env(path.Join(w.in, "ref-cache"))
+	if rep.Mode == ModeEmulated {
+		// The host's full SDK cross-compiles for the image's platform;
+		// the image's go under emulation found no C compiler there.
+		if rep.CCompiler != "" {
+			b.Status, b.Reason = StatusNA, "under emulation the reference is the host's SDK cross-compiling, which cannot use the image's C compiler"
+			return nil
+		}
+		goos, goarch, _ := strings.Cut(rep.Target, "/")
+		env = setEnv(setEnv(setEnv(env, "GOOS="+goos), "GOARCH="+goarch), "CGO_ENABLED=0")
+	}
+	out, err := w.run(ctx, sb, full.Dir, env, "build", "-o", refBin, ".")
 	if err != nil {
 		b.Status, b.Reason = StatusFail, fmt.Sprintf("the full SDK (at %s, empty GOCACHE) fails to build it: go build: %v\n%s", v.goroot, err, tail(out, 40))
 		return nil

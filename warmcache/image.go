@@ -2,6 +2,7 @@ package warmcache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,18 +15,36 @@ import (
 )
 
 // WarmImage warms the build cache of img, an image of platform p whose
-// time is t: after CheckHost, img is unpacked below dir (keeping its
-// files' times) and Warm runs its own go command there with its config's
-// Env. The result's entries name files below dir: keep dir until they are
-// written, then remove it.
+// time is t, and says in Result.Path how. Where the cache involves no C
+// compiler (the image has none, or its Env sets CGO_ENABLED=0) and
+// WithHostGOROOT is given, the host's toolchain of the image's release
+// builds it for p without privileges or emulation (PathHost). Otherwise,
+// after CheckHost, img is unpacked below dir (keeping its files' times)
+// and Warm runs its own go command there with its config's Env
+// (PathSandbox). The result's entries name files below dir: keep dir
+// until they are written, then remove it.
 func WarmImage(ctx context.Context, img v1.Image, p v1.Platform, t time.Time, dir string, list []Variant, opts ...Option) (*Result, error) {
 	plat := p.OS + "/" + p.Architecture
-	if err := CheckHost(p); err != nil {
+	o, err := newOptions(opts)
+	if err != nil {
 		return nil, err
 	}
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return nil, fmt.Errorf("reading image config: %w", err)
+	}
+	why := "no host toolchain was offered (WithHostGOROOT)"
+	if o.hostGOROOT != nil {
+		f, err := scanImage(img, cf.Config.Env)
+		if err != nil {
+			return nil, fmt.Errorf("warming the build cache for %s: %w", plat, err)
+		}
+		if why = hostReason(f, p, list); why == "" {
+			return warmImageHost(ctx, f, p, Image{Env: cf.Config.Env, Time: t}, dir, list, o)
+		}
+	}
+	if err := CheckHost(p); err != nil {
+		return nil, fmt.Errorf("%w; the privilege-free path was not taken: %s", err, why)
 	}
 	root := filepath.Join(dir, "root")
 	if err := os.Mkdir(root, 0o755); err != nil {
@@ -37,6 +56,29 @@ func WarmImage(ctx context.Context, img v1.Image, p v1.Platform, t time.Time, di
 	res, err := Warm(ctx, Image{Root: root, Env: cf.Config.Env, Time: t}, list, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("warming the build cache for %s: %w", plat, err)
+	}
+	return res, nil
+}
+
+// warmImageHost is WarmImage's privilege-free path.
+func warmImageHost(ctx context.Context, f *imageFacts, p v1.Platform, img Image, dir string, list []Variant, o *options) (*Result, error) {
+	plat := p.OS + "/" + p.Architecture
+	if img.Time.IsZero() {
+		return nil, errors.New("warming the build cache: the image time is not set")
+	}
+	if err := checkEnv(f.env); err != nil {
+		return nil, err
+	}
+	if f.version == "" {
+		return nil, fmt.Errorf("warming the build cache for %s: the image has no %s/VERSION", plat, f.env["GOROOT"])
+	}
+	hostRoot, err := o.hostGOROOT(ctx, f.version)
+	if err != nil {
+		return nil, fmt.Errorf("warming the build cache for %s: %w", plat, err)
+	}
+	res, err := warmHost(ctx, f, p, img, hostRoot, dir, list, o)
+	if err != nil {
+		return nil, fmt.Errorf("warming the build cache for %s (privilege-free, host toolchain %s): %w", plat, hostRoot, err)
 	}
 	return res, nil
 }

@@ -14,6 +14,11 @@ const (
 	// Std is the standard library as go build compiles it by default
 	// ("go build std"), with cgo on when the image has a C compiler.
 	Std Variant = "std"
+	// Vet is the vet facts of the standard library as go test computes
+	// them before it vets the package under test (its own flag set, which
+	// go vet never uses), so that a first go test compiles and vets only
+	// the user's packages.
+	Vet Variant = "vet"
 	// Race is the standard library with the race detector ("go build
 	// -race std"), for go test -race. It needs cgo.
 	Race Variant = "race"
@@ -25,7 +30,7 @@ const (
 )
 
 // Variants lists every valid Variant.
-var Variants = []Variant{Std, Race, Tools}
+var Variants = []Variant{Std, Vet, Race, Tools}
 
 // ParseList parses a comma-separated list such as "std,race". Items are
 // kept once each, in the order of Variants; an unknown item is an error

@@ -16,8 +16,8 @@ func TestParseList(t *testing.T) {
 		{"race,std", []Variant{Std, Race}, ""},
 		{"std, tools ,std", []Variant{Std, Tools}, ""},
 		{"std,race,tools", []Variant{Std, Race, Tools}, ""},
-		{"", nil, `item "": want a comma-separated list of std, race, tools`},
-		{"std,cmd", nil, `item "cmd": want a comma-separated list of std, race, tools`},
+		{"", nil, `item "": want a comma-separated list of std, vet, race, tools`},
+		{"std,cmd", nil, `item "cmd": want a comma-separated list of std, vet, race, tools`},
 		{"STD", nil, `"STD"`},
 	} {
 		got, err := ParseList(tc.in)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -36,7 +37,8 @@ type Image struct {
 type Option func(*options) error
 
 type options struct {
-	log io.Writer
+	log        io.Writer
+	hostGOROOT HostGOROOT
 }
 
 // WithLog makes Warm write a line per command (and its duration) to w.
@@ -61,6 +63,10 @@ type Result struct {
 	// image's go command reported (go env): cgo is on when the image has
 	// the C compiler CC names, else off, as the go command decides.
 	GoVersion, GOOS, GOARCH, CGOEnabled, CC string
+	// Path is how the cache was built: PathSandbox (the image's own go
+	// command, chrooted into its root file system) or PathHost (the
+	// host's toolchain of the same release, without privileges).
+	Path string
 	// Steps are the commands run, in order.
 	Steps []Step
 	// Notes say what was not built and why, or what limits the cache.
@@ -79,18 +85,16 @@ type Step struct {
 // cache deterministic (see docs/warm-cache.md) and returns it as layer
 // entries. A command that fails returns an error with its output.
 func Warm(ctx context.Context, img Image, list []Variant, opts ...Option) (*Result, error) {
-	o := &options{log: io.Discard}
-	for _, opt := range opts {
-		if err := opt(o); err != nil {
-			return nil, err
-		}
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
 	}
 	w, err := newWarmer(img, o)
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(w.workDir)
-	if err := w.probe(ctx); err != nil {
+	if err := w.probe(ctx, w.res.GOCACHE); err != nil {
 		return nil, err
 	}
 	for _, v := range list {
@@ -104,16 +108,53 @@ func Warm(ctx context.Context, img Image, list []Variant, opts ...Option) (*Resu
 	return w.res, nil
 }
 
+// The paths Result.Path names.
+const (
+	// PathSandbox runs the image's own go command chrooted into the
+	// image's root file system: it needs root, and a foreign platform
+	// needs qemu-user (binfmt_misc).
+	PathSandbox = "sandbox"
+	// PathHost runs the host-platform toolchain of the image's release
+	// for the image's GOOS/GOARCH: no privileges, no emulation. Only for
+	// a cache that does not involve a C compiler (docs/warm-cache.md).
+	PathHost = "host"
+)
+
+func newOptions(opts []Option) (*options, error) {
+	o := &options{log: io.Discard}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// checkEnv checks that env sets GOROOT and GOCACHE to absolute clean paths.
+func checkEnv(env map[string]string) error {
+	for _, k := range []string{"GOROOT", "GOCACHE"} {
+		if v := env[k]; !path.IsAbs(v) || path.Clean(v) != v || v == "/" {
+			return fmt.Errorf("warming the build cache: the image's %s is %q, want an absolute clean path", k, v)
+		}
+	}
+	return nil
+}
+
 // warmer holds one Warm's state.
 type warmer struct {
 	img     Image
 	o       *options
-	sb      *sandbox.Sandbox
-	goroot  string // inside the image
-	cache   string // host path of GOCACHE
-	workDir string // host path of the commands' work dir
+	sb      *sandbox.Sandbox // nil on the host path
+	goroot  string           // inside the image
+	cache   string           // host path of GOCACHE
+	workDir string           // host path of the commands' work dir
 	parents []layers.Entry
 	res     *Result
+	// stdDirs, on the host path, are the image's standard-library
+	// directories (imageFacts); nil in the sandbox, which has the image's.
+	stdDirs map[string]bool
+	// command returns the go command with args, run in the work dir.
+	command func(ctx context.Context, args []string) *exec.Cmd
 }
 
 func newWarmer(img Image, o *options) (*warmer, error) {
@@ -126,15 +167,9 @@ func newWarmer(img Image, o *options) (*warmer, error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("warming the build cache: the sandbox needs root (chroot and mount namespaces)")
 	}
-	env := map[string]string{}
-	for _, kv := range img.Env {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	for _, k := range []string{"GOROOT", "GOCACHE"} {
-		if v := env[k]; !path.IsAbs(v) || path.Clean(v) != v || v == "/" {
-			return nil, fmt.Errorf("warming the build cache: the image's %s is %q, want an absolute clean path", k, v)
-		}
+	env := envMap(img.Env)
+	if err := checkEnv(env); err != nil {
+		return nil, err
 	}
 	root, err := filepath.Abs(img.Root)
 	if err != nil {
@@ -146,7 +181,11 @@ func newWarmer(img Image, o *options) (*warmer, error) {
 		sb:     &sandbox.Sandbox{Root: root},
 		goroot: env["GOROOT"],
 		cache:  filepath.Join(root, filepath.FromSlash(env["GOCACHE"])),
-		res:    &Result{GOCACHE: env["GOCACHE"]},
+		res:    &Result{GOCACHE: env["GOCACHE"], Path: PathSandbox},
+	}
+	w.command = func(ctx context.Context, args []string) *exec.Cmd {
+		argv := append([]string{path.Join(w.goroot, "bin", "go")}, args...)
+		return w.sb.Command(ctx, w.workDir, w.img.Env, argv)
 	}
 	if err := checkTimes(root, env["GOROOT"]); err != nil {
 		return nil, err
@@ -228,15 +267,19 @@ func makeParents(root, gocache string) ([]layers.Entry, error) {
 // run runs the image's go command with args in the sandbox and returns its
 // standard output; a failure carries the combined output.
 func (w *warmer) run(ctx context.Context, v Variant, args ...string) ([]byte, error) {
+	cmd := w.command(ctx, args)
 	argv := append([]string{path.Join(w.goroot, "bin", "go")}, args...)
-	cmd := w.sb.Command(ctx, w.workDir, w.img.Env, argv)
 	var stdout, both strings.Builder
 	cmd.Stdout = io.MultiWriter(&stdout, &both)
 	cmd.Stderr = &both
 	start := time.Now()
 	err := cmd.Run()
 	d := time.Since(start)
-	fmt.Fprintf(w.o.log, "warmcache: go %s (%.1fs)\n", strings.Join(args, " "), d.Seconds())
+	shown := args
+	if len(shown) > 8 {
+		shown = append(shown[:8:8], fmt.Sprintf("... (%d more)", len(args)-8))
+	}
+	fmt.Fprintf(w.o.log, "warmcache: go %s (%.1fs)\n", strings.Join(shown, " "), d.Seconds())
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -245,16 +288,20 @@ func (w *warmer) run(ctx context.Context, v Variant, args ...string) ([]byte, er
 		if v == Race && w.res.CGOEnabled == "0" {
 			hint = " (cgo is off: the race detector needs a C compiler and the image has none)"
 		}
-		return nil, fmt.Errorf("warming the build cache (%s): go %s: %w%s\n%s", v, strings.Join(args, " "), err, hint, strings.TrimSpace(both.String()))
+		return nil, fmt.Errorf("warming the build cache (%s): go %s: %w%s\n%s", v, strings.Join(shown, " "), err, hint, strings.TrimSpace(both.String()))
 	}
 	if v != "" {
+		if len(argv) > 8 {
+			argv = append(argv[:8:8], fmt.Sprintf("... (%d more packages)", len(argv)-8))
+		}
 		w.res.Steps = append(w.res.Steps, Step{Variant: v, Args: argv, Duration: d})
 	}
 	return []byte(stdout.String()), nil
 }
 
-// probe asks the image's go command what it will build with.
-func (w *warmer) probe(ctx context.Context) error {
+// probe asks the go command what it will build with; gocache is the
+// GOCACHE it must report.
+func (w *warmer) probe(ctx context.Context, gocache string) error {
 	out, err := w.run(ctx, "", "env", "-json", "GOVERSION", "GOOS", "GOARCH", "CGO_ENABLED", "CC", "GOCACHE")
 	if err != nil {
 		return err
@@ -263,13 +310,13 @@ func (w *warmer) probe(ctx context.Context) error {
 	if err := json.Unmarshal(out, &ge); err != nil {
 		return fmt.Errorf("warming the build cache: reading go env: %w", err)
 	}
-	if ge["GOCACHE"] != w.res.GOCACHE {
-		return fmt.Errorf("warming the build cache: the image's go command uses GOCACHE %q, not %q", ge["GOCACHE"], w.res.GOCACHE)
+	if ge["GOCACHE"] != gocache {
+		return fmt.Errorf("warming the build cache: the go command uses GOCACHE %q, not %q", ge["GOCACHE"], gocache)
 	}
 	r := w.res
 	r.GoVersion, r.GOOS, r.GOARCH, r.CGOEnabled, r.CC = ge["GOVERSION"], ge["GOOS"], ge["GOARCH"], ge["CGO_ENABLED"], ge["CC"]
 	if r.CGOEnabled != "1" {
-		r.Notes = append(r.Notes, fmt.Sprintf("cgo is off (the image has no C compiler %q): the cache holds the pure-Go standard library", r.CC))
+		r.Notes = append(r.Notes, fmt.Sprintf("cgo is off (the image has no C compiler %q, or sets CGO_ENABLED=0): the cache holds the pure-Go standard library", r.CC))
 	}
 	return nil
 }
@@ -281,12 +328,19 @@ var onDemandTools = []string{"addr2line", "buildid", "covdata", "doc", "nm", "ob
 // build builds one variant into the cache.
 func (w *warmer) build(ctx context.Context, v Variant) error {
 	switch v {
-	case Std:
-		_, err := w.run(ctx, v, "build", "std")
+	case Std, Race:
+		var flags []string
+		if v == Race {
+			flags = []string{"-race"}
+		}
+		args, err := w.stdArgs(ctx, flags...)
+		if err != nil {
+			return err
+		}
+		_, err = w.run(ctx, v, args...)
 		return err
-	case Race:
-		_, err := w.run(ctx, v, "build", "-race", "std")
-		return err
+	case Vet:
+		return w.buildVet(ctx)
 	case Tools:
 		return w.buildTools(ctx)
 	}

@@ -88,6 +88,7 @@ func TestWarmStd(t *testing.T) {
 	if res.Files < 1000 {
 		t.Errorf("warm std cached %d files, want the whole standard library", res.Files)
 	}
+	checkHostEqualsSandbox(t, s, res, imageTime)
 	layer, err := layers.Write(ctx, filepath.Join(t.TempDir(), "layer"), res.Entries, layers.WithMTime(imageTime))
 	if err != nil {
 		t.Fatal(err)

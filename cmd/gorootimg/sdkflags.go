@@ -66,20 +66,16 @@ func (f *sdkFlags) resolve(ctx context.Context, e *env, rf *remoteFlags) ([]*sdk
 }
 
 // hostSDK is assemble.Options.HostSDK: a release resolved for this host
-// the way --go is (module proxy, checksum database, SDK cache), to build
-// the GOCACHEPROG helper of a foreign platform's image.
+// the way --go is (module proxy, checksum database, SDK cache), for the
+// privilege-free warm step and the GOCACHEPROG helper of a foreign
+// platform's image (sdk.HostRelease).
 func (f *sdkFlags) hostSDK(e *env, rf *remoteFlags) assemble.HostSDKFunc {
 	return func(ctx context.Context, version string) (*sdk.SDK, error) {
 		o, _, err := f.options(ctx, e, rf)
 		if err != nil {
 			return nil, err
 		}
-		o.SHA256 = ""
-		s, err := sdk.Resolve(ctx, version, []v1.Platform{imageref.HostPlatform()}, o)
-		if err != nil {
-			return nil, err
-		}
-		return s[0], nil
+		return sdk.HostReleaseFunc(o)(ctx, version)
 	}
 }
 

@@ -19,7 +19,7 @@ var specUsage = map[string]string{
 	"compression":       "layer compression: gzip or zstd",
 	"compression-level": "compression level: gzip 1-9, zstd 1-22 as the zstd tool names them (0: the compression's pinned default)",
 	"layers":            "how the GOROOT is split into layers: groups from toolchain,std,cmd,tests,docs,rest",
-	"warm-cache":        "build these into the image's build cache as one more layer: a comma-separated list of std, race, tools (needs root; overrides the recipe's warm-cache)",
+	"warm-cache":        "build these into the image's build cache as one more layer: a comma-separated list of std, vet, race, tools (without root where no C compiler is involved; overrides the recipe's warm-cache)",
 	"source":            "URL for the org.opencontainers.image.source label",
 	"sbom":              sbomFlagUsage,
 	"provenance":        provenanceFlagUsage,

@@ -130,7 +130,7 @@ func TestPublishBadInput(t *testing.T) {
 		{"platform not served", head + "go: [supported]\nplatforms: [linux/riscv64]\nvariants: [{name: \"\"}]\n", nil, 1, "no release is served for linux/riscv64"},
 		{"invalid tag", head + "go: [supported]\nplatforms: [linux/amd64]\nvariants: [{name: \"\"}]\ntags: [\"{{.Version}}+build\"]\n", nil, 1, `renders "1.26.1+build" for go1.26.1: not a valid tag`},
 		{"same tag twice", head + "go: [supported]\nplatforms: [linux/amd64]\nvariants: [{name: \"\"}, {name: b}]\ntags: [\"{{.Version}}\"]\n", nil, 1, `renders "1.26.1" for both go1.26.1 and go1.26.1 b`},
-		{"unknown warm cache", head + "go: [supported]\nplatforms: [linux/amd64]\nvariants: [{name: \"\", warm-cache: [stdlib]}]\n", nil, 1, `variant "" (line 4): warm-cache: warm cache item "stdlib": want one of std, race, tools`},
+		{"unknown warm cache", head + "go: [supported]\nplatforms: [linux/amd64]\nvariants: [{name: \"\", warm-cache: [stdlib]}]\n", nil, 1, `variant "" (line 4): warm-cache: warm cache item "stdlib": want one of std, vet, race, tools`},
 		{"credentials in repository", "repository: user:secret@" + repo + "\ngo: [supported]\nplatforms: [linux/amd64]\nvariants: [{name: \"\"}]\n", nil, 1, "repository: holds an @"},
 	}
 	for _, tc := range tests {
