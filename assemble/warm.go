@@ -47,8 +47,9 @@ type warmRecord struct {
 // warmLayer writes (or finds in the cache) the warm build cache of img,
 // the platform's image without it: warmcache.WarmImage unpacks img into a
 // work directory and runs its own go command there to build o.WarmCache.
-// The key is the diffIDs of img's layers, its Env, the list and the layer
-// settings, so an unchanged rebuild reuses the layer. A failing step
+// The key is the diffIDs of img's layers, its Env, the list, the layer
+// settings and whether the host path is offered, so an unchanged rebuild
+// reuses the layer. A failing step
 // stores nothing.
 func warmLayer(ctx context.Context, img v1.Image, st *store, o Options, pl *platformLayers) (*namedLayer, *WarmReport, error) {
 	plat := imageref.FormatPlatform(pl.platform)
@@ -129,6 +130,11 @@ func warmKey(img v1.Image, o Options, pl *platformLayers) (string, error) {
 		lines = append(lines, "env "+e)
 	}
 	lines = append(lines, "list "+strings.Join(warmList(o), ","))
+	// The path is part of the content: the host path leaves out the
+	// package-index entries the sandbox path keeps (docs/warm-cache.md),
+	// and which path runs follows from the image (above) and from whether
+	// the host's toolchain is offered at all.
+	lines = append(lines, fmt.Sprintf("host path offered %v", o.HostSDK != nil))
 	return layerstore.HashLines(lines...), nil
 }
 
