@@ -101,6 +101,7 @@ func (s *session) do(req map[string]any, body []byte) response {
 	if err := s.enc.Encode(req); err != nil {
 		s.t.Fatal(err)
 	}
+	s.in.WriteByte('\n') // the go command writes a blank line after a request
 	if body != nil {
 		b, _ := json.Marshal(body)
 		s.in.Write(append(b, '\n'))
@@ -250,8 +251,8 @@ func TestCheckedMarker(t *testing.T) {
 	if r := get(); r.Miss {
 		t.Fatalf("first get = %+v, want a hit", r)
 	}
-	if m, _ := filepath.Glob(filepath.Join(rw, "checked", "*", "*")); len(m) != 1 {
-		t.Fatalf("markers = %v, want one", m)
+	if b, err := os.ReadFile(filepath.Join(rw, "checked-files")); err != nil || strings.Count(string(b), "\tok\n") != 1 {
+		t.Fatalf("checked-files = %q, %v; want one record", b, err)
 	}
 	if r := get(); r.Miss {
 		t.Fatalf("get with a marker = %+v, want a hit", r)
@@ -264,5 +265,39 @@ func TestCheckedMarker(t *testing.T) {
 	}
 	if r := get(); !r.Miss {
 		t.Fatalf("get after the warm file changed = %+v, want a miss", r)
+	}
+}
+
+// TestCheckedLogTorn: a record of the checked-files log that a killed
+// helper left incomplete vouches for nothing, and the next record is read
+// on its own.
+func TestCheckedLogTorn(t *testing.T) {
+	warm, rw := t.TempDir(), t.TempDir()
+	putEntry(t, warm, id("bad"), []byte("evil output"), id("claimed output"))
+	good := []byte("good output")
+	putEntry(t, warm, id("good"), good, nil)
+	bad := fileName(warm, id("claimed output"), "d")
+	fi, err := os.Stat(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	torn := fmt.Sprintf("\n%s\t%d\t%d\to", bad, fi.Size(), fi.ModTime().UnixNano())
+	if err := os.WriteFile(filepath.Join(rw, "checked-files"), []byte(torn), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, []string{"GOROOTIMG_GOCACHE=" + rw}, "-warm", warm)
+	for i, tc := range []struct {
+		name string
+		miss bool
+	}{{"bad", true}, {"good", false}} {
+		if r := s.do(map[string]any{"ID": i + 1, "Command": "get", "ActionID": id(tc.name)}, nil); r.Err != "" || r.Miss != tc.miss {
+			t.Errorf("get %s = %+v, want miss %v", tc.name, r, tc.miss)
+		}
+	}
+	s.do(map[string]any{"ID": 3, "Command": "close"}, nil)
+	b, _ := os.ReadFile(filepath.Join(rw, "checked-files"))
+	h := sha256.Sum256(good)
+	if !strings.Contains(string(b), "\n"+fileName(warm, h[:], "d")+"\t") {
+		t.Errorf("checked-files = %q, want the good file's record on a line of its own", b)
 	}
 }
