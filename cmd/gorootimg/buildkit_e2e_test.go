@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -29,7 +30,9 @@ import (
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdxlib"
 
+	"github.com/gorootimg/gorootimg/cacheprog"
 	"github.com/gorootimg/gorootimg/diff"
+	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sbom"
 	"github.com/gorootimg/gorootimg/testkit/buildkittest"
@@ -278,9 +281,12 @@ func TestBuildKitEndToEnd(t *testing.T) {
 			t.Fatalf("diff %s %s: %d platforms, want 1", built, other, len(r.Platforms))
 		}
 		p := r.Platforms[0]
-		if p.Added.Files != 0 || p.Removed.Files != 0 || p.Changed.Files != 0 || p.A.Files != p.B.Files {
-			t.Errorf("diff %s %s: added %d, removed %d, changed %d files (%d vs %d); want none: %+v",
-				built, other, p.Added.Files, p.Removed.Files, p.Changed.Files, p.A.Files, p.B.Files, p.Files)
+		// llb's images do not carry the GOCACHEPROG helper yet
+		// (docs/kubernetes.md): exactly that file is build's alone.
+		gap := len(p.Files) == 1 && p.Files[0].Path == cacheprog.ImagePath && p.Files[0].Change == "removed"
+		if p.Added.Files != 0 || p.Removed.Files != 1 || p.Changed.Files != 0 || p.A.Files != p.B.Files+1 || !gap {
+			t.Errorf("diff %s %s: added %d, removed %d, changed %d files (%d vs %d); want only %s removed: %+v",
+				built, other, p.Added.Files, p.Removed.Files, p.Changed.Files, p.A.Files, p.B.Files, cacheprog.ImagePath, p.Files)
 		}
 	}
 	bImg, lImg := remoteImage(t, built), remoteImage(t, viaLLB)
@@ -306,6 +312,7 @@ func TestBuildKitEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bCfg.Config = withoutHelper(t, bCfg.Config)
 	if !reflect.DeepEqual(bCfg.Config, lCfg.Config) || !bCfg.Created.Time.Equal(lCfg.Created.Time) || bCfg.Architecture != lCfg.Architecture {
 		t.Errorf("configs differ:\nbuild %+v %v\nllb   %+v %v", bCfg.Config, bCfg.Created, lCfg.Config, lCfg.Created)
 	}
@@ -473,4 +480,22 @@ func checkVerifyCgo(t *testing.T, ref string, r *verify.Report) {
 		}
 		t.Errorf("verify %s: no cgo probe among %q", ref, names)
 	}
+}
+
+// withoutHelper is build's image config less what only the GOCACHEPROG
+// helper layer brings (its GOCACHEPROG variable and the capabilities
+// label, whose read-only-root entry is the helper), which llb's images do
+// not carry yet (docs/kubernetes.md). It fails when they are not there:
+// the exception is then stale.
+func withoutHelper(t *testing.T, c v1.Config) v1.Config {
+	t.Helper()
+	env := slices.DeleteFunc(slices.Clone(c.Env), func(e string) bool { return strings.HasPrefix(e, "GOCACHEPROG=") })
+	_, labelled := c.Labels[imageconfig.LabelCapabilities]
+	if len(env) != len(c.Env)-1 || !labelled {
+		t.Errorf("build's config has no GOCACHEPROG or no %s label: drop the llb exception (withoutHelper)", imageconfig.LabelCapabilities)
+	}
+	labels := maps.Clone(c.Labels)
+	delete(labels, imageconfig.LabelCapabilities)
+	c.Env, c.Labels = env, labels
+	return c
 }
