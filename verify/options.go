@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -31,6 +33,9 @@ const (
 // refGOROOT is where the reference SDK is mounted inside the sandbox.
 const refGOROOT = "/gorootimg-ref/go"
 
+// refGOCACHE is where WithReferenceBuildCache's directory is mounted.
+const refGOCACHE = "/gorootimg-ref/gocache"
+
 // Option configures Verify.
 type Option func(*options) error
 
@@ -47,6 +52,8 @@ type options struct {
 	refSDK      *sdk.SDK
 	platform    v1.Platform // to verify for; zero = the image's
 	warmOnly    bool
+	only        []string // probe names; nil = every probe the capabilities select
+	refGOCACHE  string   // the reference's build cache; "" = a fresh one
 }
 
 // WithGOROOT sets where GOROOT lives in the image; by default the image's
@@ -169,6 +176,51 @@ func WithPlatform(p v1.Platform) Option {
 func WithCapabilities(caps ...probes.Capability) Option {
 	return func(o *options) error {
 		o.extraCaps = append(o.extraCaps, caps...)
+		return nil
+	}
+}
+
+// WithProbes runs only the named probes of the embedded suite (as the
+// report names them: "build", "cross/windows-amd64"), among those the
+// capabilities select. An unknown name is an error.
+func WithProbes(names ...string) Option {
+	return func(o *options) error {
+		if err := CheckProbes(names); err != nil {
+			return err
+		}
+		o.only = append(o.only, names...)
+		return nil
+	}
+}
+
+// CheckProbes reports the first name that is not a probe of the embedded
+// suite, listing the probes.
+func CheckProbes(names []string) error {
+	var all []string
+	for _, p := range probes.Suite() {
+		if !slices.Contains(all, p.Name) {
+			all = append(all, p.Name)
+		}
+	}
+	for _, n := range names {
+		if !slices.Contains(all, n) {
+			return fmt.Errorf("no probe named %q; the probes are: %s", n, strings.Join(all, ", "))
+		}
+	}
+	return nil
+}
+
+// WithReferenceBuildCache makes the full SDK's probes use dir as their
+// GOCACHE instead of a fresh one, so that several verifications of one
+// release share the full SDK's compiled packages. The image's probes
+// always start from an empty cache: their outcomes are what is verified.
+// Share dir only between references of the same SDK.
+func WithReferenceBuildCache(dir string) Option {
+	return func(o *options) error {
+		if !filepath.IsAbs(dir) {
+			return fmt.Errorf("reference build cache %q: want an absolute path", dir)
+		}
+		o.refGOCACHE = dir
 		return nil
 	}
 }

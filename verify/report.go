@@ -53,7 +53,8 @@ type Report struct {
 	// Mode is ModeNative (empty), ModeEmulated or ModeCross. Target is
 	// the platform the probes built for and Host this machine's, when the
 	// mode is not native; Emulator the binfmt_misc handler that ran the
-	// target's binaries; Subset the probes run (docs/diff-verify.md).
+	// target's binaries. Subset the probes run when not all: the foreign
+	// subset (docs/diff-verify.md) or those WithProbes names.
 	Mode     string   `json:"mode,omitempty"`
 	Target   string   `json:"target,omitempty"`
 	Host     string   `json:"host,omitempty"`
@@ -175,7 +176,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "mode:         cross-compiling from %s to %s\n", r.Platform, r.Target)
 	}
 	if r.Subset != nil {
-		fmt.Fprintf(&b, "probes:       %s (the foreign-platform subset)\n", strings.Join(r.Subset, ", "))
+		why := "selected"
+		if r.Mode == ModeEmulated || r.Mode == ModeCross {
+			why = "the foreign-platform subset"
+		}
+		fmt.Fprintf(&b, "probes:       %s (%s)\n", strings.Join(r.Subset, ", "), why)
 	}
 	fmt.Fprintf(&b, "go:           %s (GOROOT %s)\n", r.GoVersion, r.GOROOT)
 	fmt.Fprintf(&b, "requires:     %s (%s)\n", strings.Join(r.Capabilities, ", "), r.CapabilitySource)

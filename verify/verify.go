@@ -333,7 +333,25 @@ func (v *verifier) capabilities(rep *Report, r *recipes.Recipe) ([]probes.Capabi
 			rep.Skipped = append(rep.Skipped, Skip{Capability: "run, test", Reason: "no emulator for " + rep.Target + " binaries here: the probes that run what they build are skipped"})
 		}
 	}
+	if v.opts.only != nil {
+		if rep.Subset = v.selected(caps, rep.Subset); len(rep.Subset) == 0 {
+			return nil, fmt.Errorf("none of the probes %s checks what is required here (%s)", strings.Join(v.opts.only, ", "), strings.Join(rep.Capabilities, ", "))
+		}
+	}
 	return caps, nil
+}
+
+// selected narrows the probes the capabilities select (or subset, when
+// set) to WithProbes's names, in suite order; never nil.
+func (v *verifier) selected(caps []probes.Capability, subset []string) []string {
+	names := []string{}
+	for _, p := range probes.Suite() {
+		if slices.Contains(caps, p.Needs) && (subset == nil || slices.Contains(subset, p.Name)) &&
+			slices.Contains(v.opts.only, p.Name) && !slices.Contains(names, p.Name) {
+			names = append(names, p.Name)
+		}
+	}
+	return names
 }
 
 // capabilitiesOf returns what r promises for a release; every capability

@@ -43,7 +43,9 @@ when the image has a C compiler. Otherwise it runs the extracted toolchain
 directly on this host, says so, and skips cgo and -race.
 
 --probes DIR adds a Go module of your own: its packages are built, vetted
-and tested with both toolchains and the results compared.
+and tested with both toolchains and the results compared. --only NAME
+runs just the named probes (for example --only build while editing a
+recipe); a verify that proves a recipe runs them all.
 
 --platform of another platform (linux/arm64 on an amd64 host) runs the
 image's toolchain for it under a binfmt_misc emulator (qemu-user), or,
@@ -57,6 +59,7 @@ cross-compiling to that platform (docs/diff-verify.md).`,
 			fs.StringVar(&f.goroot, "goroot-path", "", "where GOROOT lives inside the image (default its label, else /usr/local/go)")
 			fs.StringVar(&f.recipe, "recipe", "", "check this recipe's capabilities instead of the image label's (a name or a file)")
 			fs.StringArrayVar(&f.probeDirs, "probes", nil, "a Go module `DIR` to build, vet and test as well (repeatable)")
+			fs.StringSliceVar(&f.only, "only", nil, "run only these probes of the suite (`NAME`s as the report prints them, comma-separated or repeated), among those the recipe requires")
 			fs.StringVar(&f.sandbox, "sandbox", verify.SandboxAuto, "auto (when root), on or off")
 			fs.StringVar(&f.reference, "reference", "", "the full SDK to compare with, as a --go value (default: the image's release, fetched)")
 			fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
@@ -75,7 +78,7 @@ cross-compiling to that platform (docs/diff-verify.md).`,
 
 type verifyFlags struct {
 	platform, goroot, recipe, sandbox, reference string
-	probeDirs                                    []string
+	probeDirs, only                              []string
 	asJSON, warmOnly                             bool
 }
 
@@ -167,6 +170,12 @@ func verifyOptions(ctx context.Context, e *env, rf *remoteFlags, f *verifyFlags,
 	}
 	if f.warmOnly {
 		opts = append(opts, verify.WithWarmOnly())
+	}
+	if len(f.only) > 0 {
+		if err := verify.CheckProbes(f.only); err != nil {
+			return nil, usagef("--only: %v", err)
+		}
+		opts = append(opts, verify.WithProbes(f.only...))
 	}
 	switch f.sandbox {
 	case verify.SandboxAuto, verify.SandboxOn, verify.SandboxOff:
