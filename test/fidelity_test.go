@@ -231,7 +231,8 @@ func fullReference(ctx context.Context, t *testing.T, s *sdk.SDK, caps []probes.
 	t.Helper()
 	run := func() ([]probes.Result, error) {
 		t.Logf("%s: running the probes (%v) with the full SDK", s.Version, caps)
-		return probes.Run(ctx, s.Dir, probes.Options{WorkDir: dir, Capabilities: caps, Env: env})
+		gocache, _ := fixture.ReferenceBuildCache(t, s.Hash)
+		return probes.Run(ctx, s.Dir, probes.Options{WorkDir: dir, GOCACHE: gocache, Capabilities: caps, Env: env})
 	}
 	names := make([]string, len(caps))
 	for i, c := range caps {

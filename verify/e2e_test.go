@@ -56,6 +56,7 @@ func TestVerifyRecipes(t *testing.T) {
 	s, so := releaseSDK(t, e2eRelease())
 	ctx := context.Background()
 	cache := storedReference(t, "recipes", s)
+	gocache := referenceBuildCache(t, s)
 	buildCache := fixture.LayerCache(t) // shared: each image is assembled once per suite
 	verifyWith := func(t *testing.T, recipe string, opts ...Option) *Report {
 		t.Helper()
@@ -69,7 +70,7 @@ func TestVerifyRecipes(t *testing.T) {
 		}
 		defer res.Close()
 		start := time.Now()
-		rep, err := Verify(ctx, res.Images[0].Image, append([]Option{WithSDKOptions(so), WithReferenceCache(cache)}, opts...)...)
+		rep, err := Verify(ctx, res.Images[0].Image, append([]Option{WithSDKOptions(so), WithReferenceCache(cache), gocache}, opts...)...)
 		if err != nil {
 			t.Fatalf("Verify(%s image): %v", recipe, err)
 		}
@@ -179,6 +180,17 @@ func storedReference(t *testing.T, test string, full *sdk.SDK) *ReferenceCache {
 	return cache
 }
 
+// referenceBuildCache shares the full SDK's GOCACHE with the suite's
+// other references of that SDK (the fidelity test's): on a cold store the
+// second reference compiles only what the first did not.
+func referenceBuildCache(t *testing.T, full *sdk.SDK) Option {
+	dir, ok := fixture.ReferenceBuildCache(t, full.Hash)
+	if !ok {
+		return func(*options) error { return nil }
+	}
+	return WithReferenceBuildCache(dir)
+}
+
 // registerQEMU makes sure the kernel runs linux/arm64 binaries through
 // qemu-user-static with the F flag (so its interpreter works inside the
 // sandbox's chroot), mounting binfmt_misc and registering the handler
@@ -233,6 +245,7 @@ func TestVerifyForeign(t *testing.T) {
 	}
 	ctx := context.Background()
 	cache := storedReference(t, "foreign", host)
+	gocache := referenceBuildCache(t, host)
 	arm64 := v1.Platform{OS: "linux", Architecture: "arm64"}
 	for _, tc := range []struct {
 		mode string
@@ -250,7 +263,7 @@ func TestVerifyForeign(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer res.Close()
-			rep, err := Verify(ctx, res.Images[0].Image, WithSDKOptions(so), WithReferenceCache(cache), WithPlatform(arm64), WithReferenceSDK(host))
+			rep, err := Verify(ctx, res.Images[0].Image, WithSDKOptions(so), WithReferenceCache(cache), gocache, WithPlatform(arm64), WithReferenceSDK(host))
 			if err != nil {
 				t.Fatalf("Verify(%s ci image, linux/arm64): %v", tc.s.Platform(), err)
 			}

@@ -116,8 +116,12 @@ func (v *verifier) fullSDK(ctx context.Context, rep *Report) (*sdk.SDK, error) {
 // runReference runs the missing embedded probes and the user-module probes
 // with the full SDK at fullDir.
 func (v *verifier) runReference(ctx context.Context, rep *Report, caps []probes.Capability, mods, missing []string, fullDir string, t *tree) ([]probes.Result, error) {
+	cache := v.opts.refGOCACHE
 	if t.sb != nil {
 		t.sb.Binds[refGOROOT] = fullDir
+		if cache != "" {
+			t.sb.WritableBinds = map[string]string{refGOCACHE: cache}
+		}
 		if err := t.sb.PrepareBinds(); err != nil {
 			return nil, err
 		}
@@ -138,6 +142,7 @@ func (v *verifier) runReference(ctx context.Context, rep *Report, caps []probes.
 		Only:         names,
 		UserModules:  mods,
 		WorkDir:      refDir,
+		GOCACHE:      cache,
 		Env:          env,
 		Wrap:         wrap,
 		Log:          prefixWriter(v.opts.log, "reference: "),

@@ -23,6 +23,9 @@ type Sandbox struct {
 	// Binds maps a path inside the sandbox to a host directory mounted
 	// there read-only (the reference SDK).
 	Binds map[string]string
+	// WritableBinds are binds mounted read-write (a build cache shared
+	// between runs). A path must not be in both maps.
+	WritableBinds map[string]string
 	// UID and GID, when not 0, are the user and group the command runs as
 	// inside (numeric: the image needs no passwd entry), with no
 	// supplementary groups.
@@ -54,8 +57,8 @@ func CheckTools() error {
 func (s *Sandbox) Inside(v string) string {
 	type m struct{ host, in string }
 	var maps []m
-	for in, host := range s.Binds {
-		maps = append(maps, m{filepath.Clean(host), in})
+	for in, host := range s.binds() {
+		maps = append(maps, m{filepath.Clean(host.dir), in})
 	}
 	maps = append(maps, m{filepath.Clean(s.Root), ""})
 	// Longest host prefix first; one pass, so a rewritten path is never
@@ -99,8 +102,9 @@ func (s *Sandbox) Command(ctx context.Context, dir string, env, argv []string) *
 		}
 		return name
 	}
+	binds := s.binds()
 	var ins []string
-	for in := range s.Binds {
+	for in := range binds {
 		ins = append(ins, in)
 	}
 	sort.Strings(ins)
@@ -114,7 +118,11 @@ func (s *Sandbox) Command(ctx context.Context, dir string, env, argv []string) *
 		fmt.Fprintf(&script, "%s --bind /dev/%s \"$R/dev/%s\"\n", tool("mount"), d, d)
 	}
 	for _, in := range ins {
-		fmt.Fprintf(&script, "%s --bind -o ro \"$1\" \"$R\"%s\nshift\n", tool("mount"), shellQuote(in))
+		mode := "ro"
+		if binds[in].writable {
+			mode = "rw"
+		}
+		fmt.Fprintf(&script, "%s --bind -o %s \"$1\" \"$R\"%s\nshift\n", tool("mount"), mode, shellQuote(in))
 	}
 	user := ""
 	if s.UID != 0 || s.GID != 0 {
@@ -124,7 +132,7 @@ func (s *Sandbox) Command(ctx context.Context, dir string, env, argv []string) *
 
 	args := []string{"--mount", "--pid", "--fork", "--kill-child", "--", "/bin/sh", "-c", script.String(), "sh", filepath.Clean(s.Root), s.Inside(dir)}
 	for _, in := range ins {
-		args = append(args, s.Binds[in])
+		args = append(args, binds[in].dir)
 	}
 	for _, a := range argv {
 		args = append(args, s.Inside(a))
@@ -142,9 +150,26 @@ func (s *Sandbox) Command(ctx context.Context, dir string, env, argv []string) *
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
+type bind struct {
+	dir      string
+	writable bool
+}
+
+// binds is Binds and WritableBinds in one map.
+func (s *Sandbox) binds() map[string]bind {
+	all := map[string]bind{}
+	for in, dir := range s.Binds {
+		all[in] = bind{dir: dir}
+	}
+	for in, dir := range s.WritableBinds {
+		all[in] = bind{dir: dir, writable: true}
+	}
+	return all
+}
+
 // PrepareBinds makes the mount points of the binds inside Root.
 func (s *Sandbox) PrepareBinds() error {
-	for in := range s.Binds {
+	for in := range s.binds() {
 		if err := os.MkdirAll(filepath.Join(s.Root, in), 0o755); err != nil {
 			return fmt.Errorf("preparing sandbox: %w", err)
 		}

@@ -175,7 +175,9 @@ func TestSandbox(t *testing.T) {
 	os.MkdirAll(filepath.Join(root, "work"), 0o755)
 	ref := t.TempDir()
 	os.WriteFile(filepath.Join(ref, "VERSION"), []byte("go1.99\n"), 0o644)
-	sb := &Sandbox{Root: root, Binds: map[string]string{"/ref": ref}}
+	cache := t.TempDir()
+	os.Chmod(cache, 0o777) // for uid 1000 too
+	sb := &Sandbox{Root: root, Binds: map[string]string{"/ref": ref}, WritableBinds: map[string]string{"/cache": cache}}
 	if err := sb.PrepareBinds(); err != nil {
 		t.Fatal(err)
 	}
@@ -193,12 +195,18 @@ func TestSandbox(t *testing.T) {
 			"devnull=true",
 			"ref=go1.99",
 			"refwritable=false",
+			"cachewritable=true",
 			"hostroot=false",
 			fmt.Sprintf("user=%d:%d", user, user),
 		}
 		got := strings.Fields(string(out))
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("sandboxed program (uid %d) saw\n%s\nwant\n%s", user, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	for _, user := range []int{0, 1000} {
+		if _, err := os.Stat(filepath.Join(cache, fmt.Sprint(user))); err != nil {
+			t.Errorf("the writable bind did not reach the host: %v", err)
 		}
 	}
 	// Nothing stays mounted on the host.
@@ -229,6 +237,8 @@ func main() {
 	fmt.Printf("ref=%s\n", strings.TrimSpace(string(v)))
 	err = os.WriteFile("/ref/x", nil, 0o644)
 	fmt.Printf("refwritable=%v\n", err == nil)
+	err = os.WriteFile(fmt.Sprintf("/cache/%d", os.Getuid()), nil, 0o644)
+	fmt.Printf("cachewritable=%v\n", err == nil)
 	_, err = os.Stat("/usr/local/go/bin/go")
 	fmt.Printf("hostroot=%v\n", err == nil)
 	fmt.Printf("user=%d:%d\n", os.Getuid(), os.Getgid())
