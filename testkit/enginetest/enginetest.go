@@ -27,6 +27,11 @@ var RunLimits = []string{"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024
 type Store struct {
 	// Dir holds the storage (root/) and the run state (run/).
 	Dir string
+	// Driver is the storage driver: overlay where the kernel mounts an
+	// overlay in Dir (what CI runners use; a container starts without
+	// copying its image), else vfs (a full copy per layer and per
+	// container).
+	Driver string
 }
 
 // NewStore makes a private store in a new temporary directory, removed
@@ -52,9 +57,14 @@ func NewStore(t testing.TB) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Store{Dir: dir}
+	s := &Store{Dir: dir, Driver: "vfs"}
 	if err := os.Mkdir(filepath.Join(dir, "tmp"), 0o700); err != nil {
 		t.Fatal(err)
+	}
+	if err := canOverlay(filepath.Join(dir, "tmp")); err != nil {
+		t.Logf("podman and buildah use the vfs storage driver: %v", err)
+	} else {
+		s.Driver = "overlay"
 	}
 	t.Cleanup(func() {
 		// Containers are run with --rm; whatever is left is stopped state.
@@ -67,7 +77,7 @@ func NewStore(t testing.TB) *Store {
 }
 
 func (s *Store) storageFlags() []string {
-	return []string{"--root", filepath.Join(s.Dir, "root"), "--runroot", filepath.Join(s.Dir, "run"), "--storage-driver", "vfs"}
+	return []string{"--root", filepath.Join(s.Dir, "root"), "--runroot", filepath.Join(s.Dir, "run"), "--storage-driver", s.Driver}
 }
 
 func (s *Store) podmanGlobal() []string {

@@ -110,7 +110,7 @@ func NeedContainerd(t testing.TB) *Containerd {
 func Crictl(t testing.TB) string {
 	t.Helper()
 	dir := fixture.Dir(t, "crictl", fixture.Key(CrictlModule, "linux"), func(dir string) error {
-		cmd := exec.Command("go", "install", CrictlModule)
+		cmd := exec.Command("go", "install", "-ldflags=-s -w", CrictlModule)
 		cmd.Env = append(os.Environ(), "GOBIN="+dir, "CGO_ENABLED=0")
 		_, err := run(cmd)
 		return err
