@@ -145,6 +145,9 @@ func (st *store) layerKey(pl *platformLayers, o Options, g layers.Group) (string
 	}
 	lines := []string{cacheVersion, "layer " + g.Name, "compression " + o.compressionSettings(),
 		fmt.Sprintf("mtime %d", pl.mtime.Unix())}
+	if isWindows(pl.platform) {
+		lines = append(lines, "form windows")
+	}
 	sdkDir := filepath.Clean(pl.sdk.Dir) + string(filepath.Separator)
 	for _, e := range g.Entries {
 		src := ""
