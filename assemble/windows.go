@@ -20,6 +20,11 @@ const (
 	noteWindowsReset  = "Windows image: no opaque whiteout at the GOROOT path (Windows layers do not take one); a base with files there keeps them"
 )
 
+// windowsForm marks a Windows platform's cache keys: its layers are in
+// the Windows form, and its files are chosen with the .exe rules (bump the
+// number when either changes).
+const windowsForm = "form windows 2"
+
 // isWindows reports whether p is a Windows platform.
 func isWindows(p v1.Platform) bool { return p.OS == "windows" }
 
