@@ -2,17 +2,22 @@ package assemble
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/imagespec"
+	"github.com/gorootimg/gorootimg/recipes"
 	"github.com/gorootimg/gorootimg/sdk"
 	"github.com/gorootimg/gorootimg/testkit/fixture"
 	"github.com/gorootimg/gorootimg/testkit/sdktest"
 	"github.com/gorootimg/gorootimg/testkit/wintest"
+	"github.com/gorootimg/gorootimg/verify"
 	"github.com/gorootimg/gorootimg/wincheck"
 )
 
@@ -99,4 +104,38 @@ func TestWindowsImage(t *testing.T) {
 	if nativeRatio > 0.7 {
 		t.Errorf("windows ci-native Go layers are %.3f of the official layer, want at most 0.7", nativeRatio)
 	}
+	verifyWindows(t, res.Images[1].Image, opts, lin[0])
+}
+
+// verifyWindows runs the GOOS=windows fidelity proof of img's file set
+// (verify's ModeWindows) with the build capability's probes only: the
+// CI row of issue 23's second "done when" line.
+func verifyWindows(t *testing.T, img v1.Image, opts sdk.Options, host *sdk.SDK) {
+	t.Helper()
+	if !host.Platform().Equals(imageref.HostPlatform()) {
+		t.Skipf("the proof runs the %s toolchain; this host is %s", imageref.FormatPlatform(host.Platform()), imageref.FormatPlatform(imageref.HostPlatform()))
+	}
+	build, err := recipes.Lookup("build")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	rep, err := verify.Verify(context.Background(), img, verify.WithRecipe(build), verify.WithSDKOptions(opts),
+		verify.WithReferenceSDK(host), verify.WithSandbox(verify.SandboxOff), verify.WithLog(testWriter{t}))
+	if err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	var text strings.Builder
+	rep.WriteText(&text)
+	t.Logf("verify (%s):\n%s", time.Since(start).Round(time.Second), text.String())
+	if !rep.Passed() || rep.Mode != verify.ModeWindows || len(rep.Probes) == 0 {
+		t.Errorf("verify of the windows image: passed %v, mode %q, %d probes; want a pass in mode windows", rep.Passed(), rep.Mode, len(rep.Probes))
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
 }

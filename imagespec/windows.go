@@ -64,6 +64,9 @@ func (s *Spec) checkPlatforms(platforms []v1.Platform) error {
 		}
 		return nil
 	}
+	if b := s.Base; b == "" || b == DefaultBase {
+		return keyErr("base", errors.New("a Windows image needs a Windows base (nanoserver or servercore of the ltsc release the hosts run): its layers hold only the Go files, and os.version comes from the base"))
+	}
 	if s.User != "" {
 		return keyErr("user", errors.New("a Windows image runs as its base's account (ContainerUser on nanoserver): a numeric UID has no meaning there; leave it out for windows/... platforms"))
 	}

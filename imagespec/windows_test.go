@@ -10,20 +10,22 @@ import (
 func TestCheckPlatformsWindows(t *testing.T) {
 	win := v1.Platform{OS: "windows", Architecture: "amd64"}
 	lin := v1.Platform{OS: "linux", Architecture: "amd64"}
+	const b = "oci:base"
 	for _, tc := range []struct {
 		name  string
 		spec  Spec
 		plats []v1.Platform
 		want  string // "" for no error
 	}{
-		{"mixed defaults", Spec{}, []v1.Platform{lin, win}, ""},
-		{"windows path", Spec{GOROOTPath: `C:\dev\go`}, []v1.Platform{win}, ""},
-		{"unix default named", Spec{GOROOTPath: "/usr/local/go"}, []v1.Platform{win}, ""},
-		{"unix path windows only", Spec{GOROOTPath: "/opt/go"}, []v1.Platform{win}, "goroot-path"},
+		{"mixed defaults", Spec{Base: b}, []v1.Platform{lin, win}, ""},
+		{"windows path", Spec{Base: b, GOROOTPath: `C:\dev\go`}, []v1.Platform{win}, ""},
+		{"unix default named", Spec{Base: b, GOROOTPath: "/usr/local/go"}, []v1.Platform{win}, ""},
+		{"unix path windows only", Spec{Base: b, GOROOTPath: "/opt/go"}, []v1.Platform{win}, "goroot-path"},
 		{"windows path linux only", Spec{GOROOTPath: `C:\go`}, []v1.Platform{lin}, "goroot-path"},
-		{"user", Spec{User: "65532"}, []v1.Platform{lin, win}, "user"},
-		{"warm cache", Spec{WarmCache: []string{"std"}}, []v1.Platform{win}, "warm-cache"},
-		{"386", Spec{}, []v1.Platform{{OS: "windows", Architecture: "386"}}, "windows/386"},
+		{"scratch", Spec{}, []v1.Platform{win}, "needs a Windows base"},
+		{"user", Spec{Base: b, User: "65532"}, []v1.Platform{lin, win}, "user"},
+		{"warm cache", Spec{Base: b, WarmCache: []string{"std"}}, []v1.Platform{win}, "warm-cache"},
+		{"386", Spec{Base: b}, []v1.Platform{{OS: "windows", Architecture: "386"}}, "windows/386"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.spec.checkPlatforms(tc.plats)

@@ -62,6 +62,11 @@ type Report struct {
 	// NotPromised says why nothing was checked: the image's recipe does
 	// not promise the target platform. Such a report passes.
 	NotPromised string `json:"not_promised,omitempty"`
+	// Structure is the structural check's verdict on a Windows image
+	// (package wincheck); Note says what a Windows verification could not
+	// prove here (WindowsNote).
+	Structure string `json:"structure,omitempty"`
+	Note      string `json:"note,omitempty"`
 	// Elapsed is how long a foreign verification took.
 	Elapsed time.Duration `json:"elapsed_ns,omitempty"`
 }
@@ -173,6 +178,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "mode:         emulated on %s through %s\n", r.Host, r.Emulator)
 	case ModeCross:
 		fmt.Fprintf(&b, "mode:         cross-compiling from %s to %s\n", r.Platform, r.Target)
+	case ModeWindows:
+		fmt.Fprintf(&b, "mode:         Windows image: its file set run by the %s toolchain of the same release, cross-compiling to %s\n", r.Host, r.Target)
+		fmt.Fprintf(&b, "structure:    %s\n", r.Structure)
+		fmt.Fprintf(&b, "NOTE:         %s\n", r.Note)
 	}
 	if r.Subset != nil {
 		fmt.Fprintf(&b, "probes:       %s (the foreign-platform subset)\n", strings.Join(r.Subset, ", "))
