@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -102,7 +103,7 @@ func Resolve(ctx context.Context, spec string, platforms []v1.Platform, opts Opt
 		return resolveLocal(spec, platforms)
 	case err == nil && isArchive(spec):
 		return resolveArchive(ctx, spec, platforms, &opts)
-	case err != nil && (isArchive(spec) || strings.ContainsRune(spec, os.PathSeparator)):
+	case err != nil && (isArchive(spec) || isPathSpec(spec, runtime.GOOS)):
 		return nil, &SourceError{Spec: spec, Err: err}
 	}
 	return nil, &SourceError{Spec: spec, Err: ErrUnknownSource}
