@@ -1,6 +1,10 @@
 package sdk
 
-import "testing"
+import (
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
 
 // TestIsPathSpec runs on any OS: the Windows forms are judged as
 // gorootimg running on Windows would judge them.
@@ -36,6 +40,23 @@ func TestWindowsPathsAreNoRelease(t *testing.T) {
 	for _, spec := range []string{`D:\dev\go\1.22.5`, `\\server\share\go\1.22.5`, `D:1.22.5`, `C:/go/1.26`} {
 		if v, _, ok := parseRelease(spec); ok {
 			t.Errorf("parseRelease(%q) = %q, want no release", spec, v)
+		}
+	}
+}
+
+func TestImageGOROOT(t *testing.T) {
+	win, lin := v1.Platform{OS: "windows", Architecture: "amd64"}, v1.Platform{OS: "linux", Architecture: "amd64"}
+	for _, tc := range []struct {
+		path            string
+		p               v1.Platform
+		name, layerPath string
+	}{
+		{"/usr/local/go", lin, "/usr/local/go", "/usr/local/go"},
+		{"/usr/local/go", win, `C:\Program Files\Go`, "/Files/Program Files/Go"},
+		{`C:\dev\go`, win, `C:\dev\go`, "/Files/dev/go"},
+	} {
+		if name, lp := imageGOROOT(tc.path, tc.p); name != tc.name || lp != tc.layerPath {
+			t.Errorf("imageGOROOT(%q, %s) = %q, %q; want %q, %q", tc.path, tc.p.OS, name, lp, tc.name, tc.layerPath)
 		}
 	}
 }

@@ -57,14 +57,24 @@ func Base(t testing.TB) v1.Image {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return image(t, l, func(cf *v1.ConfigFile) {
+		cf.OS, cf.Architecture, cf.OSVersion = "windows", "amd64", OSVersion
+		cf.Config.Env = []string{`PATH=C:\Windows\system32;C:\Windows`}
+		cf.Config.User = "ContainerUser"
+		cf.Config.Cmd = []string{`c:\windows\system32\cmd.exe`}
+	})
+}
+
+// image is an OCI image of the one layer l, its config set by config.
+func image(t testing.TB, l *layers.Layer, config func(*v1.ConfigFile)) v1.Image {
+	t.Helper()
 	v1l, err := l.V1()
 	if err != nil {
 		t.Fatal(err)
 	}
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	img, err = mutate.Append(img, mutate.Addendum{Layer: v1l, MediaType: types.OCILayer})
-	if err != nil {
+	if img, err = mutate.Append(img, mutate.Addendum{Layer: v1l, MediaType: types.OCILayer}); err != nil {
 		t.Fatal(err)
 	}
 	cf, err := img.ConfigFile()
@@ -72,11 +82,8 @@ func Base(t testing.TB) v1.Image {
 		t.Fatal(err)
 	}
 	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture, cf.OSVersion = "windows", "amd64", OSVersion
 	cf.Created = v1.Time{Time: baseTime}
-	cf.Config.Env = []string{`PATH=C:\Windows\system32;C:\Windows`}
-	cf.Config.User = "ContainerUser"
-	cf.Config.Cmd = []string{`c:\windows\system32\cmd.exe`}
+	config(cf)
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		t.Fatal(err)
 	}
@@ -98,26 +105,10 @@ func Linux(t testing.TB) v1.Image {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v1l, err := l.V1()
-	if err != nil {
-		t.Fatal(err)
-	}
-	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
-	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	if img, err = mutate.Append(img, mutate.Addendum{Layer: v1l, MediaType: types.OCILayer}); err != nil {
-		t.Fatal(err)
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture, cf.Created = "linux", "amd64", v1.Time{Time: baseTime}
-	cf.Config.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return image(t, l, func(cf *v1.ConfigFile) {
+		cf.OS, cf.Architecture = "linux", "amd64"
+		cf.Config.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
+	})
 }
 
 // Index returns an index of the images given, each under its config's
