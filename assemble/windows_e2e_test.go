@@ -119,9 +119,21 @@ func verifyWindows(t *testing.T, img v1.Image, opts sdk.Options, host *sdk.SDK) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The full SDK's side comes from the fixture store after the first
+	// run, as verify's own end-to-end tests keep theirs; the image's side
+	// always runs.
+	ref := verify.NewReferenceCache()
+	if key, ok := fixture.ProbeKey(t, host.Hash, verify.SandboxOff, "verify windows", "windows/amd64"); ok {
+		fixture.LoadJSON(t, "verify-reference", key, ref)
+		t.Cleanup(func() {
+			if !t.Failed() {
+				fixture.SaveJSON(t, "verify-reference", key, ref)
+			}
+		})
+	}
 	start := time.Now()
 	rep, err := verify.Verify(context.Background(), img, verify.WithRecipe(build), verify.WithSDKOptions(opts),
-		verify.WithReferenceSDK(host), verify.WithSandbox(verify.SandboxOff), verify.WithLog(testWriter{t}))
+		verify.WithReferenceSDK(host), verify.WithReferenceCache(ref), verify.WithSandbox(verify.SandboxOff), verify.WithLog(testWriter{t}))
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
