@@ -191,15 +191,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, s := range r.Skipped {
 		fmt.Fprintf(&b, "skipped:      %s: %s\n", s.Capability, s.Reason)
 	}
-	if r.Sandboxed {
-		cc := r.CCompiler
-		if cc == "" {
-			cc = "none"
-		}
-		fmt.Fprintf(&b, "sandbox:      chroot into the image's file system (C compiler: %s)\n", cc)
-	} else {
-		b.WriteString("sandbox:      none (the image's GOROOT ran directly on this host)\n")
-	}
+	b.WriteString(r.sandboxLine())
 	if r.WarmCache != "" {
 		fmt.Fprintf(&b, "warm cache:   %s (label %s)\n", r.WarmCache, imageconfig.LabelWarmCache)
 	}
@@ -245,4 +237,16 @@ func (r *Report) WriteText(w io.Writer) error {
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// sandboxLine is the report's sandbox: line.
+func (r *Report) sandboxLine() string {
+	if !r.Sandboxed {
+		return "sandbox:      none (the image's GOROOT ran directly on this host)\n"
+	}
+	cc := r.CCompiler
+	if cc == "" {
+		cc = "none"
+	}
+	return fmt.Sprintf("sandbox:      chroot into the image's file system (C compiler: %s)\n", cc)
 }
