@@ -169,6 +169,9 @@ func (o *Options) normalise() error {
 	if err := checkGOROOT(o.GOROOT); err != nil {
 		return err
 	}
+	if err := o.checkWindows(); err != nil {
+		return err
+	}
 	if o.Base == nil {
 		o.Base = imageref.Scratch
 	}
@@ -196,11 +199,8 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 	r.Report = &Report{Recipe: recipeName(o.Recipe), Compression: string(o.Compression), LayerPlan: o.LayerPlan.String()}
 	for i, pl := range plats {
 		r.Reused = r.Reused && pl.reused
-		fsl, err := fsLayer(ctx, bases[i], st, o, pl)
-		if err != nil {
-			return err
-		}
-		caps, err := r.helper(ctx, o, st, bases[i], pl)
+		o := o.forPlatform(pl.platform)
+		fsl, caps, err := r.platformExtras(ctx, o, st, bases[i], pl)
 		if err != nil {
 			return err
 		}
@@ -255,6 +255,26 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 	return err
 }
 
+// platformExtras writes (or finds) what a platform's image has besides
+// its GOROOT: the file system layer and the GOCACHEPROG helper, with the
+// capabilities measured from the base. A Windows image has neither and is
+// not measured: its Capabilities only say so (windowsNotes).
+func (r *Result) platformExtras(ctx context.Context, o Options, st *store, base v1.Image, pl *platformLayers) (*namedLayer, *Capabilities, error) {
+	if isWindows(pl.platform) {
+		warmWanted := o.Recipe != nil && o.Recipe.WarmCache != ""
+		return nil, &Capabilities{Notes: o.windowsNotes(pl, warmWanted)}, nil
+	}
+	fsl, err := fsLayer(ctx, base, st, o, pl)
+	if err != nil {
+		return nil, nil, err
+	}
+	caps, err := r.helper(ctx, o, st, base, pl)
+	if err != nil {
+		return nil, nil, err
+	}
+	return fsl, caps, nil
+}
+
 // helper measures what the platform's image can run and writes (or finds)
 // its GOCACHEPROG helper layer into pl.
 func (r *Result) helper(ctx context.Context, o Options, st *store, base v1.Image, pl *platformLayers) (*Capabilities, error) {
@@ -278,7 +298,7 @@ func (r *Result) helper(ctx context.Context, o Options, st *store, base v1.Image
 }
 
 func checkGOROOT(p string) error {
-	if err := goroot.CheckImagePath(p); err != nil {
+	if err := goroot.CheckAnyImagePath(p); err != nil {
 		return fmt.Errorf("GOROOT path %w", err)
 	}
 	return nil

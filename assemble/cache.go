@@ -127,12 +127,16 @@ func (st *store) platformKey(pl *platformLayers, o Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return layerstore.HashLines(cacheVersion, "platform", id,
-		"recipe "+recipeName(o.Recipe), "recipe-digest "+recipeDigest(o.Recipe),
-		"plan "+o.LayerPlan.String(), "goroot "+o.GOROOT,
-		"compression "+o.compressionSettings(),
+	lines := []string{cacheVersion, "platform", id,
+		"recipe " + recipeName(o.Recipe), "recipe-digest " + recipeDigest(o.Recipe),
+		"plan " + o.LayerPlan.String(), "goroot " + o.GOROOT,
+		"compression " + o.compressionSettings(),
 		fmt.Sprintf("mtime %d", pl.mtime.Unix()),
-		fmt.Sprintf("scratch %v", o.Base.IsScratch())), nil
+		fmt.Sprintf("scratch %v", o.Base.IsScratch())}
+	if isWindows(pl.platform) {
+		lines = append(lines, windowsForm)
+	}
+	return layerstore.HashLines(lines...), nil
 }
 
 // layerKey identifies a layer by its entries and settings. Content from
@@ -145,6 +149,9 @@ func (st *store) layerKey(pl *platformLayers, o Options, g layers.Group) (string
 	}
 	lines := []string{cacheVersion, "layer " + g.Name, "compression " + o.compressionSettings(),
 		fmt.Sprintf("mtime %d", pl.mtime.Unix())}
+	if isWindows(pl.platform) {
+		lines = append(lines, windowsForm)
+	}
 	sdkDir := filepath.Clean(pl.sdk.Dir) + string(filepath.Separator)
 	for _, e := range g.Entries {
 		src := ""

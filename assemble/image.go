@@ -118,7 +118,7 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 // BuildKit's exporter the same config, so the two cannot drift.
 func ImageConfig(o *imagespec.Resolved, s *sdk.SDK, created time.Time, base v1.Image, warm bool) (*v1.ConfigFile, imageconfig.Meta, error) {
 	meta := imageconfig.Meta{
-		GoVersion: s.Version, GOROOT: o.GOROOT, Created: created,
+		GoVersion: s.Version, GOROOT: o.GOROOTFor(s.GOOS), Created: created,
 		Recipe: recipeName(o.Recipe), RecipeDigest: recipeDigest(o.Recipe),
 		SDKSource: s.Source, SDKHash: s.Hash, Source: o.Source,
 		Platform: s.Platform(), User: o.User,
@@ -145,7 +145,9 @@ func finishConfig(cfg *v1.ConfigFile, pl *platformLayers, caps *Capabilities) {
 	if cfg.Config.Labels == nil {
 		cfg.Config.Labels = map[string]string{}
 	}
-	cfg.Config.Labels[imageconfig.LabelCapabilities] = caps.Label()
+	if !isWindows(pl.platform) {
+		cfg.Config.Labels[imageconfig.LabelCapabilities] = caps.Label()
+	}
 	if pl.cacheprog == nil {
 		return
 	}

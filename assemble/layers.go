@@ -51,7 +51,7 @@ func buildLayers(ctx context.Context, o Options, st *store) ([]*platformLayers, 
 		pl := &platformLayers{sdk: s, platform: s.Platform()}
 		pl.mtime, _ = imageconfig.Created(o.MTime, s.Tree()) // checked in normalise
 		out = append(out, pl)
-		js, err := planPlatform(ctx, o, st, pl)
+		js, err := planPlatform(ctx, o.forPlatform(pl.platform), st, pl)
 		if err != nil {
 			return nil, err
 		}
@@ -83,7 +83,7 @@ func buildLayers(ctx context.Context, o Options, st *store) ([]*platformLayers, 
 	}
 	for _, pl := range out {
 		if !pl.reused {
-			if err := st.putPlatform(pl, o); err != nil {
+			if err := st.putPlatform(pl, o.forPlatform(pl.platform)); err != nil {
 				return nil, err
 			}
 		}
@@ -106,19 +106,19 @@ func planPlatform(ctx context.Context, o Options, st *store, pl *platformLayers)
 		return nil, err
 	}
 	jp := &jobPlanner{o: o, st: st, pl: pl, byKey: map[string]*layerJob{}}
-	if !o.Base.IsScratch() {
+	if !o.Base.IsScratch() && !isWindows(pl.platform) {
 		if err := jp.add(resetGroup(o.GOROOT), &pl.reset, false); err != nil {
 			return nil, err
 		}
 	}
-	groups := o.LayerPlan.Split(kept, o.GOROOT)
+	groups := o.LayerPlan.Split(kept, splitRoot(o.GOROOT))
 	pl.layers = make([]*namedLayer, len(groups))
 	for i, g := range groups {
 		if err := jp.add(g, &pl.layers[i], false); err != nil {
 			return nil, err
 		}
 	}
-	fullGroups := o.LayerPlan.Split(all, o.GOROOT)
+	fullGroups := o.LayerPlan.Split(all, splitRoot(o.GOROOT))
 	pl.full = make([]*namedLayer, len(fullGroups))
 	for i, g := range fullGroups {
 		if err := jp.add(g, &pl.full[i], true); err != nil {
@@ -160,7 +160,8 @@ func (jp *jobPlanner) add(g layers.Group, dst **namedLayer, full bool) error {
 	}
 	j := jp.byKey[key]
 	if j == nil {
-		j = &layerJob{key: key, group: g, platform: imageref.FormatPlatform(jp.pl.platform), mtime: jp.pl.mtime}
+		j = &layerJob{key: key, group: g, platform: imageref.FormatPlatform(jp.pl.platform), mtime: jp.pl.mtime,
+			windows: isWindows(jp.pl.platform)}
 		if full {
 			j.label = "full:" + g.Name
 		} else {
@@ -202,6 +203,7 @@ type layerJob struct {
 	mtime    time.Time
 	total    int64
 	digests  bool // the layer must list its files' digests
+	windows  bool // the layer is in the Windows form (layers.WithWindows)
 	dsts     []**namedLayer
 	done     *namedLayer // run's result, handed to dsts after every job ran
 }
@@ -214,7 +216,7 @@ func (j *layerJob) run(ctx context.Context, o Options, st *store) error {
 	cached := l != nil
 	if l == nil {
 		opts := append(o.compression(), layers.WithMTime(j.mtime),
-			layers.WithSync(st.Persistent()), layers.WithFileDigests(j.digests))
+			layers.WithSync(st.Persistent()), layers.WithFileDigests(j.digests), layers.WithWindows(j.windows))
 		if o.Progress != nil {
 			opts = append(opts, layers.WithProgress(func(n int64) {
 				o.Progress(Event{Platform: j.platform, Layer: j.label, Done: n, Total: j.total})

@@ -124,7 +124,11 @@ func (r *Report) WriteText(w io.Writer) error {
 				strings.Join(wc.List, ","), wc.Layer.Files, humanize.Bytes(wc.Layer.Uncompressed), humanize.Bytes(wc.Layer.Compressed), cgo, wc.Path)
 		}
 		if c := p.Capabilities; c != nil {
-			fmt.Fprintf(w, "can run: %s\n", c)
+			if strings.HasPrefix(p.Platform, "windows/") {
+				fmt.Fprintf(w, "can run: not measured (Windows image)\n")
+			} else {
+				fmt.Fprintf(w, "can run: %s\n", c)
+			}
 			for _, n := range c.Notes {
 				fmt.Fprintf(w, "  note: %s\n", n)
 			}

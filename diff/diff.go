@@ -27,11 +27,12 @@ type options struct {
 }
 
 // WithGOROOT sets the absolute path of GOROOT inside the images (default
-// /usr/local/go). Files below it are put in GOROOT categories; file trees
+// /usr/local/go; a Windows image's is a C:\ path, below Files/ in its
+// layers). Files below it are put in GOROOT categories; file trees
 // are placed there.
 func WithGOROOT(p string) Option {
 	return func(o *options) error {
-		if err := goroot.CheckImagePath(p); err != nil {
+		if err := goroot.CheckAnyImagePath(p); err != nil {
 			return fmt.Errorf("GOROOT path %w", err)
 		}
 		o.goroot = p
@@ -225,7 +226,7 @@ func (c *comparer) layers(ctx context.Context, side string, t target) ([]*layerS
 		if c.o.progress != nil {
 			fmt.Fprintf(c.o.progress, "reading %s (%s): %d files\n", side, imageref.FormatPlatform(t.platform), len(t.tree))
 		}
-		ls, err := scanTree(ctx, t.tree, c.o.goroot)
+		ls, err := scanTree(ctx, t.tree, "/"+goroot.LayerDir(c.o.goroot))
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", side, err)
 		}
@@ -358,7 +359,7 @@ func (c *comparer) changes(pr *PlatformReport, va, vb *view) []FileChange {
 
 // category names the category of an image path (without leading slash).
 func (c *comparer) category(p string) string {
-	root := strings.TrimPrefix(c.o.goroot, "/")
+	root := goroot.LayerDir(c.o.goroot)
 	rel, ok := strings.CutPrefix(p, root+"/")
 	if !ok || root == "" {
 		if root == "" {

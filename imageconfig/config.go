@@ -123,8 +123,13 @@ func Created(epoch time.Time, t goroot.Tree) (time.Time, error) {
 }
 
 func (m Meta) goroot() string {
-	if m.GOROOT == "" {
+	switch {
+	case m.GOROOT == "" && m.Platform.OS == "windows":
+		return goroot.DefaultWindowsImagePath
+	case m.GOROOT == "":
 		return goroot.DefaultImagePath
+	case goroot.IsWindowsPath(m.GOROOT):
+		return m.GOROOT
 	}
 	return path.Clean(m.GOROOT)
 }
@@ -168,10 +173,47 @@ func Config(base *v1.ConfigFile, m Meta) *v1.ConfigFile {
 	} else {
 		cf = &v1.ConfigFile{RootFS: v1.RootFS{Type: "layers"}}
 	}
-	goroot := m.goroot()
+	if m.Platform.OS == "windows" {
+		cf.Config.Env = windowsEnv(cf.Config.Env, m.goroot())
+	} else {
+		cf.Config.Env = unixEnv(cf.Config.Env, m.goroot())
+		if m.User != "" {
+			cf.Config.User = m.User
+		}
+		rootfs.Configure(cf)
+	}
+	labels := map[string]string{}
+	for k, v := range cf.Config.Labels {
+		labels[k] = v
+	}
+	if m.BaseName == "" {
+		// Without a base, no label of a base can be inherited.
+		delete(labels, LabelOCIBaseName)
+		delete(labels, LabelOCIBaseDigest)
+	}
+	for k, v := range Labels(m) {
+		labels[k] = v
+	}
+	for _, k := range []string{LabelOCISource, LabelRecipeDigest, LabelSDKHash, LabelWarmCache, LabelCapabilities} {
+		if _, ok := Labels(m)[k]; !ok {
+			delete(labels, k) // a base built by gorootimg must not lend us its values
+		}
+	}
+	cf.Config.Labels = labels
+	cf.Created = v1.Time{Time: m.Created.UTC()}
+	cf.OS, cf.Architecture, cf.Variant, cf.OSVersion = m.Platform.OS, m.Platform.Architecture, m.Platform.Variant, m.Platform.OSVersion
+	// The Docker-era container fields mean nothing for a built image.
+	cf.Container, cf.DockerVersion = "", ""
+	return cf
+}
+
+// unixEnv is the Env of a Linux image on a base whose Env is base: GOROOT,
+// GOPATH, GOTOOLCHAIN=local and a PATH that starts with /go/bin and
+// $GOROOT/bin, and GOENV unless the base sets it.
+func unixEnv(base []string, goroot string) []string {
 	basePath := DefaultPATH
 	var env []string
-	for _, kv := range cf.Config.Env {
+	for _, kv := range base {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
 		case "PATH":
@@ -197,32 +239,5 @@ func Config(base *v1.ConfigFile, m Meta) *v1.ConfigFile {
 	if !hasEnv(env, "GOENV") {
 		env = append(env, "GOENV="+GOENV)
 	}
-	cf.Config.Env = env
-	if m.User != "" {
-		cf.Config.User = m.User
-	}
-	rootfs.Configure(cf)
-	labels := map[string]string{}
-	for k, v := range cf.Config.Labels {
-		labels[k] = v
-	}
-	if m.BaseName == "" {
-		// Without a base, no label of a base can be inherited.
-		delete(labels, LabelOCIBaseName)
-		delete(labels, LabelOCIBaseDigest)
-	}
-	for k, v := range Labels(m) {
-		labels[k] = v
-	}
-	for _, k := range []string{LabelOCISource, LabelRecipeDigest, LabelSDKHash, LabelWarmCache, LabelCapabilities} {
-		if _, ok := Labels(m)[k]; !ok {
-			delete(labels, k) // a base built by gorootimg must not lend us its values
-		}
-	}
-	cf.Config.Labels = labels
-	cf.Created = v1.Time{Time: m.Created.UTC()}
-	cf.OS, cf.Architecture, cf.Variant, cf.OSVersion = m.Platform.OS, m.Platform.Architecture, m.Platform.Variant, m.Platform.OSVersion
-	// The Docker-era container fields mean nothing for a built image.
-	cf.Container, cf.DockerVersion = "", ""
-	return cf
+	return env
 }

@@ -146,10 +146,16 @@ func splitOCI(s string) (dir, tag string) {
 	if isLayout(s) {
 		return s, ""
 	}
-	if i := strings.LastIndex(s, ":"); i > 0 && !strings.ContainsRune(s[i+1:], '/') {
+	if i := strings.LastIndex(s, ":"); i > 0 && !strings.ContainsAny(s[i+1:], `/\`) && !isDrive(s[:i]) {
 		return s[:i], s[i+1:]
 	}
 	return s, ""
+}
+
+// isDrive reports whether s is a Windows drive letter alone ("D"), as in
+// "D:\layouts\go": the colon is the drive's, not a tag's.
+func isDrive(s string) bool {
+	return len(s) == 1 && 'a' <= s[0]|0x20 && s[0]|0x20 <= 'z'
 }
 
 func isLayout(dir string) bool {

@@ -23,7 +23,8 @@ type Resolved struct {
 	// that they are not looked up again. Optional: a platform that is not
 	// here is looked up in Base.
 	BaseImages []BaseImage
-	// GOROOT is the SDK's path in the image (DefaultGOROOTPath when empty).
+	// GOROOT is the SDK's path in the image (DefaultGOROOTPath when empty);
+	// each platform takes it through GOROOTFor.
 	GOROOT string
 	// Compression is the layer compression (DefaultCompression when empty).
 	Compression layers.Compression
@@ -73,6 +74,9 @@ func (s *Spec) Resolve(ctx context.Context, platforms []v1.Platform, opts ...Opt
 		}
 	}
 	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkPlatforms(platforms); err != nil {
 		return nil, err
 	}
 	r := &Resolved{GOROOT: s.GOROOTPath, CompressionLevel: s.CompressionLevel, Source: s.Source,

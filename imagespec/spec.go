@@ -42,7 +42,10 @@ type Spec struct {
 	// tarball:FILE or scratch (DefaultBase).
 	Base string `yaml:"base,omitempty" json:"base,omitempty"`
 	// Optional: GOROOTPath is where the SDK lives inside the image, a
-	// clean absolute path (DefaultGOROOTPath).
+	// clean absolute path (DefaultGOROOTPath), or for Windows images a
+	// path on drive C: (goroot.DefaultWindowsImagePath by default). Each
+	// platform takes the path of its kind and its OS's default otherwise
+	// (Resolved.GOROOTFor).
 	GOROOTPath string `yaml:"goroot-path,omitempty" json:"goroot-path,omitempty"`
 	// Optional: Compression is the layer compression, gzip (default) or zstd.
 	Compression string `yaml:"compression,omitempty" json:"compression,omitempty"`
@@ -109,7 +112,7 @@ func (s *Spec) Validate() error {
 		return keyErr("base", err)
 	}
 	if p := s.GOROOTPath; p != "" {
-		if err := goroot.CheckImagePath(p); err != nil {
+		if err := goroot.CheckAnyImagePath(p); err != nil {
 			return keyErr("goroot-path", err)
 		}
 	}

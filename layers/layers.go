@@ -102,6 +102,11 @@ func Write(ctx context.Context, dst string, entries []Entry, opts ...Option) (*L
 	if err != nil {
 		return nil, err
 	}
+	if o.windows {
+		if list, err = windowsEntries(list); err != nil {
+			return nil, err
+		}
+	}
 	f, err := atomicfile.Create(dst, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("writing layer: %w", err)
@@ -167,6 +172,9 @@ func writeEntries(ctx context.Context, tw *tar.Writer, dst string, list []Entry,
 			return err
 		}
 		hdr := header(e, mtime)
+		if o.windows {
+			windowsHeader(hdr)
+		}
 		if err := tw.WriteHeader(hdr); err != nil {
 			return fmt.Errorf("writing layer %s: %w", dst, err)
 		}
@@ -312,8 +320,14 @@ func normalise(entries []Entry) ([]Entry, error) {
 	// Compare path elements so that "a/b" sorts right after "a", before
 	// "a.txt" would put a child after a sibling: either order is valid tar,
 	// but element-wise order keeps every directory's contents together.
-	slices.SortFunc(out, func(a, b Entry) int { return comparePaths(a.Name, b.Name) })
+	sortEntries(out)
 	return out, nil
+}
+
+// sortEntries sorts entries by path element, so that every directory
+// precedes its contents.
+func sortEntries(out []Entry) {
+	slices.SortFunc(out, func(a, b Entry) int { return comparePaths(a.Name, b.Name) })
 }
 
 func comparePaths(a, b string) int {

@@ -80,6 +80,7 @@ type options struct {
 	progress    func(int64)
 	sync        bool
 	digests     bool
+	windows     bool
 }
 
 func makeOptions(opts []Option) (*options, error) {

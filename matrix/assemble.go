@@ -60,7 +60,7 @@ func assembleAll(ctx context.Context, images []Image, variants map[string]*image
 	for i := range images {
 		g.Go(func() error {
 			im := &images[i]
-			res, err := assembleOne(gctx, im, sdks[im.Release.Version], variants[im.Variant.Name], o)
+			res, err := assembleOne(gctx, im, sdksFor(sdks[im.Release.Version], im.Platforms), variants[im.Variant.Name], o)
 			if err != nil {
 				return fmt.Errorf("assembling %s: %w", im, err)
 			}
@@ -82,9 +82,16 @@ func resolveAll(ctx context.Context, images []Image, o *PublishOptions) (map[str
 	var versions []string
 	var platforms [][]v1.Platform
 	for i := range images {
-		if v := images[i].Release.Version; !slices.Contains(versions, v) {
-			versions = append(versions, v)
-			platforms = append(platforms, images[i].Platforms)
+		v := images[i].Release.Version
+		j := slices.Index(versions, v)
+		if j < 0 {
+			versions, platforms = append(versions, v), append(platforms, nil)
+			j = len(versions) - 1
+		}
+		for _, p := range images[i].Platforms {
+			if !slices.ContainsFunc(platforms[j], func(q v1.Platform) bool { return q.Equals(p) }) {
+				platforms[j] = append(platforms[j], p)
+			}
 		}
 	}
 	got := make([][]*sdk.SDK, len(versions))
@@ -126,4 +133,19 @@ func assembleOne(ctx context.Context, im *Image, sdks []*sdk.SDK, v *imagespec.R
 		}
 	}
 	return assemble.Assemble(ctx, bo)
+}
+
+// sdksFor picks the SDKs of platforms, in their order, from those of a
+// release (resolved for every variant's platforms).
+func sdksFor(all []*sdk.SDK, platforms []v1.Platform) []*sdk.SDK {
+	var out []*sdk.SDK
+	for _, p := range platforms {
+		for _, s := range all {
+			if s.Platform().Equals(v1.Platform{OS: p.OS, Architecture: p.Architecture}) {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
 }

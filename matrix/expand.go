@@ -62,8 +62,8 @@ func (f *File) Expand(rels []sdk.Release) ([]Image, error) {
 }
 
 func (f *File) expand(rels []sdk.Release) ([]Image, error) {
-	repo, _ := f.repository() // Validate checked both
-	ps, _ := f.platforms()
+	repo, _ := f.repository() // Validate checked them all
+	ps := f.allPlatforms()
 	chosen, err := f.releases(rels, ps)
 	if err != nil {
 		return nil, err
@@ -72,6 +72,7 @@ func (f *File) expand(rels []sdk.Release) ([]Image, error) {
 	for _, r := range chosen {
 		for _, v := range f.Variants {
 			v = f.withDefaults(v)
+			ps, _ := f.platformsOf(&v)
 			if slices.Contains(v.WarmCache, "tools") && version.Compare(r.Version, "go1.25") < 0 {
 				return nil, fmt.Errorf("%s: warm-cache tools needs Go 1.25 or later, and go selects %s", &v, r.Version)
 			}
@@ -213,4 +214,30 @@ func newer(a, b *sdk.Release) bool {
 		return a.Final()
 	}
 	return version.Compare(a.Version, b.Version) > 0
+}
+
+// allPlatforms is every platform of the file's variants, the file's
+// first: what a selected release must be served for.
+func (f *File) allPlatforms() []v1.Platform {
+	var out []v1.Platform
+	add := func(ps []v1.Platform) {
+		for _, p := range ps {
+			if !slices.ContainsFunc(out, func(q v1.Platform) bool { return q.Equals(p) }) {
+				out = append(out, p)
+			}
+		}
+	}
+	uses := false
+	for i := range f.Variants {
+		uses = uses || f.Variants[i].Platforms == nil
+	}
+	if ps, err := f.platforms(); err == nil && uses {
+		add(ps)
+	}
+	for i := range f.Variants {
+		if ps, err := f.platformsOf(&f.Variants[i]); err == nil {
+			add(ps)
+		}
+	}
+	return out
 }

@@ -64,6 +64,10 @@ type Variant struct {
 	// Optional: Name is the tag suffix ("bookworm" gives 1.26.11-bookworm);
 	// "" (the default) adds none. Names are unique within a file.
 	Name string `yaml:"name"`
+	// Optional: Platforms are the variant's own platforms instead of the
+	// file's: a Windows variant, one per ltsc base, is [windows/amd64]
+	// ("nanoserver-ltsc2022" gives 1.26.11-nanoserver-ltsc2022).
+	Platforms []string `yaml:"platforms,omitempty"`
 	// Spec is the variant's image, its keys inline beside name. Recipe
 	// files are relative to the images file. Unlike build's flags, a
 	// variant written in YAML attaches an SBOM and provenance unless it
@@ -81,7 +85,7 @@ var DefaultSpec = imagespec.Spec{SBOM: imagespec.SBOMSPDX, Provenance: true}
 var fileKeys = []string{"repository", "go", "platforms", "variants", "tags"}
 
 // variantKeys are name and the spec's keys, read from its struct tags.
-var variantKeys = append([]string{"name"}, imagespec.Keys()...)
+var variantKeys = append([]string{"name", "platforms"}, imagespec.Keys()...)
 
 // VariantKeys are the keys a variant takes: name and imagespec.Keys.
 func VariantKeys() []string { return slices.Clone(variantKeys) }
@@ -212,6 +216,9 @@ func (f *File) validate() error {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("%s: %w", v, err)
 		}
+		if _, err := f.platformsOf(v); err != nil {
+			return fmt.Errorf("%s: %w", v, err)
+		}
 	}
 	for _, t := range f.Tags {
 		if err := t.Validate(); err != nil {
@@ -244,8 +251,24 @@ func (f *File) platforms() ([]v1.Platform, error) {
 	if len(f.Platforms) == 0 {
 		return nil, errors.New("platforms: none; want a list such as [linux/amd64, linux/arm64]")
 	}
+	return parsePlatforms(f.Platforms)
+}
+
+// platformsOf is v's platforms: its own, else the file's.
+func (f *File) platformsOf(v *Variant) ([]v1.Platform, error) {
+	if v.Platforms != nil {
+		return parsePlatforms(v.Platforms)
+	}
+	return f.platforms()
+}
+
+// parsePlatforms parses a platforms list.
+func parsePlatforms(list []string) ([]v1.Platform, error) {
+	if len(list) == 0 {
+		return nil, errors.New("platforms: an empty list; leave it out for the file's platforms")
+	}
 	var out []v1.Platform
-	for _, s := range f.Platforms {
+	for _, s := range list {
 		parts := strings.Split(s, "/")
 		if len(parts) < 2 || len(parts) > 3 || slices.Contains(parts, "") {
 			return nil, fmt.Errorf("platforms: %q: want os/arch or os/arch/variant, such as linux/amd64", s)

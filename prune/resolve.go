@@ -131,7 +131,7 @@ func (s *selection) apply(ctx context.Context, rule *recipes.Rule) error {
 		}
 		for _, f := range s.files {
 			for _, g := range globs {
-				if g.Match(f.Name) {
+				if g.Match(f.Name) || g.Match(commandName(f.Name)) {
 					mark(f.Name, rule.Kind() == "include")
 					break
 				}
@@ -215,4 +215,15 @@ func (s *selection) plan(all goroot.FileSet) (*Plan, error) {
 	}
 	p.Dropped.Sort()
 	return p, nil
+}
+
+// commandName is name without the ".exe" of a Windows command (bin/go.exe,
+// pkg/tool/windows_amd64/vet.exe), so that a recipe's bin/go names the go
+// command of every platform; any other name comes back unchanged (and a
+// rule then matches it twice at no cost).
+func commandName(name string) string {
+	if strings.HasSuffix(name, ".exe") && (strings.HasPrefix(name, "bin/") || strings.HasPrefix(name, "pkg/tool/")) {
+		return strings.TrimSuffix(name, ".exe")
+	}
+	return name
 }

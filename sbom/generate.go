@@ -85,7 +85,7 @@ func (in *Input) Validate() error {
 		return errors.New("sbom input: neither files nor file digests")
 	case in.Recipe == "":
 		return errors.New("sbom input: no recipe")
-	case goroot.CheckImagePath(in.GOROOTPath) != nil:
+	case goroot.CheckAnyImagePath(in.GOROOTPath) != nil:
 		return fmt.Errorf("sbom input: GOROOT path %q is not a clean absolute path", in.GOROOTPath)
 	case in.Created.IsZero():
 		return errors.New("sbom input: zero creation time; pass SOURCE_DATE_EPOCH or the release time")
@@ -182,7 +182,7 @@ func (g generator) files(files []entry) ([]file, []string, error) {
 			comment += "; symlink to " + f.link + " (checksums are of the link target's name)"
 		}
 		out = append(out, file{
-			FileName:         "./" + strings.TrimPrefix(path.Join(g.in.GOROOTPath, f.name), "/"),
+			FileName:         "./" + path.Join(goroot.LayerDir(g.in.GOROOTPath), f.name),
 			SPDXID:           id,
 			FileTypes:        fileTypes(f.name, cat),
 			Checksums:        []checksum{{"SHA1", f.sha1}, {"SHA256", f.sha256}},
@@ -376,9 +376,12 @@ func fileEntries(ctx context.Context, files goroot.FileSet) ([]entry, error) {
 // digestEntries turns the layer writer's digests of the files below
 // goroot into entries, sorted by name. A symlink's checksums are those of
 // its target's name, as fileEntries computes them.
-func digestEntries(ctx context.Context, ds []layers.FileDigest, goroot string) ([]entry, error) {
-	prefix := strings.TrimPrefix(goroot, "/") + "/"
-	if goroot == "/" {
+func digestEntries(ctx context.Context, ds []layers.FileDigest, root string) ([]entry, error) {
+	prefix := strings.TrimPrefix(root, "/") + "/"
+	if goroot.IsWindowsPath(root) {
+		prefix = goroot.LayerDir(root) + "/" // the layer's name: Files/...
+	}
+	if root == "/" {
 		prefix = "" // every file of the layer, named by its path in the image
 	}
 	var out []entry

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -102,7 +103,7 @@ func Resolve(ctx context.Context, spec string, platforms []v1.Platform, opts Opt
 		return resolveLocal(spec, platforms)
 	case err == nil && isArchive(spec):
 		return resolveArchive(ctx, spec, platforms, &opts)
-	case err != nil && (isArchive(spec) || strings.ContainsRune(spec, os.PathSeparator)):
+	case err != nil && (isArchive(spec) || isPathSpec(spec, runtime.GOOS)):
 		return nil, &SourceError{Spec: spec, Err: err}
 	}
 	return nil, &SourceError{Spec: spec, Err: ErrUnknownSource}
@@ -256,12 +257,13 @@ func resolveImage(ctx context.Context, spec string, platforms []v1.Platform, opt
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", ref, err)
 		}
-		key := contentKey(dg.String(), cleanName(gorootPath))
-		what := fmt.Sprintf("%s in %s (%s)", gorootPath, ref.Name, p)
+		gp, layerPath := imageGOROOT(gorootPath, p)
+		key := contentKey(dg.String(), cleanName(layerPath))
+		what := fmt.Sprintf("%s in %s (%s)", gp, ref.Name, p)
 		dir, err := c.install(ctx, key, what, func(root string) error {
 			opts.logf("extracting %s", what)
-			if err := ExtractGOROOT(ctx, img, gorootPath, root); err != nil {
-				return fmt.Errorf("extracting %s from %s: %w", gorootPath, ref.Name, err)
+			if err := ExtractGOROOT(ctx, img, layerPath, root); err != nil {
+				return fmt.Errorf("extracting %s from %s: %w", gp, ref.Name, err)
 			}
 			return nil
 		})
@@ -273,10 +275,23 @@ func resolveImage(ctx context.Context, spec string, platforms []v1.Platform, opt
 			return nil, err
 		}
 		if !s.Platform().Equals(p) {
-			return nil, fmt.Errorf("the %s image of %s holds a %s SDK at %s", p, ref.Name, s.Platform(), gorootPath)
+			return nil, fmt.Errorf("the %s image of %s holds a %s SDK at %s", p, ref.Name, s.Platform(), gp)
 		}
 		s.Source, s.Hash = ref.Name+"@"+dg.String(), dg.String()
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// imageGOROOT is the GOROOT of a platform's image as an image SDK source
+// names it, and its path in the image's layers: for a Windows image, the
+// C:\ path (given, else goroot.DefaultWindowsImagePath) below Files/.
+func imageGOROOT(gorootPath string, p v1.Platform) (name, layerPath string) {
+	if p.OS != "windows" {
+		return gorootPath, gorootPath
+	}
+	if !goroot.IsWindowsPath(gorootPath) {
+		gorootPath = goroot.DefaultWindowsImagePath
+	}
+	return gorootPath, "/" + goroot.LayerDir(gorootPath)
 }

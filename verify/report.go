@@ -63,6 +63,11 @@ type Report struct {
 	// NotPromised says why nothing was checked: the image's recipe does
 	// not promise the target platform. Such a report passes.
 	NotPromised string `json:"not_promised,omitempty"`
+	// Structure is the structural check's verdict on a Windows image
+	// (package wincheck); Note says what a Windows verification could not
+	// prove here (WindowsNote).
+	Structure string `json:"structure,omitempty"`
+	Note      string `json:"note,omitempty"`
 	// Elapsed is how long a foreign verification took.
 	Elapsed time.Duration `json:"elapsed_ns,omitempty"`
 }
@@ -174,6 +179,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "mode:         emulated on %s through %s\n", r.Host, r.Emulator)
 	case ModeCross:
 		fmt.Fprintf(&b, "mode:         cross-compiling from %s to %s\n", r.Platform, r.Target)
+	case ModeWindows:
+		fmt.Fprintf(&b, "mode:         Windows image: its file set run by the %s toolchain of the same release, cross-compiling to %s\n", r.Host, r.Target)
+		fmt.Fprintf(&b, "structure:    %s\n", r.Structure)
+		fmt.Fprintf(&b, "NOTE:         %s\n", r.Note)
 	}
 	if r.Subset != nil {
 		why := "selected"
@@ -187,15 +196,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, s := range r.Skipped {
 		fmt.Fprintf(&b, "skipped:      %s: %s\n", s.Capability, s.Reason)
 	}
-	if r.Sandboxed {
-		cc := r.CCompiler
-		if cc == "" {
-			cc = "none"
-		}
-		fmt.Fprintf(&b, "sandbox:      chroot into the image's file system (C compiler: %s)\n", cc)
-	} else {
-		b.WriteString("sandbox:      none (the image's GOROOT ran directly on this host)\n")
-	}
+	b.WriteString(r.sandboxLine())
 	if r.WarmCache != "" {
 		fmt.Fprintf(&b, "warm cache:   %s (label %s)\n", r.WarmCache, imageconfig.LabelWarmCache)
 	}
@@ -241,4 +242,16 @@ func (r *Report) WriteText(w io.Writer) error {
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// sandboxLine is the report's sandbox: line.
+func (r *Report) sandboxLine() string {
+	if !r.Sandboxed {
+		return "sandbox:      none (the image's GOROOT ran directly on this host)\n"
+	}
+	cc := r.CCompiler
+	if cc == "" {
+		cc = "none"
+	}
+	return fmt.Sprintf("sandbox:      chroot into the image's file system (C compiler: %s)\n", cc)
 }

@@ -72,10 +72,7 @@ func Verify(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := rep.findRelease(labels, t.goroot); err != nil {
-		return nil, err
-	}
-	if err := v.findEmulator(rep, t); err != nil {
+	if err := v.toolchain(ctx, labels, rep, t); err != nil {
 		return nil, err
 	}
 	caps, err := v.capabilities(rep, recipe)
@@ -150,6 +147,12 @@ func (v *verifier) inspect(img v1.Image) (*Report, map[string]string, error) {
 		Recipe:   labels[imageconfig.LabelRecipe],
 		CanRun:   labels[imageconfig.LabelCapabilities],
 	}
+	if cf.OS == "windows" && v.host.OS != "windows" {
+		if v.opts.platform.OS != "" && !v.opts.platform.Equals(imgPlatform) {
+			return nil, nil, fmt.Errorf("the image is for %s: verify checks a Windows image for its own platform only", rep.Platform)
+		}
+		return rep, labels, v.inspectWindows(img, rep, labels)
+	}
 	host, target := imageref.FormatPlatform(v.host), imageref.FormatPlatform(v.target)
 	switch {
 	case target != rep.Platform && rep.Platform != host:
@@ -172,6 +175,10 @@ func (v *verifier) inspect(img v1.Image) (*Report, map[string]string, error) {
 
 // chooseSandbox decides whether the probes run chrooted into the image.
 func (v *verifier) chooseSandbox(rep *Report) error {
+	if rep.Mode == ModeWindows {
+		v.logf("verify: a Windows image's file system cannot be a chroot here: running its GOROOT files directly on this host")
+		return nil
+	}
 	switch v.opts.sandbox {
 	case SandboxOn:
 		if os.Geteuid() != 0 {
@@ -221,15 +228,39 @@ func (v *verifier) extract(ctx context.Context, img v1.Image, work string, rep *
 	} else {
 		t.goroot = filepath.Join(work, "goroot")
 		v.logf("verify: extracting %s from the image", v.goroot)
-		if err := sdk.ExtractGOROOT(ctx, img, v.goroot, t.goroot); err != nil {
+		root := v.goroot
+		if rep.Mode == ModeWindows {
+			root = windowsLayerRoot(v.goroot)
+		}
+		if err := sdk.ExtractGOROOT(ctx, img, root, t.goroot); err != nil {
 			return nil, fmt.Errorf("extracting GOROOT: %w", err)
 		}
 		t.runDir = filepath.Join(work, "run")
 	}
-	if _, err := os.Stat(filepath.Join(t.goroot, "bin", "go")); err != nil {
+	goBin := filepath.Join(t.goroot, "bin", "go")
+	if rep.Mode == ModeWindows {
+		goBin += ".exe"
+	}
+	if _, err := os.Stat(goBin); err != nil {
 		return nil, fmt.Errorf("the image has no %s/bin/go; is --goroot-path right?", v.goroot)
 	}
 	return t, nil
+}
+
+// toolchain finds the image's release and what runs its toolchain: the
+// emulator of a foreign image, or for a Windows image this host's
+// toolchain of the release next to the image's files.
+func (v *verifier) toolchain(ctx context.Context, labels map[string]string, rep *Report, t *tree) error {
+	if err := rep.findRelease(labels, t.goroot); err != nil {
+		return err
+	}
+	if err := v.findEmulator(rep, t); err != nil {
+		return err
+	}
+	if rep.Mode == ModeWindows {
+		return v.windowsToolchain(ctx, rep, t)
+	}
+	return nil
 }
 
 // findRelease sets the image's Go release from its label or VERSION file.
@@ -329,7 +360,9 @@ func (v *verifier) capabilities(rep *Report, r *recipes.Recipe) ([]probes.Capabi
 	if rep.Mode != ModeNative {
 		canRun := rep.Mode == ModeEmulated || rep.Emulator != ""
 		rep.Subset = foreignSubset(caps, canRun)
-		if !canRun {
+		if rep.Mode == ModeWindows {
+			rep.Skipped = append(rep.Skipped, Skip{Capability: "run, test", Reason: "running " + rep.Target + " binaries needs a Windows host (wine 8 cannot start Go 1.22+ binaries): the probes that run what they build are skipped"})
+		} else if !canRun {
 			rep.Skipped = append(rep.Skipped, Skip{Capability: "run, test", Reason: "no emulator for " + rep.Target + " binaries here: the probes that run what they build are skipped"})
 		}
 	}
@@ -434,7 +467,7 @@ func (v *verifier) runImage(ctx context.Context, rep *Report, caps []probes.Capa
 		Wrap:         wrap,
 		Log:          prefixWriter(v.opts.log, "image: "),
 	}
-	if rep.Mode == ModeCross {
+	if rep.Mode == ModeCross || rep.Mode == ModeWindows {
 		po.GOOS, po.GOARCH = v.target.OS, v.target.Architecture
 	}
 	got, err := probes.Run(ctx, t.goroot, po)

@@ -40,6 +40,12 @@ container engine, only where the base lacks it: /tmp, /go/bin, /go/src
 and the build cache directory writable by any user (1777), and a CA
 bundle, /etc/passwd and /etc/group (root, nobody). See docs/engines.md.
 
+A windows/... platform gets a Windows image on a Windows --base: layers
+in the Windows format (Files/, Hives/, a security descriptor on every
+entry), GOROOT at a C:\ --goroot-path (default C:\Program Files\Go),
+GOPATH=C:\go, the base's PATH and os.version kept, and none of the Linux
+file system layer, --user or warm cache. See docs/windows.md.
+
 The GOROOT goes in as a few layers split by how their content changes
 (--layers, default toolchain,std,cmd,tests,rest), so images of one release
 that differ in recipe, base or platform share blobs. Layers are written in

@@ -38,7 +38,8 @@ var notImage = map[string]string{
 
 // notInFile are keys of an images file variant that are no build flag.
 var notInFile = map[string]string{
-	"name": "the variant's tag suffix; build names its image with --tag",
+	"name":      "the variant's tag suffix; build names its image with --tag",
+	"platforms": "a variant's own platforms instead of the file's (a Windows variant per ltsc base); build's --platform, like the file-level key, is no spec key",
 }
 
 // notInLLB are spec keys llb has no flag for (llbSpecOmitted says why).

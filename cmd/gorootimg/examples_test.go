@@ -37,7 +37,7 @@ func TestExamples(t *testing.T) {
 	// The consumer side (jobs that use an image, and the images file that
 	// makes theirs) runs no gorootimg: hack/examples' own test checks them.
 	consumers := map[string]bool{"ci-images.yaml": true, "gitlab-ci.yaml": true,
-		"github-actions-container.yaml": true, "tekton-go-test.yaml": true}
+		"github-actions-container.yaml": true, "tekton-go-test.yaml": true, "github-actions-windows.yaml": true}
 	files = slices.DeleteFunc(files, func(f string) bool { return consumers[filepath.Base(f)] })
 	if len(files) != len(checks) {
 		t.Errorf("found %d examples in %s, want %d (add a check for a new one)", len(files), examplesDir, len(checks))

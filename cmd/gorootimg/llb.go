@@ -181,6 +181,11 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 	if err != nil {
 		return err
 	}
+	for _, p := range platforms {
+		if p.OS == "windows" {
+			return usagef("--platform %s: llb describes Linux images (a BuildKit copy into a Linux file system); build a Windows image with gorootimg build (docs/windows.md)", imageref.FormatPlatform(p))
+		}
+	}
 	spec := f.imageSpec(sf)
 	img, err := spec.Resolve(ctx, platforms, imagespec.WithRemote(rf.options()...))
 	if err != nil {

@@ -28,7 +28,7 @@ func (f *sdkFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.goSpec, "go", "local", "the Go SDK: a release (1.22.12, 1.22 = newest 1.22.x), local (the go on PATH), a GOROOT directory, a release .tar.gz, image:REF or oci:DIR[:TAG]")
 	fs.StringVar(&f.platforms, "platform", "", "comma-separated os/arch list, such as linux/amd64,linux/arm64 (default: this machine's)")
 	fs.StringVar(&f.sha256, "sha256", "", "expected SHA-256 of a release archive given to --go")
-	fs.StringVar(&f.gorootPath, "goroot-path", goroot.DefaultImagePath, "where the SDK lives inside images")
+	fs.StringVar(&f.gorootPath, "goroot-path", goroot.DefaultImagePath, "where the SDK lives inside images; windows/... images take a C:\\ path, default C:\\Program Files\\Go")
 }
 
 // options builds sdk.Options from the environment (sdk.EnvOptions),
@@ -89,9 +89,9 @@ func parsePlatforms(s string) ([]v1.Platform, error) {
 	return ps, nil
 }
 
-// checkGOROOTPath checks a --goroot-path value (goroot.CheckImagePath).
+// checkGOROOTPath checks a --goroot-path value (goroot.CheckAnyImagePath).
 func checkGOROOTPath(p string) error {
-	if err := goroot.CheckImagePath(p); err != nil {
+	if err := goroot.CheckAnyImagePath(p); err != nil {
 		return usagef("--goroot-path %v", err)
 	}
 	return nil

@@ -52,7 +52,15 @@ image's toolchain for it under a binfmt_misc emulator (qemu-user), or,
 when the image has no such platform, the host image's toolchain
 cross-compiling there ("not promised" for a recipe that prunes
 platforms); a subset of the probes is compared with this host's full SDK
-cross-compiling to that platform (docs/diff-verify.md).`,
+cross-compiling to that platform (docs/diff-verify.md).
+
+A Windows image (--platform windows/amd64) cannot run here: verify checks
+its structure (every entry below Files/ or Hives/ with its security
+descriptor, os.version, go.exe and the tools at its GOROOT) and proves its
+file set by running the probes that build, with this host's toolchain of
+the same release put next to the image's .exe files, cross-compiling with
+GOOS=windows, against the full SDK doing the same; it says plainly that
+running the Windows toolchain needs a Windows host (docs/windows.md).`,
 		flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 			var f verifyFlags
 			fs.StringVar(&f.platform, "platform", "", "the platform to verify (default the host's); a foreign one runs under a binfmt_misc emulator, see docs/diff-verify.md")

@@ -22,7 +22,8 @@ type job struct {
 	shell bool // runs its commands through sh
 	race  bool // go test -race: cgo, so a C compiler
 	sec   map[string]any
-	tmp   bool // a writable volume at /tmp
+	tmp   bool   // a writable volume at /tmp
+	ltsc  string // the Windows release of the job's runner ("ltsc2022"); "" on Linux
 }
 
 // base is what an image of ci-images.yaml has: from its base, a shell and
@@ -30,6 +31,7 @@ type job struct {
 type base struct {
 	shell, cc bool
 	user      string
+	ltsc      string // a Windows base's release ("ltsc2022"); "" for Linux
 }
 
 // consumers are the consumer examples and how each is read.
@@ -40,6 +42,7 @@ var consumers = []struct {
 	{"gitlab-ci.yaml", gitlabJobs},
 	{"github-actions-container.yaml", actionsJobs},
 	{"tekton-go-test.yaml", tektonSteps},
+	{"github-actions-windows.yaml", windowsJobs},
 }
 
 // TestConsumerExamples reads each consumer example and checks that every
@@ -74,7 +77,8 @@ func TestConsumerExamples(t *testing.T) {
 
 // TestCheckJob shows that checkJob refuses what a CI system would fail on.
 func TestCheckJob(t *testing.T) {
-	images := map[string]base{"r/go:1.26": {}, "r/go:1.26-bookworm": {shell: true, cc: true}, "r/go:1.26-user": {user: "65532:0"}}
+	images := map[string]base{"r/go:1.26": {}, "r/go:1.26-bookworm": {shell: true, cc: true}, "r/go:1.26-user": {user: "65532:0"},
+		"r/go:1.26-nanoserver-ltsc2022": {ltsc: "ltsc2022"}}
 	restricted := func() map[string]any {
 		return map[string]any{"runAsNonRoot": true, "runAsUser": 1000, "readOnlyRootFilesystem": true,
 			"allowPrivilegeEscalation": false, "capabilities": map[string]any{"drop": []any{"ALL"}},
@@ -95,6 +99,10 @@ func TestCheckJob(t *testing.T) {
 		{"read-only root without /tmp", job{image: "r/go:1.26", sec: restricted()}, "no writable /tmp"},
 		{"runAsNonRoot without runAsUser", job{image: "r/go:1.26", sec: noUser, tmp: true}, "no runAsUser"},
 		{"runAsNonRoot without runAsUser, numeric image user", job{image: "r/go:1.26-user", sec: noUser, tmp: true}, ""},
+		{"windows image on its runner", job{image: "r/go:1.26-nanoserver-ltsc2022", ltsc: "ltsc2022"}, ""},
+		{"windows image on another release", job{image: "r/go:1.26-nanoserver-ltsc2022", ltsc: "ltsc2019"}, "runs only its own release"},
+		{"windows image on linux", job{image: "r/go:1.26-nanoserver-ltsc2022"}, "a Linux job cannot run it"},
+		{"linux image on windows", job{image: "r/go:1.26", ltsc: "ltsc2022"}, "a Linux image"},
 		{"privileged escalation allowed", job{image: "r/go:1.26", sec: map[string]any{"runAsNonRoot": true, "runAsUser": 1}}, "allowPrivilegeEscalation"},
 	}
 	for _, tc := range tests {
@@ -119,6 +127,12 @@ func checkJob(j job, images map[string]base) []error {
 		errs = append(errs, fmt.Errorf("image %q has no shell; the job runs through sh", j.image))
 	case j.race && !b.cc:
 		errs = append(errs, fmt.Errorf("image %q has no C compiler; go test -race needs cgo", j.image))
+	case j.ltsc != b.ltsc && b.ltsc == "":
+		errs = append(errs, fmt.Errorf("image %q is a Linux image; a %s runner runs Windows containers", j.image, j.ltsc))
+	case j.ltsc != b.ltsc && j.ltsc == "":
+		errs = append(errs, fmt.Errorf("image %q is a Windows image; a Linux job cannot run it", j.image))
+	case j.ltsc != b.ltsc:
+		errs = append(errs, fmt.Errorf("image %q is for Windows %s; a %s runner runs only its own release", j.image, b.ltsc, j.ltsc))
 	}
 	if j.sec == nil {
 		return errs
@@ -172,6 +186,8 @@ func baseOf(t *testing.T, ref string) base {
 	switch {
 	case ref == "" || ref == "scratch":
 		return base{}
+	case strings.HasPrefix(ref, "registry.example/windows/nanoserver:"):
+		return base{ltsc: strings.TrimPrefix(ref, "registry.example/windows/nanoserver:")}
 	case strings.HasPrefix(ref, "registry.example/ci/go-base:"):
 		b, err := os.ReadFile(filepath.Join("..", "..", "Dockerfile.base"))
 		if err != nil {
@@ -272,4 +288,40 @@ func mentionsRace(v any) bool {
 		return slices.ContainsFunc(v, mentionsRace) || slices.Contains(v, any("-race"))
 	}
 	return false
+}
+
+// windowsRunners are the Windows releases of GitHub's Windows runners.
+var windowsRunners = map[string]string{"windows-2022": "ltsc2022", "windows-2019": "ltsc2019", "windows-2025": "ltsc2025"}
+
+// windowsJobs reads the jobs of a workflow on Windows runners: each image
+// its steps run with docker run must be a Windows image of the runner's
+// release, and the steps must build and test.
+func windowsJobs(doc map[string]any) []job {
+	jobsMap, _ := doc["jobs"].(map[string]any)
+	var jobs []job
+	for name, v := range jobsMap {
+		m, _ := v.(map[string]any)
+		ltsc, ok := windowsRunners[str(m["runs-on"])]
+		if !ok {
+			continue
+		}
+		var build, test bool
+		for _, s := range list(m["steps"]) {
+			run := str(s.(map[string]any)["run"])
+			f := strings.Fields(run)
+			if len(f) < 2 || f[0] != "docker" || f[1] != "run" {
+				continue
+			}
+			build, test = build || strings.Contains(run, " go build "), test || strings.Contains(run, " go test ")
+			for _, w := range f {
+				if strings.HasPrefix(w, "registry.example/ci/go:") {
+					jobs = append(jobs, job{where: name, image: w, ltsc: ltsc})
+				}
+			}
+		}
+		if !build || !test {
+			jobs = append(jobs, job{where: name + " (no docker run ... go build and go test)", image: "missing"})
+		}
+	}
+	return jobs
 }
