@@ -186,7 +186,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if r.Subset != nil {
 		why := "selected"
-		if r.Mode == ModeEmulated || r.Mode == ModeCross {
+		if r.Mode == ModeEmulated || r.Mode == ModeCross || r.Mode == ModeWindows {
 			why = "the foreign-platform subset"
 		}
 		fmt.Fprintf(&b, "probes:       %s (%s)\n", strings.Join(r.Subset, ", "), why)
