@@ -61,7 +61,8 @@ func roRun(ro, dir string, env []string, front string, args ...string) *exec.Cmd
 // cache made by "go build std", made read-only: a net/http program's
 // build compiles only package main; later calls reuse the link farm;
 // concurrent first calls make one; the go command's trim would remove
-// the links, and the front keeps it from doing so; without a writable
+// the links, and the front keeps it from doing so; a farm of another
+// container is made again without its links; without a writable
 // directory a build stops with one line; a writable GOCACHE is left alone.
 func TestGoCommand(t *testing.T) {
 	if testing.Short() {
@@ -224,6 +225,19 @@ func TestGoCommand(t *testing.T) {
 	}
 	if _, err := os.Lstat(oldLink); err == nil {
 		t.Errorf("the go command's own trim kept the link to an old file: the front's trim.txt guard is not needed")
+	}
+
+	// A farm of another container (another stamp) is made again: its
+	// links go, so that none dangles (a write through one would fail).
+	dangling := filepath.Join(farm, "01", strings.Repeat("1", 64)+"-a")
+	os.Symlink(filepath.Join(tmp, "gone"), dangling)
+	os.WriteFile(stamp, []byte("another container"), 0o666)
+	run(env, "env", "GOCACHE")
+	if _, err := os.Lstat(dangling); err == nil {
+		t.Errorf("a remade farm kept a dangling link of the earlier one")
+	}
+	if got := countEntries(t, farm, true); got != warmEntries {
+		t.Errorf("the remade farm has %d links, want %d", got, warmEntries)
 	}
 }
 
