@@ -59,10 +59,9 @@ type Options struct {
 	// HostSDK, when set, gives the SDK of an image's release that runs on
 	// this host (cmd: sdk.HostRelease). The warm-cache step builds with it
 	// without privileges or emulation wherever the cache involves no C
-	// compiler (warmcache.WithHostGOROOT), and the GOCACHEPROG helper of a
-	// foreign platform's image is compiled with it. Without it the warm
-	// step uses the sandbox and such an image gets no helper (its report
-	// says so).
+	// compiler (warmcache.WithHostGOROOT), and the go front of a foreign
+	// platform's image is compiled with it. Without it the warm step uses
+	// the sandbox and such an image gets no front (its report says so).
 	HostSDK HostSDKFunc
 }
 
@@ -210,7 +209,7 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 		}
 		var warm *WarmReport
 		if len(o.WarmCache) > 0 {
-			// The warm step runs the image's go without the helper.
+			// The warm step runs the image's go without the front.
 			wimg, err := assemble(bases[i], o.Base, pl, o, fsl, nil, nil)
 			if err != nil {
 				return err
@@ -256,7 +255,7 @@ func (r *Result) assemble(ctx context.Context, o Options, st *store, bases []v1.
 }
 
 // platformExtras writes (or finds) what a platform's image has besides
-// its GOROOT: the file system layer and the GOCACHEPROG helper, with the
+// its GOROOT: the file system layer and the go front, with the
 // capabilities measured from the base. A Windows image has neither and is
 // not measured: its Capabilities only say so (windowsNotes).
 func (r *Result) platformExtras(ctx context.Context, o Options, st *store, base v1.Image, pl *platformLayers) (*namedLayer, *Capabilities, error) {
@@ -276,20 +275,20 @@ func (r *Result) platformExtras(ctx context.Context, o Options, st *store, base 
 }
 
 // helper measures what the platform's image can run and writes (or finds)
-// its GOCACHEPROG helper layer into pl.
+// its go front layer into pl.
 func (r *Result) helper(ctx context.Context, o Options, st *store, base v1.Image, pl *platformLayers) (*Capabilities, error) {
 	caps, err := measureTools(st, base)
 	if err != nil {
 		return nil, err
 	}
-	cpl, note, err := cacheprogLayer(ctx, st, o, pl)
+	cpl, note, err := frontLayer(ctx, st, o, pl)
 	if err != nil {
 		return nil, err
 	}
 	if cpl != nil {
 		r.Reused = r.Reused && cpl.Cached
 	}
-	pl.cacheprog, caps.ReadOnlyRoot = cpl, cpl != nil
+	pl.front, caps.ReadOnlyRoot = cpl, cpl != nil
 	if note != "" {
 		o.logf("%s: %s", imageref.FormatPlatform(pl.platform), note)
 		caps.Notes = append(caps.Notes, note)

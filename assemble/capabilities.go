@@ -24,7 +24,7 @@ type Capabilities struct {
 	Git string `json:"git"`
 	// ReadOnlyRoot is true when the image keeps working, warm cache
 	// included, on a read-only root with a writable /tmp: it carries the
-	// GOCACHEPROG helper (Go 1.24 and later).
+	// go front (any Go release; Linux images).
 	ReadOnlyRoot bool `json:"readOnlyRoot"`
 	// Notes say why a capability is missing where that is not obvious.
 	Notes []string `json:"notes,omitempty"`

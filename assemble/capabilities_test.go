@@ -66,3 +66,16 @@ func TestMeasureTools(t *testing.T) {
 		t.Errorf("Label() = %q, want git,read-only-root", got)
 	}
 }
+
+func TestFrontPATH(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/go/bin:/usr/local/go/bin:/usr/bin:/bin", "/go/bin:/usr/local/libexec/gorootimg/bin:/usr/local/go/bin:/usr/bin:/bin"},
+		{"/go/bin:/usr/local/libexec/gorootimg/bin:/usr/local/go/bin", "/go/bin:/usr/local/libexec/gorootimg/bin:/usr/local/go/bin"},
+		{"/opt/go/bin", "/usr/local/libexec/gorootimg/bin:/opt/go/bin"},
+		{"/go/bin", "/go/bin:/usr/local/libexec/gorootimg/bin"},
+	} {
+		if got := frontPATH(tc.in); got != tc.want {
+			t.Errorf("frontPATH(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -29,8 +30,8 @@ func groupHistory(group string) string {
 		return "hide the base image's files at the GOROOT path (opaque whiteout)"
 	case warmGroup:
 		return "the build cache (GOCACHE) with the standard library built by the image's own go command"
-	case cacheprogGroup:
-		return "the GOCACHEPROG helper, which serves the warm build cache under a read-only root, and GOCACHE's subdirectories"
+	case frontGroup:
+		return "the go front, which keeps the warm build cache under a read-only root (a writable cache of links to it)"
 	}
 	return layers.GroupHolds(group)
 }
@@ -39,9 +40,8 @@ func groupHistory(group string) string {
 // and sets the config. fsl, when not nil, is the file system layer
 // (rootfs); it goes right above the base's layers. warm, when not nil,
 // is the warm build cache, the top layer. caps, when not nil, makes the
-// final image: its capabilities label and, with pl's GOCACHEPROG helper
-// layer, the helper in its Env (the image the warm step runs has
-// neither). The result uses OCI media types throughout: a base
+// final image: its capabilities label and, with pl's go front layer, the
+// front on its PATH (the image the warm step runs has neither). The result uses OCI media types throughout: a base
 // with Docker media types has them translated (the blobs are the same).
 func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Options, fsl, warm *namedLayer, caps *Capabilities) (v1.Image, error) {
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
@@ -74,8 +74,8 @@ func assemble(base v1.Image, baseRef *imageref.Ref, pl *platformLayers, o Option
 		finishConfig(cfg, pl, caps)
 	}
 	ours := pl.layers
-	if pl.cacheprog != nil {
-		ours = append(ours[:len(ours):len(ours)], pl.cacheprog)
+	if pl.front != nil {
+		ours = append(ours[:len(ours):len(ours)], pl.front)
 	}
 	if pl.reset != nil {
 		ours = append([]*namedLayer{pl.reset}, ours...)
@@ -140,7 +140,8 @@ func ImageConfig(o *imagespec.Resolved, s *sdk.SDK, created time.Time, base v1.I
 }
 
 // finishConfig gives the final image's config its capabilities label and,
-// when pl has the helper, GOCACHEPROG.
+// when pl has the go front, the front's directory on PATH right before
+// GOROOT/bin.
 func finishConfig(cfg *v1.ConfigFile, pl *platformLayers, caps *Capabilities) {
 	if cfg.Config.Labels == nil {
 		cfg.Config.Labels = map[string]string{}
@@ -148,16 +149,34 @@ func finishConfig(cfg *v1.ConfigFile, pl *platformLayers, caps *Capabilities) {
 	if !isWindows(pl.platform) {
 		cfg.Config.Labels[imageconfig.LabelCapabilities] = caps.Label()
 	}
-	if pl.cacheprog == nil {
+	if pl.front == nil {
 		return
 	}
-	env := cfg.Config.Env[:0:0]
-	for _, kv := range cfg.Config.Env {
-		if k, _, _ := strings.Cut(kv, "="); k != "GOCACHEPROG" {
-			env = append(env, kv)
+	for i, kv := range cfg.Config.Env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			cfg.Config.Env[i] = "PATH=" + frontPATH(v)
 		}
 	}
-	cfg.Config.Env = append(env, "GOCACHEPROG="+cacheprog.GOCACHEPROG(rootfs.GOCACHE))
+}
+
+// frontPATH puts cacheprog.BinDir in p before every directory but
+// GOPATH/bin, so before GOROOT/bin (imageconfig's order).
+func frontPATH(p string) string {
+	var out []string
+	placed := false
+	for _, d := range strings.Split(p, ":") {
+		if d == cacheprog.BinDir {
+			continue
+		}
+		if !placed && d != path.Join(rootfs.GOPATH, "bin") {
+			out, placed = append(out, cacheprog.BinDir), true
+		}
+		out = append(out, d)
+	}
+	if !placed {
+		out = append(out, cacheprog.BinDir)
+	}
+	return strings.Join(out, ":")
 }
 
 // ociLayerType translates a Docker layer media type to its OCI twin.

@@ -29,9 +29,8 @@ type platformLayers struct {
 	layers   []*namedLayer // the recipe's GOROOT layers
 	full     []*namedLayer // the full SDK's, for the report
 	reused   bool
-	// cacheprog is the GOCACHEPROG helper's layer (cacheprogLayer); nil
-	// for a release before Go 1.24.
-	cacheprog *namedLayer
+	// front is the go front's layer (frontLayer); nil when there is none.
+	front *namedLayer
 }
 
 type namedLayer struct {

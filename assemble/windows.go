@@ -15,7 +15,7 @@ import (
 const (
 	noteWindowsRootFS = "Windows image: no file system layer (/tmp, /etc/passwd, CA roots are Linux notions; the base's own are used)"
 	noteWindowsTools  = "Windows image: shell, C compiler and git are probed in a Linux base's /bin; a Windows base's are not measured, so the image has no capabilities label"
-	noteWindowsHelper = "Windows image: no GOCACHEPROG helper (it serves a warm cache built in a Linux sandbox; a Windows image has none)"
+	noteWindowsHelper = "Windows image: no go front (it serves a warm cache built in a Linux sandbox; a Windows image has none)"
 	noteWindowsWarm   = "Windows image: the recipe's warm cache is skipped (it is built by running the image's go in a Linux sandbox)"
 	noteWindowsReset  = "Windows image: no opaque whiteout at the GOROOT path (Windows layers do not take one); a base with files there keeps them"
 )

@@ -67,7 +67,7 @@ func (f *sdkFlags) resolve(ctx context.Context, e *env, rf *remoteFlags) ([]*sdk
 
 // hostSDK is assemble.Options.HostSDK: a release resolved for this host
 // the way --go is (module proxy, checksum database, SDK cache), for the
-// privilege-free warm step and the GOCACHEPROG helper of a foreign
+// privilege-free warm step and the go front of a foreign
 // platform's image (sdk.HostRelease).
 func (f *sdkFlags) hostSDK(e *env, rf *remoteFlags) assemble.HostSDKFunc {
 	return func(ctx context.Context, version string) (*sdk.SDK, error) {

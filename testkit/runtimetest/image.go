@@ -3,9 +3,12 @@ package runtimetest
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/gorootimg/gorootimg/cacheprog"
 )
 
 // compileRe matches a compile in go build -x output and names its package.
@@ -32,8 +35,8 @@ func CheckNoStdCompile(out string) error {
 
 // ReadOnlyWaits says why the image in a docker-load tarball cannot build
 // on a read-only root, or "" when it can: the go command must write its
-// cache, which a gorootimg image allows there through GOCACHEPROG (issue
-// 20, item 1; docs/kubernetes.md).
+// cache, which a gorootimg image allows there through its go front on
+// PATH (issue 20, item 1; docs/kubernetes.md).
 func ReadOnlyWaits(tarFile string) (string, error) {
 	img, err := tarball.ImageFromPath(tarFile, nil)
 	if err != nil {
@@ -44,11 +47,11 @@ func ReadOnlyWaits(tarFile string) (string, error) {
 		return "", fmt.Errorf("reading image %q: %w", tarFile, err)
 	}
 	for _, e := range cf.Config.Env {
-		if strings.HasPrefix(e, "GOCACHEPROG=") {
+		if p, ok := strings.CutPrefix(e, "PATH="); ok && slices.Contains(strings.Split(p, ":"), cacheprog.BinDir) {
 			return "", nil
 		}
 	}
-	return "waits for the image side (issue 20 item 1): the image sets no GOCACHEPROG, so go build cannot write its cache on a read-only root", nil
+	return "waits for the image side (issue 20 item 1): the image has no go front on PATH (" + cacheprog.BinDir + "), so go build cannot write its cache on a read-only root", nil
 }
 
 func tail(s string, n int) string {

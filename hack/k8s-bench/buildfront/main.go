@@ -1,5 +1,6 @@
-// Command buildhelper builds the GOCACHEPROG helper for this host with the
-// go on PATH into the file given: hack/k8s-bench.sh's helper.
+// Command buildfront builds the go front of gorootimg images (package
+// cacheprog) for this host with the go on PATH into the file given:
+// hack/k8s-bench.sh's front.
 package main
 
 import (
@@ -15,17 +16,17 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: buildhelper OUT")
+		fmt.Fprintln(os.Stderr, "usage: buildfront OUT")
 		os.Exit(2)
 	}
 	out, err := exec.Command("go", "env", "GOROOT", "GOCACHE").Output()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "buildhelper: running go env:", err)
+		fmt.Fprintln(os.Stderr, "buildfront: running go env:", err)
 		os.Exit(1)
 	}
 	f := strings.Fields(string(out))
 	if err := cacheprog.Build(context.Background(), f[0], runtime.GOOS, runtime.GOARCH, os.Args[1], f[1], os.Environ()); err != nil {
-		fmt.Fprintln(os.Stderr, "buildhelper:", err)
+		fmt.Fprintln(os.Stderr, "buildfront:", err)
 		os.Exit(1)
 	}
 }
