@@ -244,7 +244,23 @@ func TestWriteSpecialModeBits(t *testing.T) {
 		{Name: "bin/su", Mode: fs.ModeSetuid | 0o755},
 		{Name: "etc", Mode: fs.ModeDir | 0o755},
 	}
-	l, err := Write(context.Background(), filepath.Join(t.TempDir(), "l"), entries)
+	want := map[string]int64{"tmp/": 0o1777, "srv/": 0o2775, "bin/": 0o755, "bin/su": 0o4755, "etc/": 0o755}
+	for _, hd := range writeHeaders(t, entries) {
+		if hd.Mode != want[hd.Name] {
+			t.Errorf("%s: mode %o, want %o", hd.Name, hd.Mode, want[hd.Name])
+		}
+		delete(want, hd.Name)
+	}
+	if len(want) != 0 {
+		t.Errorf("entries missing from the layer: %v", want)
+	}
+}
+
+// writeHeaders writes entries as a layer with opts and returns its tar
+// headers in order.
+func writeHeaders(t *testing.T, entries []Entry, opts ...Option) []*tar.Header {
+	t.Helper()
+	l, err := Write(context.Background(), filepath.Join(t.TempDir(), "l"), entries, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,22 +273,16 @@ func TestWriteSpecialModeBits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	want := map[string]int64{"tmp/": 0o1777, "srv/": 0o2775, "bin/": 0o755, "bin/su": 0o4755, "etc/": 0o755}
+	var hs []*tar.Header
 	tr := tar.NewReader(rc)
 	for {
-		hd, err := tr.Next()
+		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return hs
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		if hd.Mode != want[hd.Name] {
-			t.Errorf("%s: mode %o, want %o", hd.Name, hd.Mode, want[hd.Name])
-		}
-		delete(want, hd.Name)
-	}
-	if len(want) != 0 {
-		t.Errorf("entries missing from the layer: %v", want)
+		hs = append(hs, h)
 	}
 }

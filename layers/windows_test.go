@@ -1,10 +1,7 @@
 package layers
 
 import (
-	"archive/tar"
 	"context"
-	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,29 +18,8 @@ func TestWriteWindows(t *testing.T) {
 		{Name: "Files/Program Files/Go/bin/go.exe", Src: src, Size: 2, Mode: 0o755},
 		{Name: "Files/Program Files/Go/src", Mode: fs.ModeDir | 0o755},
 	}
-	l, err := Write(context.Background(), filepath.Join(t.TempDir(), "l"), entries, WithWindows(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := l.V1()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := v.Uncompressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
 	var names []string
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, h := range writeHeaders(t, entries, WithWindows(true)) {
 		names = append(names, h.Name)
 		if got := h.PAXRecords[PAXSecurityDescriptor]; got != UsersSecurityDescriptor {
 			t.Errorf("%s: %s = %q, want %q", h.Name, PAXSecurityDescriptor, got, UsersSecurityDescriptor)

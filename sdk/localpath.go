@@ -1,6 +1,10 @@
 package sdk
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/gorootimg/gorootimg/goroot"
+)
 
 // isPathSpec reports whether a --go value is written as a file system
 // path on goos (the OS gorootimg runs on), so that a path that does not
@@ -16,10 +20,5 @@ func isPathSpec(spec, goos string) bool {
 	if goos != "windows" {
 		return false
 	}
-	return strings.ContainsRune(spec, '\\') || hasDriveLetter(spec)
-}
-
-// hasDriveLetter reports whether p starts with a Windows drive ("D:").
-func hasDriveLetter(p string) bool {
-	return len(p) >= 2 && p[1] == ':' && ('a' <= p[0]|0x20 && p[0]|0x20 <= 'z')
+	return strings.ContainsRune(spec, '\\') || goroot.IsWindowsPath(spec)
 }

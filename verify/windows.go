@@ -11,6 +11,7 @@ import (
 
 	gorootpkg "github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
+	"github.com/gorootimg/gorootimg/imageref"
 	"github.com/gorootimg/gorootimg/wincheck"
 )
 
@@ -33,7 +34,7 @@ func (v *verifier) inspectWindows(img v1.Image, rep *Report, labels map[string]s
 	if err != nil {
 		return fmt.Errorf("reading image config: %w", err)
 	}
-	rep.Mode, rep.Target, rep.Host = ModeWindows, rep.Platform, v.platformString(v.host)
+	rep.Mode, rep.Target, rep.Host = ModeWindows, rep.Platform, imageref.FormatPlatform(v.host)
 	v.target = v1.Platform{OS: cf.OS, Architecture: cf.Architecture}
 	v.goroot = v.opts.goroot
 	if v.goroot == "" {
@@ -56,8 +57,6 @@ func (v *verifier) inspectWindows(img v1.Image, rep *Report, labels map[string]s
 	rep.Note = WindowsNote
 	return nil
 }
-
-func (v *verifier) platformString(p v1.Platform) string { return p.OS + "/" + p.Architecture }
 
 // windowsLayerRoot is the image GOROOT's path in its layers, for
 // sdk.ExtractGOROOT: "/Files/Program Files/Go".
