@@ -49,7 +49,7 @@ func (p *Plan) Why(name string) string {
 // order; for each file the last rule that selects it decides, and a file
 // no rule selects is dropped. Then, if the recipe prunes platforms, kept
 // source files that no build tags can select for t.GOOS/t.GOARCH are
-// dropped; if it strips, kept ELF binaries below bin/ and pkg/tool/ are
+// dropped; if it strips, kept ELF and PE binaries below bin/ and pkg/tool/ are
 // marked for stripping. t.Version is read from VERSION when empty.
 func Resolve(ctx context.Context, t goroot.Tree, r *recipes.Recipe) (*Plan, error) {
 	if t.GOOS == "" || t.GOARCH == "" {

@@ -263,6 +263,30 @@ func (p *stripPlan) apply(data []byte) []byte {
 	return res
 }
 
+// stripper is a planned strip of one binary format: the stripped size,
+// known from the headers, and the stripping itself.
+type stripper interface {
+	size() int64
+	apply(data []byte) []byte
+}
+
+// planFile plans the strip of the file r of the given size by its magic
+// number: 64-bit ELF (stripPlan) or PE (peStripPlan). It returns
+// errNotStrippable for anything else.
+func planFile(r io.ReaderAt, size int64) (stripper, error) {
+	var magic [4]byte
+	if _, err := r.ReadAt(magic[:], 0); err != nil {
+		return nil, errNotStrippable
+	}
+	switch {
+	case string(magic[:]) == "\x7fELF":
+		return planStrip(r, size)
+	case string(magic[:2]) == "MZ":
+		return planStripPE(r, size)
+	}
+	return nil, errNotStrippable
+}
+
 // strippedSize returns the size of the stripped form of the file at abs, or
 // -1 when stripping leaves it as it is. It reads only the headers: the
 // stripping itself is Apply's, done once.
@@ -276,11 +300,7 @@ func strippedSize(abs string) (int64, error) {
 	if err != nil {
 		return -1, err
 	}
-	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil || string(magic[:]) != "\x7fELF" {
-		return -1, nil
-	}
-	p, err := planStrip(f, fi.Size())
+	p, err := planFile(f, fi.Size())
 	if errors.Is(err, errNotStrippable) {
 		return -1, nil
 	}
@@ -299,19 +319,19 @@ func stripFile(abs string) ([]byte, error) {
 	}
 	defer f.Close()
 	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil || string(magic[:]) != "\x7fELF" {
+	if _, err := io.ReadFull(f, magic[:]); err != nil || string(magic[:]) != "\x7fELF" && string(magic[:2]) != "MZ" {
 		return nil, nil
 	}
 	data, err := os.ReadFile(abs)
 	if err != nil {
 		return nil, err
 	}
-	out, err := stripELF(data)
+	p, err := planFile(bytes.NewReader(data), int64(len(data)))
 	if errors.Is(err, errNotStrippable) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("stripping %s: %w", abs, err)
 	}
-	return out, nil
+	return p.apply(data), nil
 }

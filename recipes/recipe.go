@@ -37,8 +37,8 @@ type Recipe struct {
 	// Optional: PlatformPrune drops source files that no combination of
 	// build tags can select for the SDK's GOOS/GOARCH. Inherited unless set.
 	PlatformPrune *bool `yaml:"platform-prune"`
-	// Optional: Strip removes the symbol tables of ELF binaries under bin/
-	// and pkg/tool/. Inherited unless set.
+	// Optional: Strip removes the symbol tables of the ELF and PE binaries
+	// under bin/ and pkg/tool/. Inherited unless set.
 	Strip *bool `yaml:"strip"`
 	// Optional: Capabilities names what the recipe promises, as probe
 	// capabilities (build, cgo, cross, test, race, tools, ...). Inherited,
@@ -310,7 +310,7 @@ func (r *Recipe) Scope() string {
 	return ScopeAllPlatforms
 }
 
-// Strips reports whether ELF symbol tables are stripped.
+// Strips reports whether the binaries' symbol tables are stripped.
 func (r *Recipe) Strips() bool { return r.Strip != nil && *r.Strip }
 
 // Names lists the built-in recipes in order of size, largest first.
