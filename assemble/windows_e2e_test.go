@@ -34,8 +34,8 @@ var ciTools = []string{"compile", "link", "asm", "cgo", "preprofile", "cover", "
 // TestWindowsImage builds go1.26.11's ci image for linux/amd64 and
 // windows/amd64 in one index on a synthetic mixed base (wintest), runs the
 // structural validator and go-containerregistry's validate over it, and
-// measures the compressed Go layers against the official images' (issue
-// 23's first "done when" line). Its layers come from the shared layer
+// holds the compressed Go layers to at most 0.7 of the official images'
+// (issue 23's first "done when" line). Its layers come from the shared layer
 // cache after the first run.
 func TestWindowsImage(t *testing.T) {
 	win, opts := sdktest.Release(t, e2eRelease, v1.Platform{OS: "windows", Architecture: "amd64"})
@@ -96,13 +96,15 @@ func TestWindowsImage(t *testing.T) {
 	nativeRatio := float64(native) / officialWindowsGoLayer
 	t.Logf("compressed Go layers: linux ci %.1f MB (%.3f of %.1f MB), windows ci %.1f MB (%.3f of %.1f MB), windows ci-native %.1f MB (%.3f)",
 		float64(linCI)/1e6, linRatio, officialLinuxGoLayer/1e6, float64(winCI)/1e6, winRatio, officialWindowsGoLayer/1e6, float64(native)/1e6, nativeRatio)
-	// The Windows ci image is measured as the Linux one is: its Go layers
-	// against its official layer, no worse than the Linux image's ratio.
-	if winRatio > linRatio+0.01 {
-		t.Errorf("windows ci Go layers are %.3f of the official layer, linux ci %.3f: want no worse", winRatio, linRatio)
-	}
-	if nativeRatio > 0.7 {
-		t.Errorf("windows ci-native Go layers are %.3f of the official layer, want at most 0.7", nativeRatio)
+	// Each image's Go layers against its own official layer, measured the
+	// same way: at most 0.7 (issue 23).
+	for _, r := range []struct {
+		image string
+		ratio float64
+	}{{"linux ci", linRatio}, {"windows ci", winRatio}, {"windows ci-native", nativeRatio}} {
+		if r.ratio > 0.7 {
+			t.Errorf("%s Go layers are %.3f of the official layer, want at most 0.7", r.image, r.ratio)
+		}
 	}
 	verifyWindows(t, res.Images[1].Image, opts, lin[0])
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gorootimg/gorootimg/goroot"
@@ -129,13 +130,21 @@ func (s *selection) apply(ctx context.Context, rule *recipes.Rule) error {
 		if rule.Kind() == "exclude" {
 			globs = rule.Exclude
 		}
+		here := platform{goos: s.t.GOOS, goarch: s.t.GOARCH}
 		for _, f := range s.files {
-			for _, g := range globs {
-				if g.Match(f.Name) || g.Match(commandName(f.Name)) {
-					mark(f.Name, rule.Kind() == "include")
-					break
+			if !slices.ContainsFunc(globs, func(g recipes.Glob) bool { return g.Match(f.Name) || g.Match(commandName(f.Name)) }) {
+				continue
+			}
+			if rule.OtherPlatforms {
+				ok, _, err := here.selectable(f.Name, f.Src)
+				if err != nil {
+					return err
+				}
+				if ok {
+					continue
 				}
 			}
+			mark(f.Name, rule.Kind() == "include")
 		}
 	case "tools":
 		dir := "pkg/tool/" + s.t.GOOS + "_" + s.t.GOARCH + "/"

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -257,5 +258,55 @@ func TestStrip(t *testing.T) {
 	}
 	if b, err := stripFile(filepath.Join(root, "VERSION")); b != nil || err != nil {
 		t.Errorf("stripFile(VERSION) = %v, %v; want nil, nil", b != nil, err)
+	}
+}
+
+// TestOtherPlatforms checks an exclude rule narrowed to other platforms:
+// it drops the matching files whose name suffix or build constraints rule
+// out the tree's platform and keeps the tree's own.
+func TestOtherPlatforms(t *testing.T) {
+	root := fakeGOROOT(t, map[string]string{
+		"VERSION":                                "go1.99.1\ntime 2030-01-01T00:00:00Z\n",
+		"src/runtime/race/race.go":               "package race\n",
+		"src/runtime/race/race_linux_arm64.syso": "obj",
+		"src/runtime/race/race_linux_amd64.syso": "obj",
+		"src/runtime/race/race_windows.syso":     "obj",
+		"src/runtime/race/v3/race_linux.syso":    "obj",
+		"src/runtime/race/arm64only.syso":        "obj",
+	})
+	rp := filepath.Join(t.TempDir(), "r.yaml")
+	os.WriteFile(rp, []byte(`rules:
+  - include: [VERSION, src]
+  - exclude: ["src/runtime/race/**/*.syso"]
+    other-platforms: true
+`), 0o644)
+	r, err := recipes.Lookup(rp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		goos, goarch string
+		dropped      []string
+	}{
+		{"linux", "amd64", []string{"src/runtime/race/race_linux_arm64.syso", "src/runtime/race/race_windows.syso"}},
+		{"linux", "arm64", []string{"src/runtime/race/race_linux_amd64.syso", "src/runtime/race/race_windows.syso"}},
+		{"windows", "amd64", []string{"src/runtime/race/race_linux_amd64.syso", "src/runtime/race/race_linux_arm64.syso", "src/runtime/race/v3/race_linux.syso"}},
+	} {
+		p, err := Resolve(context.Background(), goroot.Tree{Dir: root, GOOS: tc.goos, GOARCH: tc.goarch}, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dropped []string
+		for _, f := range p.Dropped {
+			if !f.IsDir() {
+				dropped = append(dropped, f.Name)
+			}
+		}
+		if !slices.Equal(dropped, tc.dropped) {
+			t.Errorf("Resolve(%s/%s) dropped %v, want %v", tc.goos, tc.goarch, dropped, tc.dropped)
+		}
+		if got, want := p.Why(tc.dropped[0]), "dropped by r.yaml:3: exclude [src/runtime/race/**/*.syso] of other platforms"; got != want {
+			t.Errorf("Why(%s) on %s/%s = %q, want %q", tc.dropped[0], tc.goos, tc.goarch, got, want)
+		}
 	}
 }

@@ -108,42 +108,50 @@ func planStripPE(r io.ReaderAt, size int64) (*peStripPlan, error) {
 		}
 	}
 	p.lastSect, p.sectVA = p.optHdr+optSize+(nsect-1)*peSectHdrSize, le.Uint32(last[12:])
-	// The string table follows the symbols; section names longer than
-	// eight bytes ("/4") point into it, and Go's linker adds them before
-	// any symbol name, so they stay as a prefix of it.
+	if err := p.planStrtab(read, sects, nsyms, le.Uint32(last[8:]), size); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// planStrtab works out the string table that stays. It follows the
+// symbols; section names longer than eight bytes ("/4") point into it, and
+// Go's linker adds them before any symbol name, so they stay as a prefix
+// of it. symtabVSize is .symtab's virtual size, both tables together.
+func (p *peStripPlan) planStrtab(read func(int64, int) ([]byte, bool), sects []byte, nsyms, symtabVSize uint32, size int64) error {
 	strOff := int64(p.symoff) + int64(nsyms)*peSymbolSize
 	lenField, ok := read(strOff, 4)
 	if !ok {
-		return nil, errNotStrippable
+		return errNotStrippable
 	}
-	strLen := int64(le.Uint32(lenField))
-	if strLen < 4 || strOff+strLen > size || int64(le.Uint32(last[8:])) != int64(nsyms)*peSymbolSize+strLen {
-		return nil, errNotStrippable
+	strLen := int64(binary.LittleEndian.Uint32(lenField))
+	if strLen < 4 || strOff+strLen > size || int64(symtabVSize) != int64(nsyms)*peSymbolSize+strLen {
+		return errNotStrippable
 	}
 	keep := int64(4)
-	for i := int64(0); i < nsect; i++ {
-		name := sects[i*peSectHdrSize : i*peSectHdrSize+8]
+	for i := 0; i+peSectHdrSize <= len(sects); i += peSectHdrSize {
+		name := sects[i : i+8]
 		if name[0] != '/' {
 			continue
 		}
 		n, ok := peNameOffset(name)
 		if !ok || n < 4 || n >= strLen {
-			return nil, errNotStrippable
+			return errNotStrippable
 		}
 		s, ok := read(strOff+n, int(min(strLen-n, peMaxStrtabRead)))
 		end := bytes.IndexByte(s, 0)
 		if !ok || end < 0 {
-			return nil, errNotStrippable
+			return errNotStrippable
 		}
 		keep = max(keep, n+int64(end)+1)
 	}
 	p.strtab, ok = read(strOff, int(keep))
 	if !ok {
-		return nil, errNotStrippable
+		return errNotStrippable
 	}
-	le.PutUint32(p.strtab, uint32(keep))
+	binary.LittleEndian.PutUint32(p.strtab, uint32(keep))
 	p.newRawSize = alignUp(uint32(keep), p.fileAlign)
-	return p, nil
+	return nil
 }
 
 // peNameOffset decodes a long section name, "/" and a decimal offset

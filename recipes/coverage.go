@@ -203,9 +203,15 @@ func (r *Recipe) keepsFile(name, version string) (bool, error) {
 				keep = true
 			}
 		case "exclude":
-			if slices.ContainsFunc(rule.Exclude, func(g Glob) bool { return g.Match(name) }) {
-				keep = false
+			if !slices.ContainsFunc(rule.Exclude, func(g Glob) bool { return g.Match(name) }) {
+				break
 			}
+			if rule.OtherPlatforms {
+				// Whether it goes depends on the file's build constraints,
+				// which prune evaluates; no inventory entry names such a file.
+				return false, fmt.Errorf("recipe %s: rule %s matches inventory file %s: coverage cannot tell which platforms it is for", r.Name, rule, name)
+			}
+			keep = false
 		case "tools":
 			dir, base := path.Split(name)
 			if strings.HasPrefix(dir, "pkg/tool/") && strings.Count(dir, "/") == 3 && slices.Contains(rule.Tools, strings.TrimSuffix(base, ".exe")) {

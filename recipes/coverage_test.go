@@ -97,3 +97,23 @@ func TestCoverageStatus(t *testing.T) {
 		t.Errorf("Coverage: stale = %v, want the tool/vet declaration", c.Stale)
 	}
 }
+
+// TestCoverageOtherPlatforms refuses to guess: an exclude rule narrowed
+// to other platforms that matches an inventory file is an error, since
+// only prune can tell which platforms the file is for.
+func TestCoverageOtherPlatforms(t *testing.T) {
+	inv := &Inventory{Release: "go1.25.0", Entries: []Entry{
+		{ID: "file/lib/wasm/go_js_wasm_exec", Kind: KindFile, Files: []string{"lib/wasm/go_js_wasm_exec"}},
+	}}
+	r := &Recipe{Name: "t", Rules: []Rule{
+		{Include: []Glob{"lib"}},
+		{Exclude: []Glob{"src/runtime/race"}, OtherPlatforms: true},
+	}}
+	if _, err := r.Coverage(inv); err != nil {
+		t.Fatalf("Coverage with no matching file: %v", err)
+	}
+	r.Rules[1].Exclude = []Glob{"lib/wasm"}
+	if _, err := r.Coverage(inv); err == nil || !strings.Contains(err.Error(), "coverage cannot tell which platforms") {
+		t.Errorf("Coverage = %v, want an error naming the undecidable rule", err)
+	}
+}

@@ -87,6 +87,11 @@ type Rule struct {
 	Tools []string `yaml:"tools,omitempty" json:"tools,omitempty"`
 	// Optional: When restricts the rule to some Go releases (">= 1.25").
 	When Condition `yaml:"when,omitempty" json:"when,omitempty"`
+	// Optional: OtherPlatforms narrows an exclude rule to the files whose
+	// name suffix or build constraints rule out the image's GOOS/GOARCH:
+	// race_linux_arm64.syso goes from a linux/amd64 image, and stays in a
+	// linux/arm64 one.
+	OtherPlatforms bool `yaml:"other-platforms,omitempty" json:"other-platforms,omitempty"`
 
 	// Source is "file:line" where the rule was written, for --why.
 	Source string `yaml:"-" json:"-"`
@@ -121,6 +126,9 @@ func (r *Rule) String() string {
 		args = r.Tools
 	}
 	s := fmt.Sprintf("%s %v", r.Kind(), args)
+	if r.OtherPlatforms {
+		s += " of other platforms"
+	}
 	if r.When != "" {
 		s += fmt.Sprintf(" when %q", string(r.When))
 	}
@@ -130,7 +138,7 @@ func (r *Rule) String() string {
 	return s
 }
 
-var ruleKeys = []string{"include", "exclude", "packages", "tools", "when"}
+var ruleKeys = []string{"include", "exclude", "packages", "tools", "when", "other-platforms"}
 
 // UnmarshalYAML decodes a rule strictly: unknown keys are errors with their
 // line, and the rule remembers its own line.
@@ -193,6 +201,9 @@ func (r *Recipe) Validate() error {
 		}
 		if err := rule.When.Validate(); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
+		}
+		if rule.OtherPlatforms && rule.Exclude == nil {
+			return fmt.Errorf("%s: other-platforms narrows an exclude rule; use it with exclude", where)
 		}
 		for _, g := range slices.Concat(rule.Include, rule.Exclude) {
 			if err := g.Validate(); err != nil {

@@ -149,6 +149,7 @@ func TestLookupErrors(t *testing.T) {
 		{"when-no-cond.yaml", "capabilities-when: [{capabilities: [profile]}]\nrules: [{include: [bin]}]\n", "needs capabilities and a when condition"},
 		{"when-bad-cond.yaml", "capabilities-when: [{capabilities: [profile], when: 'soon'}]\nrules: [{include: [bin]}]\n", "needs an operator"},
 		{"when-bad-cap.yaml", "capabilities-when: [{capabilities: ['a b'], when: '>= 1.25'}]\nrules: [{include: [bin]}]\n", `capability "a b"`},
+		{"other-platforms-include.yaml", "rules:\n  - include: [src]\n    other-platforms: true\n", "other-platforms narrows an exclude rule"},
 		{"when-unknown.yaml", "capabilities-when: [{capability: profile, when: '>= 1.25'}]\nrules: [{include: [bin]}]\n", "field capability not found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
