@@ -15,7 +15,6 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/solver/pb"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/gorootimg/gorootimg/cacheprog"
 	"github.com/gorootimg/gorootimg/goroot"
@@ -98,17 +97,9 @@ func TestMarshalContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var def pb.Definition
-	if err := proto.Unmarshal(b, &def); err != nil {
-		t.Fatalf("decoding definition: %v", err)
-	}
 	var sources []*pb.SourceOp
 	var files []*pb.FileOp
-	for _, raw := range def.Def {
-		var op pb.Op
-		if err := proto.Unmarshal(raw, &op); err != nil {
-			t.Fatal(err)
-		}
+	for _, op := range decodeOps(t, b) {
 		if src := op.GetSource(); src != nil {
 			sources = append(sources, src)
 		}
@@ -301,16 +292,8 @@ func TestMarshalFront(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var def pb.Definition
-		if err := proto.Unmarshal(b, &def); err != nil {
-			t.Fatal(err)
-		}
 		var files []*pb.FileOp
-		for _, raw := range def.Def {
-			var op pb.Op
-			if err := proto.Unmarshal(raw, &op); err != nil {
-				t.Fatal(err)
-			}
+		for _, op := range decodeOps(t, b) {
 			if f := op.GetFile(); f != nil {
 				files = append(files, f)
 			}
