@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,7 @@ func TestLLBWarmCache(t *testing.T) {
 	}
 	// First through the go front with GOCACHE mounted read-only, as under
 	// a read-only root; then the image's go itself, GOCACHE writable.
-	for _, run := range []struct {
+	for i, run := range []struct {
 		name  string
 		sb    *sandbox.Sandbox
 		goCmd string
@@ -106,7 +107,8 @@ func TestLLBWarmCache(t *testing.T) {
 		{"the go front, GOCACHE read-only", &sandbox.Sandbox{Root: root, Binds: map[string]string{rootfs.GOCACHE: filepath.Join(root, rootfs.GOCACHE)}}, cacheprog.ImagePath},
 		{"the image's go", &sandbox.Sandbox{Root: root}, "/usr/local/go/bin/go"},
 	} {
-		cmd := run.sb.Command(ctx, hello, append([]string{"HOME=/"}, cf.Config.Env...), []string{run.goCmd, "build", "-x", "-o", "/tmp/hello", "."})
+		// A new output each time: go build skips a link whose output is up to date.
+		cmd := run.sb.Command(ctx, hello, append([]string{"HOME=/"}, cf.Config.Env...), []string{run.goCmd, "build", "-x", "-o", "/tmp/hello-" + strconv.Itoa(i), "."})
 		var b bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &b, &b
 		if err := cmd.Run(); err != nil {
@@ -118,6 +120,12 @@ func TestLLBWarmCache(t *testing.T) {
 		}
 		if !sawMain {
 			t.Errorf("with %s: no compile of package main in the -x output; the check would prove nothing:\n%s", run.name, tailString(b.String(), 4000))
+		}
+		// The front took the read-only path: its link farm, stamped, in /tmp.
+		if stamp := filepath.Join(root, "tmp", "gorootimg-go-build-0", "gorootimg-stamp"); i == 0 {
+			if _, err := os.Stat(stamp); err != nil {
+				t.Errorf("with %s: no link farm: %v", run.name, err)
+			}
 		}
 	}
 	t.Logf("whole test: %v", time.Since(start).Round(time.Second))
