@@ -82,6 +82,20 @@ func measureTools(st *store, base v1.Image) (Capabilities, error) {
 	if ok, err := st.GetRecord(layerstore.Layers, key, &c); ok && err == nil {
 		return c, nil
 	}
+	if c, err = MeasureTools(base); err != nil {
+		return c, err
+	}
+	return c, st.PutRecord(layerstore.Layers, key, c)
+}
+
+// MeasureTools fills in Shell, CC and Git from base's files (nil for
+// scratch): what gorootimg build records for an image, for gorootimg llb,
+// which reads the base's layers itself.
+func MeasureTools(base v1.Image) (Capabilities, error) {
+	var c Capabilities
+	if base == nil {
+		return c, nil
+	}
 	paths, err := rootfs.ImagePaths(base)
 	if err != nil {
 		return c, err
@@ -89,7 +103,7 @@ func measureTools(st *store, base v1.Image) (Capabilities, error) {
 	c.Shell = findTool(paths, "sh")
 	c.CC = findTool(paths, "gcc", "clang", "cc")
 	c.Git = findTool(paths, "git")
-	return c, st.PutRecord(layerstore.Layers, key, c)
+	return c, nil
 }
 
 // findTool returns the first of names in commandDirs that paths has

@@ -48,29 +48,14 @@ func frontLayer(ctx context.Context, st *store, o Options, pl *platformLayers) (
 		o.progress(Event{Platform: plat, Layer: frontGroup, Done: l.UncompressedSize, Total: l.UncompressedSize, Finished: true, Cached: true})
 		return &namedLayer{Group: frontGroup, Layer: l, Cached: true}, "", nil
 	}
-	if !isGoBinary(pl.sdk.Dir, pl.sdk.GOOS, pl.sdk.GOARCH) {
-		return nil, fmt.Sprintf("the SDK's bin/go is no %s executable: no go front", plat), nil
-	}
-	goroot := pl.sdk.Dir
-	if pl.sdk.GOOS != runtime.GOOS || pl.sdk.GOARCH != runtime.GOARCH {
-		if o.HostSDK == nil {
-			return nil, fmt.Sprintf("no %s SDK for %s/%s was given to build the go front: the image does not keep its warm cache under a read-only root", pl.sdk.Version, runtime.GOOS, runtime.GOARCH), nil
-		}
-		host, err := o.HostSDK(ctx, pl.sdk.Version)
-		if err != nil {
-			return nil, "", fmt.Errorf("fetching the %s SDK for this host to build the go front: %w", pl.sdk.Version, err)
-		}
-		goroot = host.Dir
-	}
 	dir, err := st.WorkDir("gofront-")
 	if err != nil {
 		return nil, "", err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "go")
-	o.logf("%s: building the go front with %s", plat, pl.sdk.Version)
-	if err := cacheprog.Build(ctx, goroot, pl.sdk.GOOS, pl.sdk.GOARCH, bin, "", nil); err != nil {
-		return nil, "", err
+	bin, note, err := buildFront(ctx, pl.sdk, o.HostSDK, dir, o.logf)
+	if bin == "" {
+		return nil, note, err
 	}
 	fi, err := os.Stat(bin)
 	if err != nil {
@@ -82,6 +67,56 @@ func frontLayer(ctx context.Context, st *store, o Options, pl *platformLayers) (
 		return nil, "", err
 	}
 	return j.done, "", nil
+}
+
+// buildFront compiles the go front for s's image into dir and returns
+// its path. It returns "" and a note when the image gets no front: an
+// image for another OS than Linux, an SDK whose bin/go is not a real
+// executable of its platform, or a foreign platform with no host SDK of
+// the release to compile with.
+func buildFront(ctx context.Context, s *sdk.SDK, host HostSDKFunc, dir string, logf func(string, ...any)) (string, string, error) {
+	plat := imageref.FormatPlatform(s.Platform())
+	if s.GOOS != "linux" {
+		return "", fmt.Sprintf("%s: no go front (Linux images only): a read-only root needs GOCACHE on a writable mount", plat), nil
+	}
+	if !isGoBinary(s.Dir, s.GOOS, s.GOARCH) {
+		return "", fmt.Sprintf("the SDK's bin/go is no %s executable: no go front", plat), nil
+	}
+	goroot := s.Dir
+	if s.GOOS != runtime.GOOS || s.GOARCH != runtime.GOARCH {
+		if host == nil {
+			return "", fmt.Sprintf("no %s SDK for %s/%s was given to build the go front: the image does not keep its warm cache under a read-only root", s.Version, runtime.GOOS, runtime.GOARCH), nil
+		}
+		h, err := host(ctx, s.Version)
+		if err != nil {
+			return "", "", fmt.Errorf("fetching the %s SDK for this host to build the go front: %w", s.Version, err)
+		}
+		goroot = h.Dir
+	}
+	bin := filepath.Join(dir, "go")
+	logf("%s: building the go front with %s", plat, s.Version)
+	if err := cacheprog.Build(ctx, goroot, s.GOOS, s.GOARCH, bin, "", nil); err != nil {
+		return "", "", err
+	}
+	return bin, "", nil
+}
+
+// Front returns the go front for s's image, as gorootimg build lays it at
+// cacheprog.ImagePath, for gorootimg llb; nil and a note when the image
+// gets none (buildFront). host, when not nil, gives the SDK of the
+// release for this host that compiles the front of a foreign platform.
+func Front(ctx context.Context, s *sdk.SDK, host HostSDKFunc, logf func(string, ...any)) ([]byte, string, error) {
+	dir, err := os.MkdirTemp("", "gorootimg-gofront-")
+	if err != nil {
+		return nil, "", err
+	}
+	defer os.RemoveAll(dir)
+	bin, note, err := buildFront(ctx, s, host, dir, logf)
+	if bin == "" {
+		return nil, note, err
+	}
+	b, err := os.ReadFile(bin)
+	return b, "", err
 }
 
 // isGoBinary reports whether goroot/bin/go is an executable of goos/goarch,

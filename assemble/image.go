@@ -143,13 +143,25 @@ func ImageConfig(o *imagespec.Resolved, s *sdk.SDK, created time.Time, base v1.I
 // when pl has the go front, the front's directory on PATH right before
 // GOROOT/bin.
 func finishConfig(cfg *v1.ConfigFile, pl *platformLayers, caps *Capabilities) {
+	if isWindows(pl.platform) {
+		if cfg.Config.Labels == nil {
+			cfg.Config.Labels = map[string]string{}
+		}
+		return
+	}
+	FinishConfig(cfg, *caps, pl.front != nil)
+}
+
+// FinishConfig gives a Linux image's config (ImageConfig's) what its last
+// layers bring: the capabilities label and, when front says the image
+// carries the go front, the front's directory on PATH right before
+// GOROOT/bin. gorootimg llb finishes its config with it, as build does.
+func FinishConfig(cfg *v1.ConfigFile, caps Capabilities, front bool) {
 	if cfg.Config.Labels == nil {
 		cfg.Config.Labels = map[string]string{}
 	}
-	if !isWindows(pl.platform) {
-		cfg.Config.Labels[imageconfig.LabelCapabilities] = caps.Label()
-	}
-	if pl.front == nil {
+	cfg.Config.Labels[imageconfig.LabelCapabilities] = caps.Label()
+	if !front {
 		return
 	}
 	for i, kv := range cfg.Config.Env {

@@ -15,6 +15,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gorootimg/gorootimg/cacheprog"
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/rootfs"
 )
@@ -43,6 +44,11 @@ type Spec struct {
 	// base (rootfs.ImageFiles of the base, computed when the definition is
 	// made); empty when the base has it all.
 	FS []rootfs.File
+	// Optional: Front is the go front (package cacheprog), built for the
+	// image's release and platform: it goes at cacheprog.ImagePath as one
+	// more layer above the GOROOT, below the warm cache, as gorootimg
+	// build lays it. The definition carries its bytes.
+	Front []byte
 	// Optional: Warm adds the warm build cache as one more layer.
 	Warm *Warm
 }
@@ -89,8 +95,9 @@ func (s Spec) localName() string {
 
 // State returns the LLB graph for s: the base image with whatever it has at
 // GOROOTPath removed (as gorootimg build hides it with an opaque whiteout),
-// the directories above GOROOTPath, and the local context copied to
-// GOROOTPath, owned by root.
+// the directories above GOROOTPath, the local context copied to
+// GOROOTPath, owned by root, then the go front and the warm cache when s
+// has them.
 func State(s Spec) (llb.State, error) {
 	if err := s.Validate(); err != nil {
 		return llb.State{}, err
@@ -123,6 +130,11 @@ func State(s Spec) (llb.State, error) {
 		CreatedTime:         &t,
 	})
 	img := base.File(fa, llb.WithCustomNamef("copy GOROOT to %s", s.GOROOTPath))
+	if len(s.Front) > 0 {
+		front := llb.Mkdir(path.Dir(cacheprog.ImagePath), 0o755, mkdirOpts...).
+			Mkfile(cacheprog.ImagePath, 0o755, s.Front, llb.WithCreatedTime(t), llb.WithUIDGID(0, 0))
+		img = img.File(front, llb.WithCustomNamef("the go front at %s", cacheprog.ImagePath))
+	}
 	if s.Warm != nil {
 		img = warmState(img, s.Warm, s.GOROOTPath, t)
 	}

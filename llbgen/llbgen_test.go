@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,8 +15,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/solver/pb"
-	"google.golang.org/protobuf/proto"
 
+	"github.com/gorootimg/gorootimg/cacheprog"
 	"github.com/gorootimg/gorootimg/goroot"
 	"github.com/gorootimg/gorootimg/imageconfig"
 )
@@ -96,17 +97,9 @@ func TestMarshalContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var def pb.Definition
-	if err := proto.Unmarshal(b, &def); err != nil {
-		t.Fatalf("decoding definition: %v", err)
-	}
 	var sources []*pb.SourceOp
 	var files []*pb.FileOp
-	for _, raw := range def.Def {
-		var op pb.Op
-		if err := proto.Unmarshal(raw, &op); err != nil {
-			t.Fatal(err)
-		}
+	for _, op := range decodeOps(t, b) {
 		if src := op.GetSource(); src != nil {
 			sources = append(sources, src)
 		}
@@ -284,5 +277,55 @@ func TestPrepare(t *testing.T) {
 	}
 	if err := Prepare(context.Background(), dst, files, testTime); err == nil {
 		t.Error("Prepare into a non-empty directory succeeded")
+	}
+}
+
+// TestMarshalFront checks the go front's layer: one file op above the
+// GOROOT copy that makes the front's directory and writes the front's
+// bytes at cacheprog.ImagePath, executable, owned by root, timed like
+// the rest; without Front there is no such op.
+func TestMarshalFront(t *testing.T) {
+	front := []byte("\x7fELF a static go front")
+	fileOps := func(s Spec) []*pb.FileOp {
+		t.Helper()
+		b, err := Marshal(context.Background(), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var files []*pb.FileOp
+		for _, op := range decodeOps(t, b) {
+			if f := op.GetFile(); f != nil {
+				files = append(files, f)
+			}
+		}
+		return files
+	}
+	s := Spec{Platform: amd64, Base: "scratch", GOROOTPath: "/usr/local/go", Time: testTime}
+	if n := len(fileOps(s)); n != 1 {
+		t.Fatalf("without a front: %d file ops, want 1", n)
+	}
+	s.Front = front
+	files := fileOps(s)
+	if len(files) != 2 {
+		t.Fatalf("with a front: %d file ops, want 2", len(files))
+	}
+	var mkfile *pb.FileActionMkFile
+	var mkdir *pb.FileActionMkDir
+	for _, f := range files {
+		for _, a := range f.Actions {
+			if m := a.GetMkfile(); m != nil {
+				mkfile = m
+			}
+			if m := a.GetMkdir(); m != nil && m.Path == path.Dir(cacheprog.ImagePath) {
+				mkdir = m
+			}
+		}
+	}
+	if mkdir == nil || !mkdir.MakeParents || mkdir.Timestamp != testTime.UnixNano() {
+		t.Errorf("mkdir of the front's directory = %v, want %s with parents at %v", mkdir, path.Dir(cacheprog.ImagePath), testTime)
+	}
+	if mkfile == nil || mkfile.Path != cacheprog.ImagePath || !bytes.Equal(mkfile.Data, front) || mkfile.Mode != 0o755 ||
+		mkfile.Timestamp != testTime.UnixNano() || mkfile.Owner.GetUser().GetByID() != 0 || mkfile.Owner.GetGroup().GetByID() != 0 {
+		t.Errorf("mkfile = %v, want the front's bytes at %s, 0755, 0:0, at %v", mkfile, cacheprog.ImagePath, testTime)
 	}
 }

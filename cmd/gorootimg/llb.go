@@ -42,8 +42,10 @@ Writes to stdout a BuildKit LLB definition that 'buildctl build' reads
 from stdin: the --base image (pinned by digest), whatever it has at
 --goroot-path removed, and the pruned GOROOT copied there from a local
 context named "goroot", owned by root with every time set to
-SOURCE_DATE_EPOCH or the release time. The same inputs give the same
-bytes.
+SOURCE_DATE_EPOCH or the release time, then the go front that keeps the
+warm cache under a read-only root (a small static go compiled with the
+release, carried in the definition), as build lays it. The same inputs
+give the same bytes.
 
 The pruned tree reaches BuildKit as that local context: --prepare DIR
 resolves --go, applies --recipe and writes, for each platform, DIR/OS-ARCH/
@@ -202,9 +204,12 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 	if err != nil {
 		return err
 	}
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(e.stderr, "gorootimg: "+format+"\n", args...)
+	}
 	var out []*llbPlatform
 	for _, s := range sdks {
-		lp, err := llbFor(ctx, s, img, mtime, warm)
+		lp, err := llbFor(ctx, s, img, mtime, warm, sf.hostSDK(e, rf), logf)
 		if err != nil {
 			return err
 		}
@@ -254,8 +259,9 @@ func llbWarmList(l []warmcache.Variant) ([]string, error) {
 }
 
 // llbFor makes one platform's definition and config; the config comes
-// from assemble.ImageConfig, as build's images get theirs.
-func llbFor(ctx context.Context, s *sdk.SDK, img *imagespec.Resolved, epoch time.Time, warm []string) (*llbPlatform, error) {
+// from assemble.ImageConfig and assemble.FinishConfig, and the go front
+// from assemble.Front, as build's images get theirs.
+func llbFor(ctx context.Context, s *sdk.SDK, img *imagespec.Resolved, epoch time.Time, warm []string, host assemble.HostSDKFunc, logf func(string, ...any)) (*llbPlatform, error) {
 	mtime, err := imageconfig.Created(epoch, s.Tree())
 	if err != nil {
 		return nil, err
@@ -288,8 +294,22 @@ func llbFor(ctx context.Context, s *sdk.SDK, img *imagespec.Resolved, epoch time
 		if err != nil {
 			return nil, err
 		}
-		spec.Warm = &llbgen.Warm{List: warm, Env: cfg.Config.Env, Driver: src}
+		// The warm step runs the image's go without the front, as build's.
+		spec.Warm = &llbgen.Warm{List: warm, Env: slices.Clone(cfg.Config.Env), Driver: src}
 	}
+	caps, err := assemble.MeasureTools(baseImg)
+	if err != nil {
+		return nil, fmt.Errorf("--base: %w", err)
+	}
+	front, note, err := assemble.Front(ctx, s, host, logf)
+	if err != nil {
+		return nil, err
+	}
+	if note != "" {
+		logf("%s", note)
+	}
+	spec.Front, caps.ReadOnlyRoot = front, front != nil
+	assemble.FinishConfig(cfg, caps, front != nil)
 	def, err := llbgen.Marshal(ctx, spec)
 	if err != nil {
 		return nil, err

@@ -5,12 +5,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 
+	"github.com/gorootimg/gorootimg/cacheprog"
 	"github.com/gorootimg/gorootimg/imageconfig"
 	"github.com/gorootimg/gorootimg/internal/sandbox"
 	"github.com/gorootimg/gorootimg/rootfs"
@@ -23,7 +25,8 @@ import (
 // scratch with a real buildkitd (the image's go builds the driver and
 // the standard library inside the build), then checks the image's config
 // and that go build -x of a net/http hello in the unpacked image compiles
-// no standard-library package. It fetches a real release and builds std
+// no standard-library package: through the go front with GOCACHE mounted
+// read-only (a read-only root), and with the image's go itself. It fetches a real release and builds std
 // in BuildKit (87 s on the shared 2-core machine, the release already
 // fetched, buildkitd already built); GOROOTIMG_LLB_WARM=0 skips it.
 func TestLLBWarmCache(t *testing.T) {
@@ -94,19 +97,36 @@ func TestLLBWarmCache(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sb := &sandbox.Sandbox{Root: root}
-	cmd := sb.Command(ctx, hello, append([]string{"HOME=/"}, cf.Config.Env...), []string{"/usr/local/go/bin/go", "build", "-x", "-o", "/tmp/hello", "."})
-	var b bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &b, &b
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go build -x in the image: %v\n%s", err, tailString(b.String(), 4000))
-	}
-	compiled, sawMain := warmcache.CompiledStd(b.String())
-	if len(compiled) > 0 {
-		t.Errorf("go build of a net/http hello compiled %d standard-library packages: %v", len(compiled), compiled)
-	}
-	if !sawMain {
-		t.Errorf("no compile of package main in the -x output; the check would prove nothing:\n%s", tailString(b.String(), 4000))
+	// First through the go front with GOCACHE mounted read-only, as under
+	// a read-only root; then the image's go itself, GOCACHE writable.
+	for i, run := range []struct {
+		name  string
+		sb    *sandbox.Sandbox
+		goCmd string
+	}{
+		{"the go front, GOCACHE read-only", &sandbox.Sandbox{Root: root, Binds: map[string]string{rootfs.GOCACHE: filepath.Join(root, rootfs.GOCACHE)}}, cacheprog.ImagePath},
+		{"the image's go", &sandbox.Sandbox{Root: root}, "/usr/local/go/bin/go"},
+	} {
+		// A new output each time: go build skips a link whose output is up to date.
+		cmd := run.sb.Command(ctx, hello, append([]string{"HOME=/"}, cf.Config.Env...), []string{run.goCmd, "build", "-x", "-o", "/tmp/hello-" + strconv.Itoa(i), "."})
+		var b bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &b, &b
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("go build -x in the image with %s: %v\n%s", run.name, err, tailString(b.String(), 4000))
+		}
+		compiled, sawMain := warmcache.CompiledStd(b.String())
+		if len(compiled) > 0 {
+			t.Errorf("go build of a net/http hello with %s compiled %d standard-library packages: %v", run.name, len(compiled), compiled)
+		}
+		if !sawMain {
+			t.Errorf("with %s: no compile of package main in the -x output; the check would prove nothing:\n%s", run.name, tailString(b.String(), 4000))
+		}
+		// The front took the read-only path: its link farm, stamped, in /tmp.
+		if stamp := filepath.Join(root, "tmp", "gorootimg-go-build-0", "gorootimg-stamp"); i == 0 {
+			if _, err := os.Stat(stamp); err != nil {
+				t.Errorf("with %s: no link farm: %v", run.name, err)
+			}
+		}
 	}
 	t.Logf("whole test: %v", time.Since(start).Round(time.Second))
 }
