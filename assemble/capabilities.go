@@ -82,28 +82,24 @@ func measureTools(st *store, base v1.Image) (Capabilities, error) {
 	if ok, err := st.GetRecord(layerstore.Layers, key, &c); ok && err == nil {
 		return c, nil
 	}
-	if c, err = MeasureTools(base); err != nil {
-		return c, err
-	}
-	return c, st.PutRecord(layerstore.Layers, key, c)
-}
-
-// MeasureTools fills in Shell, CC and Git from base's files (nil for
-// scratch): what gorootimg build records for an image, for gorootimg llb,
-// which reads the base's layers itself.
-func MeasureTools(base v1.Image) (Capabilities, error) {
-	var c Capabilities
-	if base == nil {
-		return c, nil
-	}
 	paths, err := rootfs.ImagePaths(base)
 	if err != nil {
 		return c, err
 	}
-	c.Shell = findTool(paths, "sh")
-	c.CC = findTool(paths, "gcc", "clang", "cc")
-	c.Git = findTool(paths, "git")
-	return c, nil
+	c = MeasureTools(paths)
+	return c, st.PutRecord(layerstore.Layers, key, c)
+}
+
+// MeasureTools fills in Shell, CC and Git from the base's files (the zero
+// Paths for scratch): what gorootimg build records for an image, for
+// gorootimg llb, which reads the base's layers once for this and for its
+// file system layer.
+func MeasureTools(base rootfs.Paths) Capabilities {
+	return Capabilities{
+		Shell: findTool(base, "sh"),
+		CC:    findTool(base, "gcc", "clang", "cc"),
+		Git:   findTool(base, "git"),
+	}
 }
 
 // findTool returns the first of names in commandDirs that paths has

@@ -34,9 +34,6 @@ type HostSDKFunc func(ctx context.Context, version string) (*sdk.SDK, error)
 // that runs here.
 func frontLayer(ctx context.Context, st *store, o Options, pl *platformLayers) (*namedLayer, string, error) {
 	plat := imageref.FormatPlatform(pl.platform)
-	if pl.sdk.GOOS != "linux" {
-		return nil, fmt.Sprintf("%s: no go front (Linux images only): a read-only root needs GOCACHE on a writable mount", plat), nil
-	}
 	key := layerstore.HashLines(cacheVersion, "layer "+frontGroup, "source "+cacheprog.SourceHash(),
 		"release "+pl.sdk.Version, "platform "+plat, "path "+cacheprog.ImagePath,
 		"compression "+o.compressionSettings(), fmt.Sprintf("mtime %d", pl.mtime.Unix()))

@@ -287,20 +287,25 @@ func planFile(r io.ReaderAt, size int64) (stripper, error) {
 	return nil, errNotStrippable
 }
 
-// strippedSize returns the size of the stripped form of the file at abs, or
-// -1 when stripping leaves it as it is. It reads only the headers: the
-// stripping itself is Apply's, done once.
-func strippedSize(abs string) (int64, error) {
+// planPath plans the strip of the file at abs from its headers alone.
+func planPath(abs string) (stripper, error) {
 	f, err := os.Open(abs)
 	if err != nil {
-		return -1, err
+		return nil, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return -1, err
+		return nil, err
 	}
-	p, err := planFile(f, fi.Size())
+	return planFile(f, fi.Size())
+}
+
+// strippedSize returns the size of the stripped form of the file at abs, or
+// -1 when stripping leaves it as it is. It reads only the headers: the
+// stripping itself is Apply's, done once.
+func strippedSize(abs string) (int64, error) {
+	p, err := planPath(abs)
 	if errors.Is(err, errNotStrippable) {
 		return -1, nil
 	}
@@ -313,25 +318,16 @@ func strippedSize(abs string) (int64, error) {
 // stripFile reads abs and returns its stripped content, or nil when the
 // file is not strippable.
 func stripFile(abs string) ([]byte, error) {
-	f, err := os.Open(abs)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil || string(magic[:]) != "\x7fELF" && string(magic[:2]) != "MZ" {
-		return nil, nil
-	}
-	data, err := os.ReadFile(abs)
-	if err != nil {
-		return nil, err
-	}
-	p, err := planFile(bytes.NewReader(data), int64(len(data)))
+	p, err := planPath(abs)
 	if errors.Is(err, errNotStrippable) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("stripping %s: %w", abs, err)
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, err
 	}
 	return p.apply(data), nil
 }

@@ -27,6 +27,11 @@ type env struct {
 	getenv func(string) string
 }
 
+// logf prints one "gorootimg: ..." line on stderr.
+func (e *env) logf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "gorootimg: "+format+"\n", args...)
+}
+
 // command is one subcommand. Each parses its own flag set in run.
 type command struct {
 	name    string

@@ -204,12 +204,9 @@ func runLLB(ctx context.Context, e *env, sf *sdkFlags, rf *remoteFlags, f *llbFl
 	if err != nil {
 		return err
 	}
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(e.stderr, "gorootimg: "+format+"\n", args...)
-	}
 	var out []*llbPlatform
 	for _, s := range sdks {
-		lp, err := llbFor(ctx, s, img, mtime, warm, sf.hostSDK(e, rf), logf)
+		lp, err := llbFor(ctx, s, img, mtime, warm, sf.hostSDK(e, rf), e.logf)
 		if err != nil {
 			return err
 		}
@@ -284,11 +281,19 @@ func llbFor(ctx context.Context, s *sdk.SDK, img *imagespec.Resolved, epoch time
 		return nil, fmt.Errorf("--base: %w", err)
 	}
 	spec.Platform = meta.Platform
-	// The file system layer build adds, from the same rules and the same
-	// base files (its layers are read here, once per platform).
-	if spec.FS, err = rootfs.ImageFiles(baseImg); err != nil {
+	// The file system layer build adds and the tools the base has, from
+	// the same rules and the same base files (its layers are read here,
+	// once per platform).
+	var basePaths rootfs.Paths
+	if baseImg != nil {
+		if basePaths, err = rootfs.ImagePaths(baseImg); err != nil {
+			return nil, fmt.Errorf("--base: %w", err)
+		}
+	}
+	if spec.FS, err = rootfs.Files(basePaths); err != nil {
 		return nil, fmt.Errorf("--base: %w", err)
 	}
+	caps := assemble.MeasureTools(basePaths)
 	if len(warm) > 0 {
 		src, err := warmcache.DriverSource()
 		if err != nil {
@@ -296,10 +301,6 @@ func llbFor(ctx context.Context, s *sdk.SDK, img *imagespec.Resolved, epoch time
 		}
 		// The warm step runs the image's go without the front, as build's.
 		spec.Warm = &llbgen.Warm{List: warm, Env: slices.Clone(cfg.Config.Env), Driver: src}
-	}
-	caps, err := assemble.MeasureTools(baseImg)
-	if err != nil {
-		return nil, fmt.Errorf("--base: %w", err)
 	}
 	front, note, err := assemble.Front(ctx, s, host, logf)
 	if err != nil {

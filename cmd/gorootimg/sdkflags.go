@@ -47,9 +47,7 @@ func (f *sdkFlags) options(ctx context.Context, e *env, rf *remoteFlags) (sdk.Op
 		return sdk.Options{}, nil, err
 	}
 	o.SHA256, o.ImageGOROOT = f.sha256, f.gorootPath
-	o.Logf = func(format string, args ...any) {
-		fmt.Fprintf(e.stderr, "gorootimg: "+format+"\n", args...)
-	}
+	o.Logf = e.logf
 	if rf != nil {
 		o.ImageOptions = rf.options()
 	}
