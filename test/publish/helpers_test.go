@@ -21,6 +21,7 @@ import (
 	"golang.org/x/mod/sumdb/dirhash"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/gorootimg/gorootimg/internal/gotelemetry"
 	"github.com/gorootimg/gorootimg/testkit/fixture"
 )
 
@@ -199,7 +200,11 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	gorootimg(t) // skips with -short before any subtest
-	return &world{t: t, proxy: newModProxy(t), dir: t.TempDir()}
+	dir := t.TempDir()
+	if err := gotelemetry.Off(dir); err != nil { // dir is gorootimg's HOME
+		t.Fatal(err)
+	}
+	return &world{t: t, proxy: newModProxy(t), dir: dir}
 }
 
 // run runs gorootimg with args in w.dir.
