@@ -23,7 +23,9 @@ out=${GOROOTIMG_CI_OUT:-$(mktemp -d)}
 mkdir -p "$out"
 
 slow=(./test ./cmd/gorootimg ./test/engines ./assemble ./verify)
-mapfile -t rest < <(go list ./... | sed 's|^github.com/gorootimg/gorootimg|.|; s|^\.$|./|' |
+# A failing go list must stop the run, not shrink it to the five above.
+all=$(go list ./...)
+mapfile -t rest < <(sed 's|^github.com/gorootimg/gorootimg|.|; s|^\.$|./|' <<<"$all" |
 	grep -vxF -e ./test -e ./cmd/gorootimg -e ./test/engines -e ./assemble -e ./verify)
 
 go build -o "$out/testtimes" ./.ci/testtimes
