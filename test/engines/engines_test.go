@@ -38,7 +38,7 @@ func TestEngines(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping in -short mode: builds and runs images of a real Go release in real engines")
 	}
-	t.Parallel() // beside TestAudit: own podman store, registry and images
+	t.Parallel() // beside TestAudit, TestRuntimes and TestQuickStartImage: own podman store, registry and images
 	testenv.NeedTool(t, "docker-registry")
 	st := enginetest.NewStore(t)
 	f := &fixture{st: st, bin: gorootimg(t), work: t.TempDir(), timeout: 15 * time.Minute}
@@ -62,7 +62,6 @@ func TestEngines(t *testing.T) {
 	f.ci, f.cross = "localhost/go-engines:ci", "localhost/go-engines:"+crossRecipe
 
 	t.Run("podman", f.testPodman)
-	t.Run("quickstart", f.testQuickStart)
 	t.Run("zstd", f.testZstd)
 	t.Run("dockerfile", f.testDockerfiles)
 	t.Run("qemu-arm64", f.testQemu)
