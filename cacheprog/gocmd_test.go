@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/gotelemetry"
 	"github.com/gorootimg/gorootimg/testkit/fixture"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 // frontDir holds the front frontBin built; TestMain removes it.
@@ -77,9 +77,7 @@ func TestGoCommand(t *testing.T) {
 		t.Fatalf("building the front: %v", err)
 	}
 	tmp := t.TempDir()
-	if err := gotelemetry.Off(tmp); err != nil { // tmp is the go command's HOME
-		t.Fatal(err)
-	}
+	testenv.GoTelemetryOff(t, tmp) // tmp is the go command's HOME
 	src := filepath.Join(tmp, "src")
 	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + tmp, "GOFLAGS=-trimpath", "CGO_ENABLED=0",
 		"GOTOOLCHAIN=local", "GOENV=off", "GOPROXY=off", "GOWORK=off"}

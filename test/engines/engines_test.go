@@ -40,14 +40,8 @@ func TestEngines(t *testing.T) {
 	}
 	t.Parallel() // beside TestAudit, TestRuntimes and TestQuickStartImage: own podman store, registry and images
 	testenv.NeedTool(t, "docker-registry")
-	st := enginetest.NewStore(t)
-	f := &fixture{st: st, bin: gorootimg(t), work: t.TempDir(), timeout: 15 * time.Minute}
+	f := newFixture(t)
 	f.reg = testenv.StartRegistry(t, testenv.RegistryOptions{}).Host
-	var err error
-	if f.data, err = filepath.Abs("testdata"); err != nil {
-		t.Fatal(err)
-	}
-	f.goEnv = moduleEnv(t)
 	resolveRelease(t, f.bin)
 
 	start := time.Now()
@@ -65,6 +59,19 @@ func TestEngines(t *testing.T) {
 	t.Run("zstd", f.testZstd)
 	t.Run("dockerfile", f.testDockerfiles)
 	t.Run("qemu-arm64", f.testQemu)
+}
+
+// newFixture makes a fixture with its own podman store and work
+// directory: the gorootimg binary, testdata and the module environment.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{st: enginetest.NewStore(t), bin: gorootimg(t), work: t.TempDir(), timeout: 15 * time.Minute}
+	var err error
+	if f.data, err = filepath.Abs("testdata"); err != nil {
+		t.Fatal(err)
+	}
+	f.goEnv = moduleEnv(t)
+	return f
 }
 
 // moduleEnv is what a container needs to download modules here: the

@@ -18,8 +18,7 @@ import (
 // passwd entry runs the first three (quickStartUserSteps): they write to
 // the image's GOCACHE as that uid, which is what differs by user; the
 // cross builds compile the same files into the same cache, and
-// TestEngines' rows already run them as uid 1000 in the release's image
-// (they were 140 s of a run's CPU here, twice over).
+// TestEngines' rows already run them as uid 1000 in the release's image.
 var quickStartSteps = []string{"env", "build", "test-cover", "cross-windows", "cross-darwin"}
 
 // quickStartUserSteps are the steps run as --user 1000:1000.
@@ -34,13 +33,7 @@ func TestQuickStartImage(t *testing.T) {
 		t.Skip("skipping in -short mode: builds an image of the local SDK and runs builds in it in podman")
 	}
 	t.Parallel() // beside TestEngines, TestAudit and TestRuntimes: own podman store
-	f := &fixture{st: enginetest.NewStore(t), bin: gorootimg(t), work: t.TempDir(), timeout: 15 * time.Minute}
-	var err error
-	if f.data, err = filepath.Abs("testdata"); err != nil {
-		t.Fatal(err)
-	}
-	f.goEnv = moduleEnv(t)
-	f.testQuickStart(t)
+	newFixture(t).testQuickStart(t)
 }
 
 // testQuickStart runs the README's first command as a new user does: in

@@ -20,8 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorootimg/gorootimg/internal/gotelemetry"
 	"github.com/gorootimg/gorootimg/testkit/fixture"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 // The end-to-end tests run the gorootimg binary, linked once per source
@@ -74,9 +74,7 @@ func (r run) String() string {
 func gorootimgRun(t *testing.T, ctx context.Context, env []string, start func(*os.Process), args ...string) run {
 	t.Helper()
 	tmp, home := t.TempDir(), t.TempDir()
-	if err := gotelemetry.Off(home); err != nil {
-		t.Fatal(err)
-	}
+	testenv.GoTelemetryOff(t, home)
 	cmd := exec.CommandContext(ctx, gorootimg(t), args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + tmp, "DOCKER_CONFIG=" + filepath.Join(home, "no-docker-config")}, env...)
 	var stdout, stderr bytes.Buffer

@@ -21,8 +21,8 @@ import (
 	"golang.org/x/mod/sumdb/dirhash"
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/gorootimg/gorootimg/internal/gotelemetry"
 	"github.com/gorootimg/gorootimg/testkit/fixture"
+	"github.com/gorootimg/gorootimg/testkit/testenv"
 )
 
 const toolchain = "golang.org/toolchain"
@@ -201,9 +201,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	gorootimg(t) // skips with -short before any subtest
 	dir := t.TempDir()
-	if err := gotelemetry.Off(dir); err != nil { // dir is gorootimg's HOME
-		t.Fatal(err)
-	}
+	testenv.GoTelemetryOff(t, dir) // dir is gorootimg's HOME
 	return &world{t: t, proxy: newModProxy(t), dir: dir}
 }
 

@@ -1,4 +1,4 @@
-package gotelemetry
+package testenv
 
 import (
 	"os"
@@ -8,19 +8,17 @@ import (
 	"testing"
 )
 
-// TestOff checks with the go command itself: after Off, `go env GOTELEMETRY`
+// TestGoTelemetryOff checks with the go command itself: after GoTelemetryOff, `go env GOTELEMETRY`
 // in that HOME says off, and running go writes nothing below the telemetry
 // directory but the mode file.
-func TestOff(t *testing.T) {
+func TestGoTelemetryOff(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("skipping: no go command on PATH")
 	}
 	for _, off := range []bool{false, true} {
 		home := t.TempDir()
 		if off {
-			if err := Off(home); err != nil {
-				t.Fatal(err)
-			}
+			GoTelemetryOff(t, home)
 		}
 		cmd := exec.Command("go", "env", "GOTELEMETRY")
 		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "GOENV=off", "GOTOOLCHAIN=local"}
@@ -38,9 +36,9 @@ func TestOff(t *testing.T) {
 		})
 		switch {
 		case off && (mode != "off" || len(written) != 1):
-			t.Errorf("after Off: go env GOTELEMETRY = %q and go wrote %q, want off and only the mode file", mode, written)
+			t.Errorf("after GoTelemetryOff: go env GOTELEMETRY = %q and go wrote %q, want off and only the mode file", mode, written)
 		case !off && (mode == "off" || len(written) == 0):
-			t.Errorf("without Off: go env GOTELEMETRY = %q and go wrote %q, want counters written (else the test proves nothing)", mode, written)
+			t.Errorf("without GoTelemetryOff: go env GOTELEMETRY = %q and go wrote %q, want counters written (else the test proves nothing)", mode, written)
 		}
 	}
 }
